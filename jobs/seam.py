@@ -1,0 +1,152 @@
+"""The one place that decides how a job runs: RQ on Redis, a background thread, or inline.
+
+* ``rq`` (``REDIS_URL`` set): named queues, retries with exponential backoff through RQ's
+  scheduler (``rq worker --with-scheduler``), deterministic job ids for jobs that must not
+  run twice at once.
+* ``thread`` (the embedded default): the same functions on a small thread pool inside the
+  web process, with the same retry policy.
+* ``sync``: inline, for tests and CLI commands that want the result now.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+from typing import Any
+
+from flask import Flask, current_app
+from redis import Redis
+from rq import Queue, Retry
+from rq.exceptions import NoSuchJobError
+from rq.job import Job, JobStatus
+
+log = logging.getLogger("storefront.jobs")
+
+QUEUES = ("default", "sync", "webhooks", "notifications")
+_PENDING = {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.SCHEDULED, JobStatus.DEFERRED}
+
+
+def redis_connection(app: Flask | None = None) -> Redis:
+    """One Redis client per app (connection pool shared by RQ and health checks)."""
+    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
+    conn = app.extensions.get("redis")
+    if conn is None:
+        conn = Redis.from_url(app.config["REDIS_URL"], socket_connect_timeout=2,
+                              socket_timeout=5, health_check_interval=30)
+        app.extensions["redis"] = conn
+    return conn
+
+
+def retry_intervals(app: Flask, retries: int) -> list[int]:
+    base = max(1, int(app.config["JOBS_RETRY_BASE_SECONDS"]))
+    return [base * 2**attempt for attempt in range(retries)]
+
+
+def enqueue(func: Callable[..., Any], *args: Any, queue: str = "default",
+            job_id: str | None = None, retries: int | None = None,
+            job_timeout: int = 600) -> str | None:
+    """Run ``func(*args)`` in the background; return the job id.
+
+    Args:
+        func: a module-level job function (decorated with :func:`jobs.runtime.job`).
+        queue: one of :data:`QUEUES`.
+        job_id: deterministic id; while a job with this id is pending, no second one starts.
+        retries: attempts after the first failure (default ``JOBS_DEFAULT_RETRIES``).
+    """
+    if queue not in QUEUES:
+        raise ValueError(f"unknown queue {queue!r}")
+    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
+    retries = app.config["JOBS_DEFAULT_RETRIES"] if retries is None else retries
+    mode = app.config["JOBS_MODE"]
+    if mode == "rq":
+        return _enqueue_rq(app, func, args, queue, job_id, retries, job_timeout)
+    runner = _InProcessRunner.for_app(app)
+    if mode == "sync":
+        runner.run(func, args, job_id, retries, sleep=False)
+        return job_id
+    return runner.submit(func, args, job_id, retries)
+
+
+def _enqueue_rq(app: Flask, func: Callable[..., Any], args: tuple[Any, ...], queue: str,
+                job_id: str | None, retries: int, job_timeout: int) -> str:
+    conn = redis_connection(app)
+    if job_id:
+        try:
+            existing = Job.fetch(job_id, connection=conn)
+            if existing.get_status(refresh=True) in _PENDING:
+                return job_id
+        except NoSuchJobError:
+            pass
+    retry = Retry(max=retries, interval=retry_intervals(app, retries)) if retries else None
+    job = Queue(queue, connection=conn).enqueue(
+        func, *args, job_id=job_id, retry=retry, job_timeout=job_timeout,
+        result_ttl=3600, failure_ttl=7 * 24 * 3600)
+    return job.id
+
+
+class _InProcessRunner:
+    """Thread-pool runner used when no Redis is configured."""
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+        self.pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="storefront-job")
+        self.pending: set[str] = set()
+        self.futures: set[Future[None]] = set()
+        self.lock = threading.Lock()
+
+    @classmethod
+    def for_app(cls, app: Flask) -> _InProcessRunner:
+        runner = app.extensions.get("jobs_runner")
+        if runner is None:
+            runner = app.extensions.setdefault("jobs_runner", cls(app))
+        return runner
+
+    def submit(self, func: Callable[..., Any], args: tuple[Any, ...], job_id: str | None,
+               retries: int) -> str | None:
+        if job_id:
+            with self.lock:
+                if job_id in self.pending:
+                    return job_id
+                self.pending.add(job_id)
+        future = self.pool.submit(self.run, func, args, job_id, retries, True)
+        with self.lock:
+            self.futures.add(future)
+        future.add_done_callback(self._forget)
+        return job_id
+
+    def _forget(self, future: Future[None]) -> None:
+        with self.lock:
+            self.futures.discard(future)
+
+    def run(self, func: Callable[..., Any], args: tuple[Any, ...], job_id: str | None,
+            retries: int, sleep: bool = True) -> None:
+        delays = retry_intervals(self.app, retries)
+        try:
+            with self.app.app_context():
+                for attempt in range(retries + 1):
+                    try:
+                        func(*args)
+                        return
+                    except Exception:
+                        log.exception("job %s%s failed (attempt %d of %d)", func.__name__,
+                                      args, attempt + 1, retries + 1)
+                        if attempt < retries and sleep:
+                            time.sleep(delays[attempt])
+        finally:
+            if job_id:
+                with self.lock:
+                    self.pending.discard(job_id)
+
+    def wait(self, timeout: float = 30.0) -> None:
+        """Block until the queued jobs finish (tests and the demo's shutdown use this)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self.lock:
+                futures = set(self.futures)
+            if not futures:
+                return
+            wait(futures, timeout=max(0.0, deadline - time.monotonic()))
+        raise TimeoutError("background jobs still running")

@@ -1,0 +1,94 @@
+"""The storefront application factory."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from dotenv import load_dotenv
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from storefront import requestid, security
+from storefront.config import load_config
+from storefront.extensions import csrf, db, limiter, login_manager, migrate
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app: config → extensions → blueprints → errors → CLI."""
+    load_dotenv(PROJECT_ROOT / ".env", override=False)
+    instance_path = ((config or {}).get("INSTANCE_PATH")
+                     or os.environ.get("STOREFRONT_INSTANCE_PATH")
+                     or PROJECT_ROOT / "instance")
+    app = Flask(
+        __name__,
+        instance_path=str(Path(instance_path).resolve()),
+        instance_relative_config=True,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    register_config(app, config)
+    register_extensions(app)
+    register_request_hooks(app)
+    register_blueprints(app)
+    register_error_handlers(app)
+    register_cli(app)
+    return app
+
+
+def register_config(app: Flask, config: Mapping[str, Any] | None) -> None:
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    load_config(app, config)
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    requestid.configure_logging(app)
+    if app.config["PROXY_FIX_HOPS"]:
+        hops = app.config["PROXY_FIX_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
+
+
+def register_extensions(app: Flask) -> None:
+    from storefront import models  # noqa: F401  (every domain's models, for Alembic)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    from storefront import identity
+
+    identity.init_app(app)
+
+
+def register_request_hooks(app: Flask) -> None:
+    requestid.init_app(app)
+    security.init_app(app)
+    from storefront import templating
+
+    templating.init_app(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from storefront.api import register_api
+    from storefront.pages.views import bp as pages_bp
+
+    app.register_blueprint(pages_bp)
+    register_api(app)
+
+
+def register_error_handlers(app: Flask) -> None:
+    from storefront.errorhandlers import register_error_handlers as register
+
+    register(app)
+
+
+def register_cli(app: Flask) -> None:
+    from storefront.demo.cli import demo_cli
+    from storefront.system.cli import config_cli, jobs_cli
+
+    for group in (demo_cli, jobs_cli, config_cli):
+        app.cli.add_command(group)

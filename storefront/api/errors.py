@@ -1,0 +1,42 @@
+"""The one error envelope: {"error": {"code", "message", "details", "request_id"}}."""
+
+from __future__ import annotations
+
+from flask import Response, jsonify
+
+from storefront.requestid import current_request_id
+
+# HTTP status -> machine-readable code for errors raised by Flask/Werkzeug itself.
+STATUS_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "validation_error",
+    429: "rate_limited",
+    500: "internal_error",
+    503: "service_unavailable",
+}
+
+
+def error_response(status: int, message: str, *, code: str | None = None,
+                   details: list[dict[str, str]] | None = None,
+                   headers: dict[str, str] | None = None) -> Response:
+    """Build the envelope response every API error uses."""
+    body = {
+        "error": {
+            "code": code or STATUS_CODES.get(status, "error"),
+            "message": message,
+            "details": details or [],
+            "request_id": current_request_id(),
+        }
+    }
+    response = jsonify(body)
+    response.status_code = status
+    for key, value in (headers or {}).items():
+        response.headers[key] = value
+    return response

@@ -1,0 +1,168 @@
+"""Configuration: defaults in code → instance/config.py → environment → test overrides.
+
+Every setting the app reads is declared in :data:`DEFAULTS` with its type; environment
+variables named ``STOREFRONT_<NAME>`` override it (plus the conventional ``DATABASE_URL``,
+``REDIS_URL`` and ``SECRET_KEY``). Values are parsed by the default's type, so
+``STOREFRONT_SESSION_COOKIE_SECURE=false`` really is ``False``.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+# name -> (default, description). The description feeds `flask config show` and the README.
+SETTINGS: dict[str, tuple[Any, str]] = {
+    "ENV_NAME": ("development", "development | production | testing. Production requires SECRET_KEY."),
+    "SHOP_NAME": ("Groove Cellar Records", "Shop name shown in the header, emails and page titles."),
+    "SQLALCHEMY_DATABASE_URI": (None, "Database URL (env: DATABASE_URL). Default: SQLite in instance/."),
+    "REDIS_URL": (None, "Redis URL (env: REDIS_URL). Unset = in-process jobs, in-memory rate limits."),
+    "SECRET_KEY": (None, "Session/CSRF signing key (env: SECRET_KEY). "
+                         "Generated into instance/ when unset outside production."),
+    "JOBS_MODE": ("auto", "auto (rq when REDIS_URL is set, else thread) | rq | thread | sync."),
+    "JOBS_DEFAULT_RETRIES": (3, "Retries for a failed background job before it is given up."),
+    "JOBS_RETRY_BASE_SECONDS": (5, "First retry delay; doubles each attempt."),
+    "API_RATE_LIMIT": ("300 per minute", "Default per-client limit on every /api/v1 route."),
+    "PROXY_FIX_HOPS": (0, "Trusted reverse proxies in front of the app (X-Forwarded-* hops)."),
+    "SESSION_COOKIE_SECURE": (False, "Send the session cookie over HTTPS only (on by default in production)."),
+    "PREFERRED_URL_SCHEME": ("http", "Scheme for external URLs built outside a request."),
+    "ECS_BASE_URL": ("http://127.0.0.1:5001", "Commerce system base URL (Square: https://connect.squareup.com)."),
+    "ECS_ACCESS_TOKEN": ("sandbox-token", "Commerce system access token (secret)."),
+    "ECS_LOCATION_ID": ("", "Commerce system location id; blank = the first location the ECS lists."),
+    "ECS_SQUARE_VERSION": ("2025-08-20", "Square-Version header sent on every ECS request."),
+    "ECS_TIMEOUT_SECONDS": (10.0, "Per-request timeout for ECS calls."),
+    "ECS_MAX_RETRIES": (5, "Retries on 429/5xx/connection errors for ECS calls."),
+    "ECS_WEBHOOK_SIGNATURE_KEYS": (["sandbox-signature-key"],
+                                   "Comma-separated webhook signature keys (rotation: list new and old)."),
+    "ECS_WEBHOOK_NOTIFICATION_URL": ("http://127.0.0.1:5000/webhooks/square",
+                                     "Public URL the ECS posts webhooks to (signatures cover it)."),
+    "ECS_HEALTH_REQUIRED": (False, "Answer 503 from /api/v1/health when the ECS is unreachable."),
+    "SANDBOX_PORT": (5001, "Port of the bundled ECS sandbox started by `flask demo`."),
+    "SANDBOX_ITEMS": (300, "Records in the generated demo catalog."),
+}
+
+_ENV_ALIASES = {
+    "SQLALCHEMY_DATABASE_URI": "DATABASE_URL",
+    "REDIS_URL": "REDIS_URL",
+    "SECRET_KEY": "SECRET_KEY",
+}
+
+
+class ConfigError(RuntimeError):
+    """A required setting is missing or malformed; start-up stops with this message."""
+
+
+def parse_value(raw: str, default: Any) -> Any:
+    """Parse an environment string by the type of the setting's default."""
+    if isinstance(default, bool):
+        value = raw.strip().lower()
+        if value in {"1", "true", "yes", "on"}:
+            return True
+        if value in {"0", "false", "no", "off", ""}:
+            return False
+        raise ConfigError(f"expected a boolean (true/false), got {raw!r}")
+    if isinstance(default, int):
+        try:
+            return int(raw)
+        except ValueError as exc:
+            raise ConfigError(f"expected an integer, got {raw!r}") from exc
+    if isinstance(default, float):
+        try:
+            return float(raw)
+        except ValueError as exc:
+            raise ConfigError(f"expected a number, got {raw!r}") from exc
+    if isinstance(default, list):
+        return [part.strip() for part in raw.split(",") if part.strip()]
+    return raw
+
+
+def normalise_database_url(url: str) -> str:
+    """Use psycopg 3 for PostgreSQL URLs given in the common short forms."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def load_config(app: Flask, overrides: Mapping[str, Any] | None = None,
+                environ: Mapping[str, str] | None = None) -> None:
+    """Fill ``app.config`` in order: defaults, instance/config.py, environment, overrides."""
+    env = os.environ if environ is None else environ
+    for name, (default, _doc) in SETTINGS.items():
+        app.config[name] = list(default) if isinstance(default, list) else default
+    app.config.update(
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
+        SQLALCHEMY_TRACK_MODIFICATIONS=False,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        RATELIMIT_HEADERS_ENABLED=True,
+        MAX_CONTENT_LENGTH=1024 * 1024,
+    )
+    app.config.from_pyfile("config.py", silent=True)
+
+    for name, (default, _doc) in SETTINGS.items():
+        keys = [f"STOREFRONT_{name}"] + ([_ENV_ALIASES[name]] if name in _ENV_ALIASES else [])
+        for key in keys:
+            if key in env:
+                try:
+                    app.config[name] = parse_value(env[key], default if default is not None else "")
+                except ConfigError as exc:
+                    raise ConfigError(f"{key}: {exc}") from None
+    if overrides:
+        app.config.update(overrides)
+    _finalise(app, env_overrode_secure="STOREFRONT_SESSION_COOKIE_SECURE" in env
+              or bool(overrides and "SESSION_COOKIE_SECURE" in overrides))
+
+
+def _finalise(app: Flask, *, env_overrode_secure: bool) -> None:
+    cfg = app.config
+    production = cfg["ENV_NAME"] == "production"
+    if cfg["ENV_NAME"] not in {"development", "production", "testing"}:
+        raise ConfigError(f"STOREFRONT_ENV_NAME must be development, production or testing, "
+                          f"not {cfg['ENV_NAME']!r}")
+    if not cfg.get("SQLALCHEMY_DATABASE_URI"):
+        cfg["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + str(Path(app.instance_path) / "storefront.db")
+    cfg["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(cfg["SQLALCHEMY_DATABASE_URI"])
+    if cfg["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        cfg["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 30}}
+    if not cfg.get("SECRET_KEY"):
+        if production:
+            raise ConfigError(
+                "SECRET_KEY is not set. In production the storefront refuses to start without one: "
+                "set SECRET_KEY in the environment (e.g. `python -c 'import secrets; "
+                "print(secrets.token_hex(32))'`) or in instance/config.py."
+            )
+        cfg["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
+    if production and not env_overrode_secure:
+        cfg["SESSION_COOKIE_SECURE"] = True
+    cfg["REMEMBER_COOKIE_SECURE"] = cfg["SESSION_COOKIE_SECURE"]
+    cfg["RATELIMIT_STORAGE_URI"] = cfg.get("RATELIMIT_STORAGE_URI") or cfg["REDIS_URL"] or "memory://"
+    if cfg["JOBS_MODE"] == "auto":
+        cfg["JOBS_MODE"] = "rq" if cfg["REDIS_URL"] else "thread"
+    if cfg["JOBS_MODE"] not in {"rq", "thread", "sync"}:
+        raise ConfigError(f"STOREFRONT_JOBS_MODE must be auto, rq, thread or sync, not {cfg['JOBS_MODE']!r}")
+    if cfg["JOBS_MODE"] == "rq" and not cfg["REDIS_URL"]:
+        raise ConfigError("STOREFRONT_JOBS_MODE=rq needs REDIS_URL.")
+
+
+def _instance_secret(instance: Path) -> str:
+    """Generate a secret key once and keep it in instance/ so sessions survive restarts."""
+    path = instance / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    instance.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process won the race; use its key
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key)
+    return key

@@ -1,0 +1,32 @@
+"""Who is logged in: one Flask-Login session shared by the separate customer and staff accounts.
+
+A session id is ``"<kind>:<id>"``; each accounts domain registers the loader for its kind, so
+a customer id can never be loaded as a staff member.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import Flask
+
+from storefront.extensions import login_manager
+
+_LOADERS: dict[str, Callable[[str], Any]] = {}
+
+
+def register_user_kind(kind: str, loader: Callable[[str], Any]) -> None:
+    """Let ``loader(id)`` resolve session ids of the form ``"<kind>:<id>"``."""
+    _LOADERS[kind] = loader
+
+
+def load_user(session_id: str) -> Any:
+    kind, _, ident = session_id.partition(":")
+    loader = _LOADERS.get(kind)
+    return loader(ident) if loader and ident else None
+
+
+def init_app(app: Flask) -> None:
+    login_manager.user_loader(load_user)
+    login_manager.session_protection = "strong"

@@ -1,0 +1,1 @@
+"""Operations: health, job heartbeats, configuration listing."""

@@ -1,0 +1,36 @@
+"""Jinja globals shared by every page."""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, url_for
+from werkzeug.routing import BuildError
+
+HTMX_VERSION = "2.0.8"
+
+
+def url_if(endpoint: str, **values: object) -> str | None:
+    """URL of ``endpoint`` or None when that feature is not installed (nav hides the link)."""
+    try:
+        return url_for(endpoint, **values)
+    except BuildError:
+        return None
+
+
+def format_money(amount: int | None, currency: str = "USD") -> str:
+    """Minor units → display string (``1999, "USD"`` → ``$19.99``)."""
+    if amount is None:
+        return ""
+    symbol = {"USD": "$", "EUR": "€", "GBP": "£"}.get(currency, "")
+    sign = "-" if amount < 0 else ""
+    major, minor = divmod(abs(amount), 100)
+    text = f"{sign}{symbol}{major:,}.{minor:02d}"
+    return text if symbol else f"{text} {currency}"
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.globals.update(url_if=url_if, htmx_version=HTMX_VERSION)
+    app.jinja_env.filters["money"] = format_money
+
+    @app.context_processor
+    def shop_context() -> dict[str, object]:
+        return {"shop_name": current_app.config["SHOP_NAME"]}
