@@ -199,3 +199,6 @@ def csrf_token(client: FlaskClient, path: str = "/") -> str:
     match = _CSRF_IN_HEADERS.search(html)
     assert match, f"no CSRF token on {path}"
     return match.group(1)
+
+
+from ecs_fixtures import sandbox, sandbox_server  # noqa: E402,F401  (shared ECS sandbox fixtures)

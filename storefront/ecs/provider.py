@@ -23,3 +23,18 @@ def ecs_client(app: Flask | None = None, *, quick: bool = False) -> SquareClient
         )
         app.extensions[key] = client
     return client
+
+
+def shop_location_id(app: Flask | None = None) -> str:
+    """The configured ECS location, or the first one the ECS lists (looked up once)."""
+    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
+    configured = app.config["ECS_LOCATION_ID"]
+    if configured:
+        return configured
+    cached = app.extensions.get("ecs_location_id")
+    if cached is None:
+        locations = ecs_client(app).list_locations()
+        if not locations:
+            raise RuntimeError("the ECS lists no locations; set STOREFRONT_ECS_LOCATION_ID")
+        cached = app.extensions["ecs_location_id"] = str(locations[0]["id"])
+    return cached

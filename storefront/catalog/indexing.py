@@ -1,0 +1,25 @@
+"""What the full-text index covers for an item: ECS fields, genres and staff enrichment."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def detail_text(detail: Any | None) -> str:
+    """Searchable text from an ``ItemDetail`` (artists, label, styles, tracklist, notes)."""
+    if detail is None:
+        return ""
+    parts: list[str] = []
+    parts.extend(str(a) for a in detail.artists or [])
+    parts.extend([detail.label or "", detail.catalog_number or "", detail.format_details or ""])
+    parts.extend(str(s) for s in detail.styles or [])
+    parts.extend(str(t.get("title", "")) for t in detail.tracklist or [] if isinstance(t, dict))
+    parts.extend([detail.notes or "", detail.staff_pick or ""])
+    return " ".join(p for p in parts if p)
+
+
+def compose_search_text(*, artist: str, title: str, name: str, label: str, catalog_number: str,
+                        format: str, genre_names: list[str], detail: Any | None = None) -> str:
+    """The denormalised ``Item.search_text``."""
+    parts = [artist, title, name, label, catalog_number, format, " ".join(genre_names), detail_text(detail)]
+    return " ".join(p for p in parts if p)

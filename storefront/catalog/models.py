@@ -1,0 +1,155 @@
+"""Catalog models: ECS mirror rows (``Item``, ``ItemVariation``, ``StockLevel``), lookups
+(``Genre``, ``Format``) and staff enrichment (``ItemDetail``) in its own table so a sync never
+overwrites staff work."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from storefront.extensions import db
+from storefront.timeutil import UTCDateTime, utcnow
+
+
+class Genre(db.Model):
+    """A genre: from an ECS category (``ecs_category_id``) or added by staff."""
+
+    __tablename__ = "genres"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    ecs_category_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    ecs_version: Mapped[int | None] = mapped_column(BigInteger)
+    is_deleted: Mapped[bool] = mapped_column(default=False)
+
+
+class Format(db.Model):
+    """A physical format lookup (LP, 2xLP, 7", CD, Cassette …) staff can manage."""
+
+    __tablename__ = "formats"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(40), unique=True)
+    slug: Mapped[str] = mapped_column(String(40), unique=True)
+
+
+class ItemGenre(db.Model):
+    """Item ↔ genre, tagged by where it came from so sync and staff never undo each other."""
+
+    __tablename__ = "item_genres"
+
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), primary_key=True)
+    genre_id: Mapped[int] = mapped_column(ForeignKey("genres.id", ondelete="CASCADE"), primary_key=True)
+    source: Mapped[str] = mapped_column(String(8), primary_key=True)  # "ecs" | "staff"
+
+    __table_args__ = (Index("ix_item_genres_genre_id", "genre_id"),)
+
+
+class Item(db.Model):
+    """An ECS item (``ECS_Item``): what the shop sells, as the ECS last told us."""
+
+    __tablename__ = "items"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ecs_id: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(255))
+    description: Mapped[str] = mapped_column(Text, default="")
+    artist: Mapped[str] = mapped_column(String(255), default="")
+    title: Mapped[str] = mapped_column(String(255), default="")
+    label: Mapped[str] = mapped_column(String(255), default="")
+    catalog_number: Mapped[str] = mapped_column(String(64), default="")
+    format: Mapped[str] = mapped_column(String(40), default="")
+    year: Mapped[int | None]
+    kind: Mapped[str] = mapped_column(String(16), default="record")  # record | event
+    price_amount: Mapped[int | None] = mapped_column(BigInteger)  # lowest variation price
+    currency: Mapped[str] = mapped_column(String(3), default="USD")
+    stock: Mapped[int] = mapped_column(default=0)  # sum over variations at the shop's location
+    is_deleted: Mapped[bool] = mapped_column(default=False)
+    ecs_version: Mapped[int] = mapped_column(BigInteger, default=0)
+    ecs_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    synced_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Denormalised text the full-text index covers (ECS fields + enrichment); kept by services.
+    search_text: Mapped[str] = mapped_column(Text, default="")
+
+    variations: Mapped[list[ItemVariation]] = relationship(
+        back_populates="item", order_by="ItemVariation.ordinal", cascade="all, delete-orphan")
+    detail: Mapped[ItemDetail | None] = relationship(back_populates="item", uselist=False)
+    genres: Mapped[list[Genre]] = relationship(secondary="item_genres", viewonly=True,
+                                               order_by="Genre.name")
+
+    __table_args__ = (
+        Index("ix_items_listing", "is_deleted", "kind", "first_seen_at"),
+        Index("ix_items_price", "price_amount"),
+        Index("ix_items_artist", "artist"),
+    )
+
+    @property
+    def in_stock(self) -> bool:
+        return self.stock > 0
+
+
+class ItemVariation(db.Model):
+    """An ECS item variation: the sellable unit with a price and stock (one per format)."""
+
+    __tablename__ = "item_variations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ecs_id: Mapped[str] = mapped_column(String(64), unique=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(255), default="")
+    sku: Mapped[str] = mapped_column(String(64), default="")
+    ordinal: Mapped[int] = mapped_column(default=0)
+    price_amount: Mapped[int | None] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3), default="USD")
+    is_deleted: Mapped[bool] = mapped_column(default=False)
+    ecs_version: Mapped[int] = mapped_column(BigInteger, default=0)
+
+    item: Mapped[Item] = relationship(back_populates="variations")
+    stock_levels: Mapped[list[StockLevel]] = relationship(back_populates="variation",
+                                                          cascade="all, delete-orphan")
+
+
+class StockLevel(db.Model):
+    """IN_STOCK count of a variation at an ECS location, with the ECS's ``calculated_at``."""
+
+    __tablename__ = "stock_levels"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    variation_id: Mapped[int] = mapped_column(ForeignKey("item_variations.id", ondelete="CASCADE"))
+    location_id: Mapped[str] = mapped_column(String(64))
+    quantity: Mapped[int] = mapped_column(default=0)
+    calculated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    variation: Mapped[ItemVariation] = relationship(back_populates="stock_levels")
+
+    __table_args__ = (UniqueConstraint("variation_id", "location_id"),)
+
+
+class ItemDetail(db.Model):
+    """Staff enrichment of an item (``Item_Detail``), never touched by a sync."""
+
+    __tablename__ = "item_details"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), unique=True)
+    discogs_release_id: Mapped[int | None]
+    artists: Mapped[list[str]] = mapped_column(JSON, default=list)
+    label: Mapped[str] = mapped_column(String(255), default="")
+    catalog_number: Mapped[str] = mapped_column(String(64), default="")
+    year: Mapped[int | None]
+    styles: Mapped[list[str]] = mapped_column(JSON, default=list)
+    format_details: Mapped[str] = mapped_column(String(255), default="")
+    tracklist: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    notes: Mapped[str] = mapped_column(Text, default="")
+    images: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    featured: Mapped[bool] = mapped_column(default=False)
+    staff_pick: Mapped[str] = mapped_column(Text, default="")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    updated_by: Mapped[str] = mapped_column(String(255), default="")
+
+    item: Mapped[Item] = relationship(back_populates="detail")

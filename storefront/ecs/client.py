@@ -1,0 +1,279 @@
+"""A Square Connect v2 client over ``requests``: the calls the storefront needs, Square's wire format,
+bounded retries with exponential backoff and full jitter on 429/5xx/connection errors."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote
+
+import requests
+
+from storefront.ecs.errors import (
+    ECSAuthError,
+    ECSBadRequest,
+    ECSConflict,
+    ECSError,
+    ECSNotFound,
+    ECSRateLimited,
+    ECSServerError,
+    ECSUnavailable,
+)
+
+log = logging.getLogger("storefront.ecs")
+USER_AGENT = "storefront/0.1 (+https://github.com/; Square Connect v2 client)"
+INVENTORY_IDS_PER_REQUEST = 1000
+
+
+@dataclass(frozen=True)
+class CatalogPage:
+    objects: list[dict[str, Any]]
+    cursor: str | None
+
+
+@dataclass(frozen=True)
+class SearchCatalogPage:
+    objects: list[dict[str, Any]]
+    related_objects: list[dict[str, Any]]
+    cursor: str | None
+    latest_time: str | None
+
+
+@dataclass
+class ClientStats:
+    requests: int = 0
+    retries: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def __getitem__(self, key: str) -> int:
+        return int(getattr(self, key))
+
+
+class SquareClient:
+    """Square's REST API (or the bundled sandbox, which speaks the same wire format)."""
+
+    def __init__(self, base_url: str, access_token: str, *, square_version: str = "2025-08-20",
+                 timeout: float = 10.0, max_retries: int = 5, backoff_base: float = 0.25,
+                 backoff_cap: float = 8.0, session: requests.Session | None = None,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
+        self.max_retries = max_retries
+        self.backoff_base = backoff_base
+        self.backoff_cap = backoff_cap
+        self.sleep = sleep
+        self.stats = ClientStats()
+        self.session = session or requests.Session()
+        self.session.headers.update({
+            "Authorization": f"Bearer {access_token}",
+            "Square-Version": square_version,
+            "Content-Type": "application/json",
+            "Accept": "application/json",
+            "User-Agent": USER_AGENT,
+        })
+
+    def close(self) -> None:
+        self.session.close()
+
+    # transport --------------------------------------------------------------------------
+    def _request(self, method: str, path: str, *, params: dict[str, Any] | None = None,
+                 json: dict[str, Any] | None = None) -> dict[str, Any]:
+        """One API call. Retrying POSTs is safe: the ones we send are reads (search, batch
+        retrieve) or carry an idempotency key, so Square applies them at most once."""
+        url = f"{self.base_url}{path}"
+        attempt = 0
+        while True:
+            with self.stats.lock:
+                self.stats.requests += 1
+            try:
+                response = self.session.request(method, url, params=params, json=json, timeout=self.timeout,
+                                                allow_redirects=False)
+            except (requests.ConnectionError, requests.Timeout) as exc:
+                if attempt >= self.max_retries:
+                    raise ECSUnavailable(f"{method} {path}: no answer from the ECS ({type(exc).__name__})") from exc
+                self._backoff(attempt, None, f"{type(exc).__name__}")
+                attempt += 1
+                continue
+            status = response.status_code
+            if status == 429 or status >= 500:
+                if attempt >= self.max_retries:
+                    raise self._error(response, method, path)
+                self._backoff(attempt, response.headers.get("Retry-After"), str(status))
+                attempt += 1
+                continue
+            if status >= 300:
+                raise self._error(response, method, path)
+            try:
+                body = response.json() if response.content else {}
+            except ValueError as exc:
+                raise ECSError(f"{method} {path}: the ECS answered with invalid JSON", status=status) from exc
+            if not isinstance(body, dict):
+                raise ECSError(f"{method} {path}: unexpected response shape", status=status)
+            return body
+
+    def _backoff(self, attempt: int, retry_after: str | None, reason: str) -> None:
+        delay = random.uniform(0, min(self.backoff_cap, self.backoff_base * 2**attempt))  # full jitter
+        if retry_after:
+            with contextlib.suppress(ValueError):
+                delay = max(delay, min(self.backoff_cap, float(retry_after)))
+        with self.stats.lock:
+            self.stats.retries += 1
+        log.info("ECS %s; retry %d in %.2fs", reason, attempt + 1, delay)
+        self.sleep(delay)
+
+    @staticmethod
+    def _error(response: requests.Response, method: str, path: str) -> ECSError:
+        try:
+            errors = response.json().get("errors") or []
+        except ValueError:
+            errors = []
+        errors = [e for e in errors if isinstance(e, dict)]
+        detail = "; ".join(str(e.get("detail") or e.get("code")) for e in errors) or response.reason
+        message = f"{method} {path} → {response.status_code}: {detail}"
+        status = response.status_code
+        kind: type[ECSError]
+        if status == 429:
+            kind = ECSRateLimited
+        elif status >= 500:
+            kind = ECSServerError
+        elif status in (401, 403):
+            kind = ECSAuthError
+        elif status == 404:
+            kind = ECSNotFound
+        elif status == 409:
+            kind = ECSConflict
+        elif status == 400:
+            kind = ECSBadRequest
+        else:
+            kind = ECSError
+        return kind(message, status=status, errors=errors)
+
+    # catalog ----------------------------------------------------------------------------
+    def list_catalog(self, *, cursor: str | None = None, types: str = "ITEM,CATEGORY") -> CatalogPage:
+        """ListCatalog: one page (Square returns up to 100 objects)."""
+        params: dict[str, Any] = {"types": types}
+        if cursor:
+            params["cursor"] = cursor
+        body = self._request("GET", "/v2/catalog/list", params=params)
+        return CatalogPage(list(body.get("objects") or []), body.get("cursor") or None)
+
+    def iter_catalog(self, types: str = "ITEM,CATEGORY") -> Iterator[CatalogPage]:
+        cursor: str | None = None
+        while True:
+            page = self.list_catalog(cursor=cursor, types=types)
+            yield page
+            cursor = page.cursor
+            if not cursor:
+                return
+
+    def search_catalog_objects(self, *, begin_time: str | None = None, object_types: Sequence[str] | None = None,
+                               include_deleted_objects: bool = False, include_related_objects: bool = False,
+                               cursor: str | None = None, limit: int | None = None) -> SearchCatalogPage:
+        """SearchCatalogObjects: objects changed since ``begin_time``; returns ``latest_time``."""
+        payload: dict[str, Any] = {"include_deleted_objects": include_deleted_objects,
+                                   "include_related_objects": include_related_objects}
+        if object_types:
+            payload["object_types"] = list(object_types)
+        if begin_time:
+            payload["begin_time"] = begin_time
+        if cursor:
+            payload["cursor"] = cursor
+        if limit:
+            payload["limit"] = int(limit)
+        body = self._request("POST", "/v2/catalog/search", json=payload)
+        return SearchCatalogPage(list(body.get("objects") or []), list(body.get("related_objects") or []),
+                                 body.get("cursor") or None, body.get("latest_time"))
+
+    def retrieve_catalog_object(self, object_id: str, *, include_related_objects: bool = False) -> dict[str, Any]:
+        params = {"include_related_objects": "true" if include_related_objects else "false"}
+        return self._request("GET", f"/v2/catalog/object/{quote(object_id, safe='')}", params=params)
+
+    # inventory --------------------------------------------------------------------------
+    def retrieve_inventory_count(self, catalog_object_id: str, *,
+                                 location_ids: Sequence[str] | None = None) -> list[dict[str, Any]]:
+        counts: list[dict[str, Any]] = []
+        cursor: str | None = None
+        while True:
+            params: dict[str, Any] = {}
+            if location_ids:
+                params["location_ids"] = ",".join(location_ids)
+            if cursor:
+                params["cursor"] = cursor
+            body = self._request("GET", f"/v2/inventory/{quote(catalog_object_id, safe='')}", params=params)
+            counts.extend(body.get("counts") or [])
+            cursor = body.get("cursor") or None
+            if not cursor:
+                return counts
+
+    def batch_retrieve_inventory_counts(self, catalog_object_ids: Sequence[str] | None, *,
+                                        location_ids: Sequence[str] | None = None,
+                                        states: Sequence[str] | None = None,
+                                        updated_after: str | None = None) -> list[dict[str, Any]]:
+        """BatchRetrieveInventoryCounts, following cursors; ``None`` ids = every count (by location)."""
+        chunks: list[list[str] | None]
+        if catalog_object_ids is None:
+            chunks = [None]
+        else:
+            ids = list(dict.fromkeys(catalog_object_ids))
+            if not ids:
+                return []
+            chunks = [ids[i:i + INVENTORY_IDS_PER_REQUEST] for i in range(0, len(ids), INVENTORY_IDS_PER_REQUEST)]
+        counts: list[dict[str, Any]] = []
+        for chunk in chunks:
+            cursor: str | None = None
+            while True:
+                payload: dict[str, Any] = {"limit": 1000}
+                if chunk is not None:
+                    payload["catalog_object_ids"] = chunk
+                if location_ids:
+                    payload["location_ids"] = list(location_ids)
+                if states:
+                    payload["states"] = list(states)
+                if updated_after:
+                    payload["updated_after"] = updated_after
+                if cursor:
+                    payload["cursor"] = cursor
+                body = self._request("POST", "/v2/inventory/counts/batch-retrieve", json=payload)
+                counts.extend(body.get("counts") or [])
+                cursor = body.get("cursor") or None
+                if not cursor:
+                    break
+        return counts
+
+    def batch_change_inventory(self, idempotency_key: str, changes: list[dict[str, Any]], *,
+                               ignore_unchanged_counts: bool = True) -> list[dict[str, Any]]:
+        """BatchChangeInventory; the idempotency key makes a retried call apply once."""
+        if not idempotency_key:
+            raise ValueError("idempotency_key is required")
+        body = self._request("POST", "/v2/inventory/changes/batch-create", json={
+            "idempotency_key": idempotency_key, "changes": changes,
+            "ignore_unchanged_counts": ignore_unchanged_counts})
+        return list(body.get("counts") or [])
+
+    # checkout and orders ----------------------------------------------------------------
+    def create_payment_link(self, idempotency_key: str, *, order: dict[str, Any], redirect_url: str,
+                            buyer_email: str | None = None, description: str | None = None) -> dict[str, Any]:
+        """CreatePaymentLink for an order; the same key returns the same link."""
+        if not idempotency_key:
+            raise ValueError("idempotency_key is required")
+        payload: dict[str, Any] = {"idempotency_key": idempotency_key, "order": order,
+                                   "checkout_options": {"redirect_url": redirect_url}}
+        if description:
+            payload["description"] = description
+        if buyer_email:
+            payload["pre_populated_data"] = {"buyer_email": buyer_email}
+        return self._request("POST", "/v2/online-checkout/payment-links", json=payload)
+
+    def retrieve_order(self, order_id: str) -> dict[str, Any]:
+        """RetrieveOrder; returns the ``order`` object."""
+        body = self._request("GET", f"/v2/orders/{quote(order_id, safe='')}")
+        return body.get("order") or {}
+
+    def list_locations(self) -> list[dict[str, Any]]:
+        return list(self._request("GET", "/v2/locations").get("locations") or [])

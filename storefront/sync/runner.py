@@ -1,0 +1,230 @@
+"""Executing a sync run: page through the ECS, write in batches, report progress, abort safely."""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from flask import current_app
+
+from storefront.catalog.stock import apply_inventory_counts, refresh_item_stock
+from storefront.ecs.errors import ECSRateLimited, ECSServerError, ECSUnavailable
+from storefront.ecs.provider import ecs_client, shop_location_id
+from storefront.extensions import db
+from storefront.sync.models import SyncRun
+from storefront.sync.services import request_incremental_sync, sync_state
+from storefront.sync.writer import CatalogWriter, PageOutcome
+from storefront.timeutil import utcnow
+
+log = logging.getLogger("storefront.sync")
+T = TypeVar("T")
+RESUMABLE = (ECSRateLimited, ECSServerError, ECSUnavailable)
+MAX_STORED_FAILURES = 200
+
+
+class SyncAborted(RuntimeError):
+    """Too many items failed; the run stops before it can do more harm."""
+
+
+class SyncRunner:
+    """Runs one :class:`SyncRun`; progress is committed page by page so others can watch it."""
+
+    def __init__(self, run: SyncRun, *, sleep: Callable[[float], None] = time.sleep,
+                 progress: Callable[[SyncRun], None] | None = None) -> None:
+        self.run = run
+        self.progress = progress
+        self.cfg = current_app.config
+        self.client = ecs_client()
+        self.sleep = sleep
+        self.writer = CatalogWriter(dry_run=run.dry_run)
+        self.location_id = ""
+
+    # entry point ----------------------------------------------------------------------
+    def execute(self) -> SyncRun:
+        run = self.run
+        run.status, run.started_at, run.heartbeat_at = "running", utcnow(), utcnow()
+        db.session.commit()
+        try:
+            self.location_id = self._resumable(lambda: shop_location_id())
+            if run.kind == "incremental" and sync_state().latest_time:
+                self._incremental()
+            else:
+                if run.kind == "incremental":
+                    run.message = "No previous sync to continue from: ran a full sync instead. "
+                self._full()
+            self._finish("succeeded", run.message + self._summary())
+        except SyncAborted as exc:
+            db.session.rollback()
+            log.error("catalog sync #%s aborted: %s", run.id, exc)
+            self._finish("aborted", str(exc))
+        except Exception as exc:
+            db.session.rollback()
+            log.exception("catalog sync #%s failed", run.id)
+            self._finish("failed", f"{type(exc).__name__}: {exc}"[:1000])
+            raise
+        finally:
+            if sync_state().incremental_requested:  # catalog changed while we ran
+                request_incremental_sync()
+        return run
+
+    # full -----------------------------------------------------------------------------
+    def _full(self) -> None:
+        head = self._resumable(lambda: self.client.search_catalog_objects(object_types=["ITEM"], limit=1))
+        latest_time = head.latest_time
+        cursor: str | None = None
+        while True:
+            page = self._resumable(lambda c=cursor: self.client.list_catalog(cursor=c, types="CATEGORY"))
+            self.writer.apply_categories(page.objects)
+            cursor = page.cursor
+            if not cursor:
+                break
+        if not self.run.dry_run:
+            db.session.commit()
+
+        live_before = self.writer.live_item_ids()
+        seen: set[str] = set()
+        cursor = None
+        while True:
+            page = self._resumable(lambda c=cursor: self.client.list_catalog(cursor=c, types="ITEM"))
+            outcome = self.writer.apply_items(page.objects)
+            seen.update(outcome.seen_ids)
+            cursor = page.cursor
+            self._record_page(outcome, len(page.objects), cursor)
+            if not cursor:
+                break
+            if self.cfg["SYNC_PAGE_DELAY_SECONDS"]:
+                self.sleep(self.cfg["SYNC_PAGE_DELAY_SECONDS"])
+        self._check_failures(final=True)
+
+        missing = live_before - seen
+        self.run.items_deleted += self.writer.mark_deleted(missing)
+        counts = self._resumable(lambda: self.client.batch_retrieve_inventory_counts(
+            None, location_ids=[self.location_id], states=["IN_STOCK"]))
+        stock = apply_inventory_counts(counts, dry_run=self.run.dry_run)
+        self.run.stock_updates += stock.updated
+        if not self.run.dry_run:
+            refresh_item_stock(self.location_id)
+            state = sync_state()
+            state.latest_time = latest_time or state.latest_time
+            state.last_full_sync_at = utcnow()
+            state.catalog_revision += 1
+        self.run.latest_time = latest_time
+
+    # incremental ----------------------------------------------------------------------
+    def _incremental(self) -> None:
+        state = sync_state()
+        begin_time = state.latest_time
+        latest_time = begin_time
+        cursor: str | None = None
+        touched_items: set[int] = set()
+        changed_variation_ids: set[str] = set()
+        while True:
+            page = self._resumable(lambda c=cursor: self.client.search_catalog_objects(
+                begin_time=begin_time, object_types=["ITEM", "ITEM_VARIATION", "CATEGORY"],
+                include_deleted_objects=True, cursor=c))
+            objects = page.objects
+            self.writer.apply_categories(o for o in objects if o.get("type") == "CATEGORY")
+            outcome = self.writer.apply_items(o for o in objects if o.get("type") == "ITEM")
+            touched_items |= outcome.touched_item_ids
+            _count, variation_items, failures = self.writer.apply_variations(
+                o for o in objects if o.get("type") == "ITEM_VARIATION")
+            outcome.updated += len(variation_items - outcome.touched_item_ids)
+            outcome.failures.extend(failures)
+            touched_items |= variation_items
+            for obj in objects:
+                if obj.get("type") == "ITEM_VARIATION":
+                    changed_variation_ids.add(str(obj["id"]))
+                for variation in (obj.get("item_data") or {}).get("variations") or []:
+                    changed_variation_ids.add(str(variation.get("id")))
+            if page.latest_time and (latest_time is None or page.latest_time > latest_time):
+                latest_time = page.latest_time
+            cursor = page.cursor
+            self._record_page(outcome, len(objects), cursor)
+            if not cursor:
+                break
+        self._check_failures(final=True)
+        self.writer.refresh_item_prices(touched_items)
+        if changed_variation_ids:
+            # Only counts the ECS confirms are written; a failed read leaves stock untouched.
+            counts = self._resumable(lambda: self.client.batch_retrieve_inventory_counts(
+                sorted(changed_variation_ids), location_ids=[self.location_id], states=["IN_STOCK"]))
+            stock = apply_inventory_counts(counts, dry_run=self.run.dry_run)
+            self.run.stock_updates += stock.updated
+            touched_items |= set(stock.item_ids)
+        if not self.run.dry_run:
+            refresh_item_stock(self.location_id, touched_items)
+            state.latest_time = latest_time
+            if touched_items:
+                state.catalog_revision += 1
+        self.run.latest_time = latest_time
+
+    # bookkeeping ----------------------------------------------------------------------
+    def _record_page(self, outcome: PageOutcome, objects: int, cursor: str | None) -> None:
+        run = self.run
+        run.pages += 1
+        run.objects_seen += objects
+        run.items_seen += outcome.seen
+        run.items_created += outcome.created
+        run.items_updated += outcome.updated
+        run.items_unchanged += outcome.unchanged
+        run.items_deleted += outcome.deleted
+        if outcome.failures:
+            run.failures_count += len(outcome.failures)
+            room = MAX_STORED_FAILURES - len(run.failures or [])
+            if room > 0:
+                run.failures = [*(run.failures or []), *outcome.failures[:room]]
+        run.cursor = cursor
+        run.heartbeat_at = utcnow()
+        self._check_failures(final=False)
+        db.session.commit()
+        if self.progress:
+            self.progress(run)
+
+    def _check_failures(self, *, final: bool) -> None:
+        run = self.run
+        threshold = float(self.cfg["SYNC_FAILURE_THRESHOLD"])
+        if run.items_seen and (final or run.items_seen >= 100) and run.failures_count / run.items_seen > threshold:
+            raise SyncAborted(
+                f"Aborted: {run.failures_count} of {run.items_seen} items failed "
+                f"({run.failures_count / run.items_seen:.1%} > {threshold:.0%}). Nothing more was written; "
+                f"deletions were not applied. See the failures list for reasons.")
+
+    def _resumable(self, call: Callable[[], T]) -> T:
+        """Call the ECS; when it keeps rate-limiting or failing, wait and resume instead of giving up."""
+        attempts = int(self.cfg["SYNC_RESUME_ATTEMPTS"])
+        delay = float(self.cfg["SYNC_RESUME_BACKOFF_SECONDS"])
+        for attempt in range(attempts + 1):
+            try:
+                return call()
+            except RESUMABLE as exc:
+                if attempt >= attempts:
+                    raise
+                wait = min(60.0, delay * 2**attempt) * (0.5 + random.random() / 2)
+                log.warning("sync #%s: %s; resuming in %.1fs", self.run.id, type(exc).__name__, wait)
+                self.run.heartbeat_at = utcnow()
+                db.session.commit()
+                self.sleep(wait)
+        raise AssertionError("unreachable")
+
+    def _summary(self) -> str:
+        r = self.run
+        prefix = "Dry run — would have: " if r.dry_run else ""
+        return (f"{prefix}{r.items_created} created, {r.items_updated} updated, {r.items_deleted} deleted, "
+                f"{r.items_unchanged} unchanged, {r.stock_updates} stock changes, {r.failures_count} failures.")
+
+    def _finish(self, status: str, message: str) -> None:
+        run = self.run
+        run.status, run.message, run.finished_at, run.active = status, message[:2000], utcnow(), None
+        db.session.commit()
+
+
+def execute_run(run_id: int, **kwargs: Any) -> SyncRun:
+    run = db.session.get(SyncRun, run_id)
+    if run is None:
+        raise LookupError(f"sync run {run_id} does not exist")
+    if run.status != "queued":
+        return run  # already handled (a retried or duplicated job)
+    return SyncRunner(run, **kwargs).execute()

@@ -1,0 +1,280 @@
+"""Applying pages of ECS catalog objects to the local catalog in bulk (or counting, in a dry run)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import delete, insert, select, update
+
+from storefront.catalog.indexing import compose_search_text
+from storefront.catalog.models import Genre, Item, ItemDetail, ItemGenre, ItemVariation
+from storefront.extensions import db
+from storefront.sync.mapping import EVENT_CATEGORY_NAMES, ItemValues, MappingError, parse_item, parse_variation
+from storefront.timeutil import utcnow
+
+
+@dataclass
+class PageOutcome:
+    seen: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    deleted: int = 0
+    failures: list[dict[str, str]] = field(default_factory=list)
+    seen_ids: list[str] = field(default_factory=list)
+    touched_item_ids: set[int] = field(default_factory=set)
+
+
+def slugify(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:80] or "genre"
+
+
+class CatalogWriter:
+    """Turns Square objects into catalog rows; with ``dry_run`` it only counts what would change."""
+
+    def __init__(self, *, dry_run: bool) -> None:
+        self.dry_run = dry_run
+        self.genres: dict[str, tuple[int, str]] = {
+            row.ecs_category_id: (row.id, row.name)
+            for row in db.session.execute(
+                select(Genre.id, Genre.name, Genre.ecs_category_id).where(Genre.ecs_category_id.is_not(None)))
+        }
+
+    # categories -------------------------------------------------------------------------
+    def apply_categories(self, objects: Iterable[dict[str, Any]]) -> int:
+        """Upsert CATEGORY objects as genres; returns how many changed."""
+        changed = 0
+        for obj in objects:
+            if obj.get("type") != "CATEGORY" or not obj.get("id"):
+                continue
+            name = str((obj.get("category_data") or {}).get("name") or "").strip()[:80]
+            if not name:
+                continue
+            genre = db.session.scalar(select(Genre).where(Genre.ecs_category_id == obj["id"]))
+            if genre is None:
+                genre = db.session.scalar(select(Genre).where(Genre.name == name))
+            deleted = bool(obj.get("is_deleted"))
+            version = int(obj.get("version") or 0)
+            if genre and genre.name == name and genre.ecs_version == version and genre.is_deleted == deleted:
+                continue
+            changed += 1
+            if self.dry_run:
+                continue
+            if genre is None:
+                genre = Genre(name=name, slug=self._free_slug(name))
+                db.session.add(genre)
+            genre.name, genre.ecs_category_id = name, str(obj["id"])
+            genre.ecs_version, genre.is_deleted = version, deleted
+            db.session.flush()
+            self.genres[genre.ecs_category_id] = (genre.id, genre.name)
+        return changed
+
+    def _free_slug(self, name: str) -> str:
+        slug, n = slugify(name), 1
+        while db.session.scalar(select(Genre.id).where(Genre.slug == slug)):
+            n += 1
+            slug = f"{slugify(name)}-{n}"
+        return slug
+
+    # items ------------------------------------------------------------------------------
+    def apply_items(self, objects: Iterable[dict[str, Any]]) -> PageOutcome:
+        """Upsert a page of ITEM objects (with nested variations)."""
+        outcome = PageOutcome()
+        parsed: list[ItemValues] = []
+        for obj in objects:
+            if obj.get("type") != "ITEM":
+                continue
+            outcome.seen += 1
+            outcome.seen_ids.append(str(obj.get("id")))
+            try:
+                parsed.append(parse_item(obj))
+            except (MappingError, KeyError, TypeError, ValueError) as exc:
+                outcome.failures.append({"ecs_id": str(obj.get("id")), "reason": str(exc)[:300]})
+        if not parsed:
+            return outcome
+
+        ids = [v.ecs_id for v in parsed]
+        existing = {row.ecs_id: row for row in db.session.execute(
+            select(Item.id, Item.ecs_id, Item.ecs_version, Item.is_deleted).where(Item.ecs_id.in_(ids)))}
+        known_variations: dict[int, dict[str, tuple[int, int, bool]]] = {}
+        if existing:
+            for row in db.session.execute(
+                    select(ItemVariation.id, ItemVariation.ecs_id, ItemVariation.item_id,
+                           ItemVariation.ecs_version, ItemVariation.is_deleted)
+                    .where(ItemVariation.item_id.in_([r.id for r in existing.values()]))):
+                known_variations.setdefault(row.item_id, {})[row.ecs_id] = (row.id, row.ecs_version, row.is_deleted)
+
+        to_create: list[ItemValues] = []
+        to_update: list[tuple[int, ItemValues]] = []
+        for values in parsed:
+            current = existing.get(values.ecs_id)
+            if current is None:
+                if values.is_deleted:
+                    outcome.unchanged += 1  # deleted upstream before we ever saw it
+                else:
+                    to_create.append(values)
+                continue
+            stored = known_variations.get(current.id, {})
+            same_variations = {v.ecs_id: v.ecs_version for v in values.variations if not v.is_deleted} == {
+                k: ver for k, (_id, ver, dele) in stored.items() if not dele
+            } or (values.is_deleted and current.is_deleted)
+            same_item = current.ecs_version == values.ecs_version and current.is_deleted == values.is_deleted
+            if same_item and same_variations:
+                outcome.unchanged += 1
+                continue
+            if values.is_deleted and not current.is_deleted:
+                outcome.deleted += 1
+            else:
+                outcome.updated += 1
+            to_update.append((current.id, values))
+        outcome.created = len(to_create)
+        if not self.dry_run:
+            self._write(to_create, to_update, known_variations, outcome)
+        return outcome
+
+    def _genre_pairs(self, values: ItemValues) -> list[tuple[int, str]]:
+        pairs = []
+        for category_id in values.category_ids:
+            genre = self.genres.get(category_id)
+            if genre:
+                pairs.append(genre)
+        return pairs
+
+    def _row(self, values: ItemValues, detail: ItemDetail | None) -> dict[str, Any]:
+        genres = self._genre_pairs(values)
+        price, currency = values.price
+        kind = "event" if any(name.lower() in EVENT_CATEGORY_NAMES for _id, name in genres) else "record"
+        return {
+            "ecs_id": values.ecs_id, "name": values.name, "description": values.description,
+            "artist": values.artist, "title": values.title, "label": values.label,
+            "catalog_number": values.catalog_number, "format": values.format, "year": values.year,
+            "kind": kind, "price_amount": price, "currency": currency, "is_deleted": values.is_deleted,
+            "ecs_version": values.ecs_version, "ecs_updated_at": values.ecs_updated_at, "synced_at": utcnow(),
+            "search_text": compose_search_text(
+                artist=values.artist, title=values.title, name=values.name, label=values.label,
+                catalog_number=values.catalog_number, format=values.format,
+                genre_names=[name for _id, name in genres], detail=detail),
+        }
+
+    def _write(self, to_create: list[ItemValues], to_update: list[tuple[int, ItemValues]],
+               known_variations: dict[int, dict[str, tuple[int, int, bool]]], outcome: PageOutcome) -> None:
+        now = utcnow()
+        item_ids: dict[str, int] = {}
+        if to_create:
+            rows = [{**self._row(v, None), "first_seen_at": now} for v in to_create]
+            for row in db.session.execute(insert(Item).returning(Item.id, Item.ecs_id), rows):
+                item_ids[row.ecs_id] = row.id
+        if to_update:
+            details = {d.item_id: d for d in db.session.scalars(
+                select(ItemDetail).where(ItemDetail.item_id.in_([i for i, _v in to_update])))}
+            db.session.execute(update(Item), [{"id": item_id, **self._row(v, details.get(item_id))}
+                                              for item_id, v in to_update])
+            item_ids.update({v.ecs_id: item_id for item_id, v in to_update})
+
+        new_variations: list[dict[str, Any]] = []
+        changed_variations: list[dict[str, Any]] = []
+        for values in [*to_create, *(v for _i, v in to_update)]:
+            item_id = item_ids[values.ecs_id]
+            stored = known_variations.get(item_id, {})
+            incoming = set()
+            for variation in values.variations:
+                incoming.add(variation.ecs_id)
+                row = {"item_id": item_id, "ecs_id": variation.ecs_id, "name": variation.name,
+                       "sku": variation.sku, "ordinal": variation.ordinal, "price_amount": variation.price_amount,
+                       "currency": variation.currency, "is_deleted": variation.is_deleted or values.is_deleted,
+                       "ecs_version": variation.ecs_version}
+                if variation.ecs_id in stored:
+                    changed_variations.append({"id": stored[variation.ecs_id][0], **row})
+                else:
+                    new_variations.append(row)
+            for ecs_id, (variation_id, _version, deleted) in stored.items():
+                if ecs_id not in incoming and not deleted:
+                    changed_variations.append({"id": variation_id, "is_deleted": True})
+        if new_variations:
+            self._insert_variations(new_variations)
+        if changed_variations:
+            db.session.execute(update(ItemVariation), changed_variations)
+
+        touched = list(item_ids.values())
+        if touched:
+            db.session.execute(delete(ItemGenre).where(ItemGenre.item_id.in_(touched), ItemGenre.source == "ecs"))
+            pairs = [{"item_id": item_ids[v.ecs_id], "genre_id": genre_id, "source": "ecs"}
+                     for v in [*to_create, *(v for _i, v in to_update)]
+                     for genre_id, _name in dict.fromkeys(self._genre_pairs(v))]
+            if pairs:
+                db.session.execute(insert(ItemGenre), pairs)
+        outcome.touched_item_ids.update(touched)
+
+    def _insert_variations(self, rows: list[dict[str, Any]]) -> None:
+        """Insert variations; one that moved from another item is re-pointed instead."""
+        moved = dict(db.session.execute(select(ItemVariation.ecs_id, ItemVariation.id)
+                                        .where(ItemVariation.ecs_id.in_([r["ecs_id"] for r in rows]))).all())
+        fresh = [r for r in rows if r["ecs_id"] not in moved]
+        if fresh:
+            db.session.execute(insert(ItemVariation), fresh)
+        if moved:
+            db.session.execute(update(ItemVariation), [{"id": moved[r["ecs_id"]], **r} for r in rows
+                                                       if r["ecs_id"] in moved])
+
+    def apply_variations(self, objects: Iterable[dict[str, Any]]) -> tuple[int, set[int], list[dict[str, str]]]:
+        """Standalone ITEM_VARIATION objects (incremental sync): update price/version/deletion."""
+        parsed = []
+        failures: list[dict[str, str]] = []
+        for obj in objects:
+            if obj.get("type") != "ITEM_VARIATION":
+                continue
+            try:
+                parsed.append(parse_variation(obj))
+            except (MappingError, KeyError, TypeError, ValueError) as exc:
+                failures.append({"ecs_id": str(obj.get("id")), "reason": str(exc)[:300]})
+        if not parsed:
+            return 0, set(), failures
+        stored = {row.ecs_id: row for row in db.session.execute(
+            select(ItemVariation.id, ItemVariation.ecs_id, ItemVariation.item_id, ItemVariation.ecs_version,
+                   ItemVariation.is_deleted).where(ItemVariation.ecs_id.in_([v.ecs_id for v in parsed])))}
+        updates = []
+        items: set[int] = set()
+        for v in parsed:
+            row = stored.get(v.ecs_id)
+            if row is None or (row.ecs_version == v.ecs_version and row.is_deleted == v.is_deleted):
+                continue
+            updates.append({"id": row.id, "name": v.name, "sku": v.sku, "price_amount": v.price_amount,
+                            "currency": v.currency, "is_deleted": v.is_deleted, "ecs_version": v.ecs_version})
+            items.add(row.item_id)
+        if updates and not self.dry_run:
+            db.session.execute(update(ItemVariation), updates)
+        return len(updates), items, failures
+
+    # deletions and prices ---------------------------------------------------------------
+    def live_item_ids(self) -> set[str]:
+        return set(db.session.scalars(select(Item.ecs_id).where(Item.is_deleted.is_(False))))
+
+    def mark_deleted(self, ecs_ids: Iterable[str]) -> int:
+        """Items that vanished upstream are marked deleted (never removed: orders refer to them)."""
+        ids = list(ecs_ids)
+        if not self.dry_run:
+            for start in range(0, len(ids), 500):
+                db.session.execute(update(Item).where(Item.ecs_id.in_(ids[start:start + 500]))
+                                   .values(is_deleted=True, synced_at=utcnow()),
+                                   execution_options={"synchronize_session": False})
+        return len(ids)
+
+    def refresh_item_prices(self, item_ids: Iterable[int]) -> None:
+        """Item price = lowest live variation price (after standalone variation changes)."""
+        ids = list(item_ids)
+        if self.dry_run or not ids:
+            return
+        variations = db.session.execute(
+            select(ItemVariation.item_id, ItemVariation.price_amount, ItemVariation.currency)
+            .where(ItemVariation.item_id.in_(ids), ItemVariation.is_deleted.is_(False),
+                   ItemVariation.price_amount.is_not(None))).all()
+        best: dict[int, tuple[int, str]] = {}
+        for item_id, amount, currency in variations:
+            if item_id not in best or amount < best[item_id][0]:
+                best[item_id] = (amount, currency)
+        db.session.execute(update(Item), [
+            {"id": i, "price_amount": best.get(i, (None, "USD"))[0], "currency": best.get(i, (None, "USD"))[1],
+             "synced_at": utcnow()} for i in ids])

@@ -1,0 +1,71 @@
+"""Full catalog sync vs the paging floor (the same client walking the catalog, writing nothing).
+
+    .venv/bin/python -m tests.benchmarks.bench_sync [--items 10000 100000] [--database-url URL]
+
+The sandbox runs in its own process. Each size gets a fresh database (a temp SQLite file, or the
+PostgreSQL database given, emptied first). Target from issue 3: sync / floor ≤ 2.0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from pathlib import Path
+
+from tests.benchmarks.common import sandbox_process, table
+
+
+def measure(items: int, database_url: str | None) -> dict[str, float]:
+    from storefront import create_app
+    from storefront.ecs.provider import ecs_client
+    from storefront.extensions import db
+    from storefront.sync.runner import execute_run
+    from storefront.sync.services import create_run
+
+    with sandbox_process(items) as base, tempfile.TemporaryDirectory() as tmp:
+        url = database_url or f"sqlite:///{Path(tmp) / 'bench.db'}"
+        app = create_app({"ENV_NAME": "testing", "SECRET_KEY": "bench", "INSTANCE_PATH": tmp,
+                          "SQLALCHEMY_DATABASE_URI": url, "ECS_BASE_URL": base, "JOBS_MODE": "sync"})
+        with app.app_context():
+            db.drop_all()
+            db.create_all()
+            client = ecs_client()
+            started = time.perf_counter()
+            objects = sum(len(p.objects) for t in ("CATEGORY", "ITEM") for p in client.iter_catalog(types=t))
+            client.batch_retrieve_inventory_counts(None, states=["IN_STOCK"])
+            floor = time.perf_counter() - started
+
+            started = time.perf_counter()
+            run = execute_run(create_run("full", started_by="bench").id)
+            full = time.perf_counter() - started
+            assert run.status == "succeeded", run.message
+
+            started = time.perf_counter()
+            again = execute_run(create_run("full", started_by="bench").id)
+            unchanged = time.perf_counter() - started
+            assert again.items_created == again.items_updated == 0
+            db.drop_all()
+    return {"items": items, "objects": objects, "floor": floor, "full": full, "second": unchanged}
+
+
+def main() -> list[tuple[str, ...]]:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--items", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--database-url", default=None)
+    args = parser.parse_args()
+    rows = []
+    for n in args.items:
+        r = measure(n, args.database_url)
+        rows.append((f"{n:,}", f"{r['floor']:.1f}s", f"{r['full']:.1f}s", f"{r['full'] / r['floor']:.2f}",
+                     f"{r['second']:.1f}s", f"{r['second'] / r['floor']:.2f}"))
+        print(table(rows[-1:], HEADERS), flush=True)
+    print()
+    print(table(rows, HEADERS))
+    return rows
+
+
+HEADERS = ("items", "paging floor", "full sync", "ratio", "re-sync (no changes)", "ratio")
+
+if __name__ == "__main__":
+    main()

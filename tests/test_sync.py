@@ -1,0 +1,207 @@
+"""Catalog sync against the ECS sandbox over HTTP: full, dry run, incremental, faults, concurrency."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from sqlalchemy import func, select
+
+from ecs_fixtures import ecs_config
+from storefront.catalog.models import Item, ItemDetail, ItemVariation, StockLevel
+from storefront.ecs.provider import ecs_client
+from storefront.extensions import db
+from storefront.sync.models import SyncRun
+from storefront.sync.runner import execute_run
+from storefront.sync.services import SyncAlreadyRunning, create_run, sync_state
+
+
+def run_sync(kind: str = "full", dry_run: bool = False) -> SyncRun:
+    run = create_run(kind, dry_run=dry_run, started_by="test")
+    return execute_run(run.id, sleep=lambda _s: None)
+
+
+def ecs_snapshot(sandbox) -> dict[str, dict]:
+    """Everything the ECS says about its live items, read through our own client."""
+    items: dict[str, dict] = {}
+    for page in ecs_client().iter_catalog(types="ITEM"):
+        for obj in page.objects:
+            if obj.get("is_deleted"):
+                continue
+            variations = [v for v in obj["item_data"]["variations"] if not v.get("is_deleted")]
+            items[obj["id"]] = {
+                "name": obj["item_data"]["name"],
+                "prices": sorted((v["id"], v["item_variation_data"]["price_money"]["amount"]) for v in variations),
+            }
+    stock = sandbox.inventory()
+    for item in items.values():
+        item["stock"] = sum(stock.get(vid, 0) for vid, _price in item["prices"])
+    return items
+
+
+def local_snapshot() -> dict[str, dict]:
+    items: dict[str, dict] = {}
+    for item in db.session.scalars(select(Item).where(Item.is_deleted.is_(False))):
+        variations = [v for v in item.variations if not v.is_deleted]
+        items[item.ecs_id] = {"name": item.name, "prices": sorted((v.ecs_id, v.price_amount) for v in variations),
+                              "stock": item.stock}
+    return items
+
+
+@pytest.fixture
+def synced_app(make_app, sandbox):
+    return make_app(**ecs_config(sandbox))
+
+
+def test_full_sync_makes_the_local_catalog_equal_to_the_ecs(synced_app, sandbox):
+    with synced_app.app_context():
+        run = run_sync()
+        assert run.status == "succeeded", run.message
+        assert run.items_created == 60 and run.failures_count == 0
+        assert local_snapshot() == ecs_snapshot(sandbox)
+        assert sync_state().latest_time
+        genres = db.session.scalar(select(func.count()).select_from(Item).where(Item.genres.any()))
+        assert genres == 60
+
+
+def test_second_full_sync_changes_nothing(synced_app, sandbox):
+    with synced_app.app_context():
+        run_sync()
+        before = local_snapshot()
+        again = run_sync()
+        assert again.status == "succeeded"
+        assert (again.items_created, again.items_updated, again.items_deleted, again.stock_updates) == (0, 0, 0, 0)
+        assert again.items_unchanged == 60
+        assert local_snapshot() == before
+
+
+def test_dry_run_reports_but_writes_nothing(synced_app, sandbox):
+    with synced_app.app_context():
+        run = run_sync(dry_run=True)
+        assert run.status == "succeeded" and run.dry_run
+        assert run.items_created == 60
+        assert "Dry run" in run.message
+        assert db.session.scalar(select(func.count()).select_from(Item)) == 0
+        assert db.session.scalar(select(func.count()).select_from(StockLevel)) == 0
+
+
+def test_full_sync_marks_items_missing_upstream_as_deleted(synced_app, sandbox):
+    with synced_app.app_context():
+        run_sync()
+        gone = next(iter(local_snapshot()))
+        sandbox.control("DELETE", f"catalog/{gone}")
+        run = run_sync()
+        assert run.items_deleted == 1
+        assert db.session.scalar(select(Item.is_deleted).where(Item.ecs_id == gone)) is True
+        assert local_snapshot() == ecs_snapshot(sandbox)
+
+
+def test_incremental_sync_picks_up_exactly_a_price_change_and_a_deletion(synced_app, sandbox):
+    with synced_app.app_context():
+        run_sync()
+        ids = sorted(local_snapshot())
+        repriced, deleted = ids[3], ids[7]
+        sandbox.control("POST", f"catalog/{repriced}/price", json={"amount": 4242})
+        sandbox.control("DELETE", f"catalog/{deleted}")
+        run = run_sync("incremental")
+        assert run.status == "succeeded", run.message
+        assert run.kind == "incremental"
+        assert run.items_updated == 1 and run.items_deleted == 1 and run.items_created == 0
+        item = db.session.scalar(select(Item).where(Item.ecs_id == repriced))
+        assert 4242 in [v.price_amount for v in item.variations]
+        assert db.session.scalar(select(Item.is_deleted).where(Item.ecs_id == deleted)) is True
+        assert local_snapshot() == ecs_snapshot(sandbox)
+
+
+def test_enrichment_survives_a_full_sync(synced_app, sandbox):
+    with synced_app.app_context():
+        run_sync()
+        item = db.session.scalar(select(Item).order_by(Item.id).limit(1))
+        db.session.add(ItemDetail(item_id=item.id, notes="Staff wrote this", staff_pick="Play it loud",
+                                  artists=["Someone"]))
+        db.session.commit()
+        sandbox.control("POST", f"catalog/{item.ecs_id}/price", json={"amount": 999})
+        run_sync()
+        detail = db.session.scalar(select(ItemDetail).where(ItemDetail.item_id == item.id))
+        assert detail.notes == "Staff wrote this" and detail.staff_pick == "Play it loud"
+        assert "Play it loud" in db.session.scalar(select(Item.search_text).where(Item.id == item.id))
+
+
+def test_only_one_sync_at_a_time(synced_app, sandbox):
+    with synced_app.app_context():
+        first = create_run("full", started_by="alice")
+        with pytest.raises(SyncAlreadyRunning) as info:
+            create_run("full", started_by="bob")
+        assert f"run #{first.id}" in info.value.message and "alice" in info.value.message
+        execute_run(first.id)
+        assert create_run("full").id > first.id  # the slot is free again
+
+
+def test_two_syncs_started_at_once_exactly_one_runs(synced_app, sandbox):
+    outcomes: list[str] = []
+    barrier = threading.Barrier(2)
+
+    def start() -> None:
+        with synced_app.app_context():
+            barrier.wait()
+            try:
+                run = create_run("full", started_by=threading.current_thread().name)
+                outcomes.append(execute_run(run.id).status)
+            except SyncAlreadyRunning:
+                outcomes.append("409")
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=start) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert sorted(outcomes) == ["409", "succeeded"]
+
+
+def test_sync_completes_through_rate_limits_and_server_errors(make_app, sandbox):
+    app = make_app(**ecs_config(sandbox, ECS_MAX_RETRIES=1))
+    sandbox.control("POST", "faults", json={"rules": [
+        {"path_prefix": "/v2/catalog/list", "kind": "rate_limit", "times": 4},
+        {"path_prefix": "/v2/catalog/list", "kind": "server_error", "every": 3},
+        {"path_prefix": "/v2/inventory", "kind": "rate_limit", "times": 2},
+    ]})
+    with app.app_context():
+        run = run_sync()
+        assert run.status == "succeeded", run.message
+        sandbox.control("DELETE", "faults")
+        assert local_snapshot() == ecs_snapshot(sandbox)
+        assert ecs_client().stats["retries"] > 0
+
+
+def test_sync_aborts_when_more_than_five_percent_of_items_fail(make_app, sandbox):
+    app = make_app(**ecs_config(sandbox))
+    with app.app_context():
+        ids = sorted(o["id"] for p in ecs_client().iter_catalog(types="ITEM") for o in p.objects)
+    for ecs_id in ids[:5]:  # 5 of 60 ≈ 8 %
+        sandbox.control("POST", f"catalog/{ecs_id}/corrupt")
+    with app.app_context():
+        run = run_sync()
+        assert run.status == "aborted"
+        assert "5 of 60 items failed" in run.message
+        assert {f["ecs_id"] for f in run.failures} == set(ids[:5])
+        assert all(f["reason"] for f in run.failures)
+        assert db.session.scalar(select(func.count()).select_from(Item).where(Item.is_deleted.is_(True))) == 0
+
+
+@pytest.mark.slow
+def test_full_sync_of_ten_thousand_items(make_app, sandbox):
+    sandbox.reset(items=10_000, seed=11)
+    app = make_app(**ecs_config(sandbox))
+    try:
+        with app.app_context():
+            run = run_sync()
+            assert run.status == "succeeded", run.message
+            assert run.items_created == 10_000
+            assert local_snapshot() == ecs_snapshot(sandbox)
+            again = run_sync()
+            assert (again.items_created, again.items_updated, again.items_deleted) == (0, 0, 0)
+            assert db.session.scalar(select(func.count()).select_from(ItemVariation)) >= 10_000
+    finally:
+        sandbox.reset(items=60)
