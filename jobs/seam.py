@@ -40,14 +40,14 @@ def redis_connection(app: Flask | None = None) -> Redis:
     return conn
 
 
-def retry_intervals(app: Flask, retries: int) -> list[int]:
-    base = max(1, int(app.config["JOBS_RETRY_BASE_SECONDS"]))
+def retry_intervals(app: Flask, retries: int, base_seconds: float | None = None) -> list[int]:
+    base = max(1, int(app.config["JOBS_RETRY_BASE_SECONDS"] if base_seconds is None else base_seconds))
     return [base * 2**attempt for attempt in range(retries)]
 
 
 def enqueue(func: Callable[..., Any], *args: Any, queue: str = "default",
             job_id: str | None = None, retries: int | None = None,
-            job_timeout: int = 600) -> str | None:
+            job_timeout: int = 600, retry_base_seconds: float | None = None) -> str | None:
     """Run ``func(*args)`` in the background; return the job id.
 
     Args:
@@ -55,6 +55,7 @@ def enqueue(func: Callable[..., Any], *args: Any, queue: str = "default",
         queue: one of :data:`QUEUES`.
         job_id: deterministic id; while a job with this id is pending, no second one starts.
         retries: attempts after the first failure (default ``JOBS_DEFAULT_RETRIES``).
+        retry_base_seconds: first retry delay, doubling (default ``JOBS_RETRY_BASE_SECONDS``).
     """
     if queue not in QUEUES:
         raise ValueError(f"unknown queue {queue!r}")
@@ -62,16 +63,17 @@ def enqueue(func: Callable[..., Any], *args: Any, queue: str = "default",
     retries = app.config["JOBS_DEFAULT_RETRIES"] if retries is None else retries
     mode = app.config["JOBS_MODE"]
     if mode == "rq":
-        return _enqueue_rq(app, func, args, queue, job_id, retries, job_timeout)
+        return _enqueue_rq(app, func, args, queue, job_id, retries, job_timeout, retry_base_seconds)
     runner = _InProcessRunner.for_app(app)
     if mode == "sync":
         runner.run(func, args, job_id, retries, sleep=False)
         return job_id
-    return runner.submit(func, args, job_id, retries)
+    return runner.submit(func, args, job_id, retries, retry_base_seconds)
 
 
 def _enqueue_rq(app: Flask, func: Callable[..., Any], args: tuple[Any, ...], queue: str,
-                job_id: str | None, retries: int, job_timeout: int) -> str:
+                job_id: str | None, retries: int, job_timeout: int,
+                retry_base_seconds: float | None = None) -> str:
     conn = redis_connection(app)
     if job_id:
         try:
@@ -80,7 +82,7 @@ def _enqueue_rq(app: Flask, func: Callable[..., Any], args: tuple[Any, ...], que
                 return job_id
         except NoSuchJobError:
             pass
-    retry = Retry(max=retries, interval=retry_intervals(app, retries)) if retries else None
+    retry = Retry(max=retries, interval=retry_intervals(app, retries, retry_base_seconds)) if retries else None
     job = Queue(queue, connection=conn).enqueue(
         func, *args, job_id=job_id, retry=retry, job_timeout=job_timeout,
         result_ttl=3600, failure_ttl=7 * 24 * 3600)
@@ -105,13 +107,13 @@ class _InProcessRunner:
         return runner
 
     def submit(self, func: Callable[..., Any], args: tuple[Any, ...], job_id: str | None,
-               retries: int) -> str | None:
+               retries: int, retry_base_seconds: float | None = None) -> str | None:
         if job_id:
             with self.lock:
                 if job_id in self.pending:
                     return job_id
                 self.pending.add(job_id)
-        future = self.pool.submit(self.run, func, args, job_id, retries, True)
+        future = self.pool.submit(self.run, func, args, job_id, retries, True, retry_base_seconds)
         with self.lock:
             self.futures.add(future)
         future.add_done_callback(self._forget)
@@ -122,8 +124,8 @@ class _InProcessRunner:
             self.futures.discard(future)
 
     def run(self, func: Callable[..., Any], args: tuple[Any, ...], job_id: str | None,
-            retries: int, sleep: bool = True) -> None:
-        delays = retry_intervals(self.app, retries)
+            retries: int, sleep: bool = True, retry_base_seconds: float | None = None) -> None:
+        delays = retry_intervals(self.app, retries, retry_base_seconds)
         try:
             with self.app.app_context():
                 for attempt in range(retries + 1):

@@ -11,6 +11,7 @@ from dotenv import load_dotenv
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from jobs.periodic import register_periodic
 from storefront import requestid, security
 from storefront.config import load_config
 from storefront.extensions import csrf, db, limiter, login_manager, migrate
@@ -38,6 +39,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     register_blueprints(app)
     register_error_handlers(app)
     register_cli(app)
+    register_periodic(app)
     return app
 
 
@@ -73,11 +75,47 @@ def register_request_hooks(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from storefront.accounts.views import bp as accounts_bp
     from storefront.api import register_api
+    from storefront.audit.views import bp as audit_bp
+    from storefront.cart import views as cart_views
+    from storefront.inquiries.staff_views import bp as staff_inquiries_bp
+    from storefront.inquiries.views import bp as inquiries_bp
+    from storefront.notifications.views import bp as notifications_bp
+    from storefront.orders.staff_views import bp as staff_orders_bp
+    from storefront.orders.views import bp as orders_bp
+    from storefront.sync.staff_views import bp as staff_sync_bp
     from storefront.pages.views import bp as pages_bp
+    from storefront.staff.member_views import bp as staff_members_bp
+    from storefront.staff.views import bp as staff_bp
+    from storefront.webhooks.views import bp as webhooks_bp
+    from storefront.webhooks.views import staff_bp as staff_webhooks_bp
+    from storefront.wishlist.views import bp as wishlist_bp
 
     app.register_blueprint(pages_bp)
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(notifications_bp)
+    app.register_blueprint(staff_bp)
+    app.register_blueprint(staff_members_bp)
+    app.register_blueprint(audit_bp)
+    app.register_blueprint(wishlist_bp)
+    app.register_blueprint(inquiries_bp)
+    app.register_blueprint(staff_inquiries_bp)
+    app.register_blueprint(webhooks_bp)
+    app.register_blueprint(staff_webhooks_bp)
+    app.register_blueprint(cart_views.bp)
+    cart_views.init_app(app)
+    app.register_blueprint(orders_bp)
+    app.register_blueprint(staff_orders_bp)
+    app.register_blueprint(staff_sync_bp)
     register_api(app)
+    register_webhook_handlers()
+
+
+def register_webhook_handlers() -> None:
+    from storefront.orders import webhooks as order_webhooks
+
+    order_webhooks.register()
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -88,7 +126,11 @@ def register_error_handlers(app: Flask) -> None:
 
 def register_cli(app: Flask) -> None:
     from storefront.demo.cli import demo_cli
+    from storefront.staff.cli import staff_cli
+    from storefront.sync.cli import catalog_cli
     from storefront.system.cli import config_cli, jobs_cli
+    from storefront.webhooks.cli import webhooks_cli
 
-    for group in (demo_cli, jobs_cli, config_cli):
+    for group in (demo_cli, jobs_cli, config_cli, catalog_cli, staff_cli):
         app.cli.add_command(group)
+    app.cli.add_command(webhooks_cli)

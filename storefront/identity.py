@@ -30,3 +30,19 @@ def load_user(session_id: str) -> Any:
 def init_app(app: Flask) -> None:
     login_manager.user_loader(load_user)
     login_manager.session_protection = "strong"
+
+
+def logged_in_kind() -> str | None:
+    """"customer", "staff" or None for the user of the current request."""
+    from flask_login import current_user
+
+    if not current_user or not current_user.is_authenticated:
+        return None
+    return str(current_user.get_id()).partition(":")[0]
+
+
+def current_customer() -> Any:
+    """The logged-in customer, or None (a staff session is not a customer)."""
+    from flask_login import current_user
+
+    return current_user._get_current_object() if logged_in_kind() == "customer" else None

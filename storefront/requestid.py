@@ -13,10 +13,13 @@ _WELL_FORMED = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{7,127}$")
 
 
 def current_request_id() -> str | None:
-    """The id of the request being served, or None outside a request."""
-    if has_request_context():
-        return g.get("request_id")
-    return None
+    """The id of the request being served (assigned on first use), or None outside a request."""
+    if not has_request_context():
+        return None
+    if "request_id" not in g:
+        incoming = request.headers.get(HEADER, "")
+        g.request_id = incoming if _WELL_FORMED.match(incoming) else uuid.uuid4().hex
+    return g.request_id
 
 
 class RequestIdFilter(logging.Filter):
@@ -28,14 +31,11 @@ class RequestIdFilter(logging.Filter):
 
 
 def init_app(app: Flask) -> None:
-    @app.before_request
-    def assign_request_id() -> None:
-        incoming = request.headers.get(HEADER, "")
-        g.request_id = incoming if _WELL_FORMED.match(incoming) else uuid.uuid4().hex
-
+    # Other before_request hooks (the rate limiter's) may answer first, so the id is assigned
+    # lazily by whichever code needs it first and echoed on the way out.
     @app.after_request
     def echo_request_id(response: Response) -> Response:
-        response.headers[HEADER] = g.get("request_id") or uuid.uuid4().hex
+        response.headers[HEADER] = current_request_id() or uuid.uuid4().hex
         return response
 
 

@@ -1,12 +1,67 @@
-"""Demo data that lives in the storefront's own database."""
+"""Demo data that lives in the storefront's own database: the catalog (synced from the sandbox)
+and logins for a demo staff member and a demo customer, printed on every start."""
 
 from __future__ import annotations
 
+import json
+import os
+import secrets
 from collections.abc import Iterator
+from pathlib import Path
 
 from flask import Flask
+from sqlalchemy import func, select
+
+from storefront.extensions import db
+
+DEMO_STAFF_EMAIL = "staff@demo.groovecellar.test"
+DEMO_CUSTOMER_EMAIL = "shopper@demo.groovecellar.test"
+
+
+def demo_credentials(instance: Path) -> dict[str, str]:
+    """Passwords generated once per install and kept in instance/ (0600), never in the repo."""
+    path = instance / "demo-credentials.json"
+    if path.exists():
+        return json.loads(path.read_text())
+    creds = {"staff": secrets.token_urlsafe(12), "customer": secrets.token_urlsafe(12)}
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        json.dump(creds, fh)
+    return creds
 
 
 def prepare_demo(app: Flask) -> Iterator[str]:
-    """Load what the demo needs; yields one line of progress per step."""
-    yield "demo ready"
+    """Sync the catalog from the sandbox and make sure the demo logins work; yields progress lines."""
+    from storefront.catalog.models import Item
+    from storefront.sync.runner import execute_run
+    from storefront.sync.services import SyncAlreadyRunning, active_run, create_run
+
+    has_items = db.session.scalar(select(func.count()).select_from(Item)) or 0
+    kind = "incremental" if has_items else "full"
+    try:
+        stale = active_run()
+        if stale is not None:  # a demo stopped mid-sync: that run can never finish now
+            stale.status, stale.active, stale.message = "failed", None, "Interrupted: the demo was stopped."
+            db.session.commit()
+        run = execute_run(create_run(kind, started_by="demo").id)
+        yield f"catalog: {kind} sync {run.status} — {run.message}"
+    except SyncAlreadyRunning as exc:
+        yield f"catalog: {exc.message}"
+
+    creds = demo_credentials(Path(app.instance_path))
+    yield from _demo_staff(creds["staff"])
+    yield from _demo_customer(creds["customer"])
+
+
+def _demo_staff(password: str) -> Iterator[str]:
+    from storefront.staff.services import ensure_staff
+
+    ensure_staff(DEMO_STAFF_EMAIL, name="Demo Staff", role="admin", password=password)
+    yield f"staff login:    {DEMO_STAFF_EMAIL} / {password}   (back office at /staff/)"
+
+
+def _demo_customer(password: str) -> Iterator[str]:
+    from storefront.accounts.services import ensure_customer
+
+    ensure_customer(DEMO_CUSTOMER_EMAIL, name="Demo Shopper", password=password)
+    yield f"customer login: {DEMO_CUSTOMER_EMAIL} / {password}"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from storefront.ecs.client import CatalogPage, SearchCatalogPage, SquareClient
+from storefront.ecs.client import CatalogPage, ClientStats, SearchCatalogPage, SquareClient
 from storefront.ecs.errors import (
     ECSAuthError,
     ECSBadRequest,
@@ -13,6 +13,7 @@ from storefront.ecs.errors import (
     ECSServerError,
     ECSUnavailable,
 )
+from storefront.ecs.signature import sign, verify
 
-__all__ = ["CatalogPage", "ECSAuthError", "ECSBadRequest", "ECSConflict", "ECSError", "ECSNotFound",
-           "ECSRateLimited", "ECSServerError", "ECSUnavailable", "SearchCatalogPage", "SquareClient"]
+__all__ = ["CatalogPage", "ClientStats", "ECSAuthError", "ECSBadRequest", "ECSConflict", "ECSError", "ECSNotFound",
+           "ECSRateLimited", "ECSServerError", "ECSUnavailable", "SearchCatalogPage", "SquareClient", "sign", "verify"]

@@ -3,14 +3,15 @@ bounded retries with exponential backoff and full jitter on 429/5xx/connection e
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import random
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any, Self
 from urllib.parse import quote
 
 import requests
@@ -28,17 +29,23 @@ from storefront.ecs.errors import (
 
 log = logging.getLogger("storefront.ecs")
 USER_AGENT = "storefront/0.1 (+https://github.com/; Square Connect v2 client)"
-INVENTORY_IDS_PER_REQUEST = 1000
+INVENTORY_IDS_PER_REQUEST = 1000  # the spec's BatchRetrieveInventoryCounts `limit` maximum; ids are chunked to it
+# No answer, or the answer broke off: the request may or may not have reached Square.
+TRANSIENT_ERRORS = (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError)
 
 
 @dataclass(frozen=True)
 class CatalogPage:
+    """One ListCatalog page: Square's CatalogObjects as-is and the next cursor (None at the end)."""
+
     objects: list[dict[str, Any]]
     cursor: str | None
 
 
 @dataclass(frozen=True)
 class SearchCatalogPage:
+    """One SearchCatalogObjects page; ``latest_time`` is the ``begin_time`` for the next delta sync."""
+
     objects: list[dict[str, Any]]
     related_objects: list[dict[str, Any]]
     cursor: str | None
@@ -47,6 +54,8 @@ class SearchCatalogPage:
 
 @dataclass
 class ClientStats:
+    """HTTP attempts made (retries included) and retries taken; ``stats["requests"]`` works too."""
+
     requests: int = 0
     retries: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -79,13 +88,23 @@ class SquareClient:
         })
 
     def close(self) -> None:
+        """Close the underlying session (its pooled connections)."""
         self.session.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     # transport --------------------------------------------------------------------------
     def _request(self, method: str, path: str, *, params: dict[str, Any] | None = None,
                  json: dict[str, Any] | None = None) -> dict[str, Any]:
-        """One API call. Retrying POSTs is safe: the ones we send are reads (search, batch
-        retrieve) or carry an idempotency key, so Square applies them at most once."""
+        """One API call, retried on 429, 5xx and no answer.
+
+        Retrying a POST is safe only because every POST we send is a read (SearchCatalogObjects,
+        BatchRetrieveInventoryCounts) or carries an idempotency key (BatchChangeInventory,
+        CreatePaymentLink), so Square applies it at most once. Never add a POST here without one."""
         url = f"{self.base_url}{path}"
         attempt = 0
         while True:
@@ -94,17 +113,17 @@ class SquareClient:
             try:
                 response = self.session.request(method, url, params=params, json=json, timeout=self.timeout,
                                                 allow_redirects=False)
-            except (requests.ConnectionError, requests.Timeout) as exc:
+            except TRANSIENT_ERRORS as exc:
                 if attempt >= self.max_retries:
                     raise ECSUnavailable(f"{method} {path}: no answer from the ECS ({type(exc).__name__})") from exc
-                self._backoff(attempt, None, f"{type(exc).__name__}")
+                self._backoff(attempt, None, f"{method} {path}: {type(exc).__name__}")
                 attempt += 1
                 continue
             status = response.status_code
             if status == 429 or status >= 500:
                 if attempt >= self.max_retries:
                     raise self._error(response, method, path)
-                self._backoff(attempt, response.headers.get("Retry-After"), str(status))
+                self._backoff(attempt, response.headers.get("Retry-After"), f"{method} {path}: {status}")
                 attempt += 1
                 continue
             if status >= 300:
@@ -118,10 +137,11 @@ class SquareClient:
             return body
 
     def _backoff(self, attempt: int, retry_after: str | None, reason: str) -> None:
-        delay = random.uniform(0, min(self.backoff_cap, self.backoff_base * 2**attempt))  # full jitter
-        if retry_after:
-            with contextlib.suppress(ValueError):
-                delay = max(delay, min(self.backoff_cap, float(retry_after)))
+        """Sleep before retry ``attempt + 1``: full jitter, at least ``Retry-After``, never over the cap."""
+        delay = random.uniform(0, min(self.backoff_cap, self.backoff_base * 2 ** min(attempt, 30)))
+        wait = _retry_after_seconds(retry_after)
+        if wait is not None:
+            delay = max(delay, min(self.backoff_cap, wait))
         with self.stats.lock:
             self.stats.retries += 1
         log.info("ECS %s; retry %d in %.2fs", reason, attempt + 1, delay)
@@ -130,11 +150,12 @@ class SquareClient:
     @staticmethod
     def _error(response: requests.Response, method: str, path: str) -> ECSError:
         try:
-            errors = response.json().get("errors") or []
+            body = response.json()
         except ValueError:
-            errors = []
-        errors = [e for e in errors if isinstance(e, dict)]
-        detail = "; ".join(str(e.get("detail") or e.get("code")) for e in errors) or response.reason
+            body = None
+        raw = body.get("errors") if isinstance(body, dict) else None
+        errors = [e for e in raw if isinstance(e, dict)] if isinstance(raw, list) else []
+        detail = "; ".join(str(e.get("detail") or e.get("code")) for e in errors) or response.reason or "no detail"
         message = f"{method} {path} → {response.status_code}: {detail}"
         status = response.status_code
         kind: type[ECSError]
@@ -164,6 +185,7 @@ class SquareClient:
         return CatalogPage(list(body.get("objects") or []), body.get("cursor") or None)
 
     def iter_catalog(self, types: str = "ITEM,CATEGORY") -> Iterator[CatalogPage]:
+        """Every ListCatalog page, following cursors."""
         cursor: str | None = None
         while True:
             page = self.list_catalog(cursor=cursor, types=types)
@@ -191,12 +213,14 @@ class SquareClient:
                                  body.get("cursor") or None, body.get("latest_time"))
 
     def retrieve_catalog_object(self, object_id: str, *, include_related_objects: bool = False) -> dict[str, Any]:
+        """RetrieveCatalogObject: ``{"object": ..., "related_objects": [...]}``."""
         params = {"include_related_objects": "true" if include_related_objects else "false"}
         return self._request("GET", f"/v2/catalog/object/{quote(object_id, safe='')}", params=params)
 
     # inventory --------------------------------------------------------------------------
     def retrieve_inventory_count(self, catalog_object_id: str, *,
                                  location_ids: Sequence[str] | None = None) -> list[dict[str, Any]]:
+        """RetrieveInventoryCount: every count of one variation, following cursors."""
         counts: list[dict[str, Any]] = []
         cursor: str | None = None
         while True:
@@ -276,4 +300,22 @@ class SquareClient:
         return body.get("order") or {}
 
     def list_locations(self) -> list[dict[str, Any]]:
+        """ListLocations (also the health probe)."""
         return list(self._request("GET", "/v2/locations").get("locations") or [])
+
+
+def _retry_after_seconds(value: str | None) -> float | None:
+    """``Retry-After`` as seconds: delta-seconds or an HTTP date; None when absent or unreadable."""
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())

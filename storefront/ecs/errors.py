@@ -15,6 +15,7 @@ class ECSError(Exception):
 
     @property
     def code(self) -> str | None:
+        """The first error's Square code (e.g. ``RATE_LIMITED``), or None."""
         return self.errors[0].get("code") if self.errors else None
 
 

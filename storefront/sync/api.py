@@ -30,7 +30,8 @@ def start_catalog_sync() -> tuple[Response, int, dict[str, str]]:
     kind = payload.get("kind", "full")
     if kind not in ("full", "incremental"):
         raise ValidationError.for_field("kind", "kind must be full or incremental")
-    run = start_sync(kind, dry_run=_bool_field(payload, "dry_run"), started_by=g.api_staff.email)
+    run = start_sync(kind, dry_run=_bool_field(payload, "dry_run"), started_by=g.api_staff.email,
+                     actor=g.api_staff)
     location = url_for("api.catalog_sync_run", run_id=run.id)
     return jsonify(sync_run_json(run)), 202, {"Location": location}
 

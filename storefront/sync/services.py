@@ -79,12 +79,19 @@ def create_run(kind: str, *, dry_run: bool = False, started_by: str = "system") 
     raise SyncAlreadyRunning(running) if running else Conflict("Could not start a sync; try again.")
 
 
-def start_sync(kind: str = "full", *, dry_run: bool = False, started_by: str = "system") -> SyncRun:
-    """Create a run and hand it to the sync queue (a background job)."""
+def start_sync(kind: str = "full", *, dry_run: bool = False, started_by: str = "system",
+               actor: object | None = None) -> SyncRun:
+    """Create a run and hand it to the sync queue (a background job); staff starts are audited."""
     from jobs import enqueue
     from jobs.sync import run_sync
 
     run = create_run(kind, dry_run=dry_run, started_by=started_by)
+    if actor is not None:
+        from storefront.audit.services import record
+
+        record(actor, "sync.start", target_type="sync_run", target_id=run.id,
+               details={"kind": kind, "dry_run": dry_run})
+        db.session.commit()
     enqueue(run_sync, run.id, queue=SYNC_QUEUE, job_id=f"sync-run-{run.id}", retries=0, job_timeout=6 * 3600)
     return run
 

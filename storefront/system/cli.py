@@ -10,7 +10,8 @@ from flask.cli import with_appcontext
 
 from storefront.config import SETTINGS
 
-SECRET_SETTINGS = {"SECRET_KEY", "ECS_ACCESS_TOKEN", "ECS_WEBHOOK_SIGNATURE_KEYS"}
+SECRET_SETTINGS = {"SECRET_KEY", "ECS_ACCESS_TOKEN", "ECS_WEBHOOK_SIGNATURE_KEYS", "STAFF_API_HMAC_KEY", "SMTP_PASSWORD",
+                   "SLACK_WEBHOOK_URL", "DISCOGS_TOKEN", "INQUIRY_CRM_WEBHOOK_URL"}
 
 
 @click.group("jobs")

@@ -30,6 +30,7 @@ def measure(items: int, database_url: str | None) -> dict[str, float]:
         with app.app_context():
             db.drop_all()
             db.create_all()
+            db.session.remove()
             client = ecs_client()
             started = time.perf_counter()
             objects = sum(len(p.objects) for t in ("CATEGORY", "ITEM") for p in client.iter_catalog(types=t))
@@ -45,6 +46,7 @@ def measure(items: int, database_url: str | None) -> dict[str, float]:
             again = execute_run(create_run("full", started_by="bench").id)
             unchanged = time.perf_counter() - started
             assert again.items_created == again.items_updated == 0
+            db.session.remove()
             db.drop_all()
     return {"items": items, "objects": objects, "floor": floor, "full": full, "second": unchanged}
 

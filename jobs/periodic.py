@@ -1,0 +1,96 @@
+"""Jobs that run on a timer: one schedule, two runners.
+
+* With Redis: ``rq cron jobs/cron.py`` (RQ's CronScheduler) enqueues each job on its queue.
+* The embedded default (``JOBS_MODE=thread``, no Redis): ``create_app`` starts a small daemon
+  thread (:class:`PeriodicRunner`) that hands each due job to the in-process job runner.
+
+Add a periodic job by adding a line to :func:`schedule`; both runners pick it up.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Flask
+
+log = logging.getLogger("storefront.jobs.periodic")
+FIRST_RUN_MAX_DELAY = 30.0  # seconds after start-up; short-lived CLI commands never get there
+
+
+@dataclass(frozen=True)
+class PeriodicJob:
+    name: str  # letters, digits, - and _ (it becomes a job id)
+    func: Callable[[], Any]
+    every_seconds: int
+    queue: str = "default"
+
+
+def schedule() -> list[PeriodicJob]:
+    """Every periodic job."""
+    from jobs.webhooks import reconcile_webhooks
+
+    return [
+        PeriodicJob("webhooks-reconcile", reconcile_webhooks, 60, queue="webhooks"),
+    ]
+
+
+class PeriodicRunner:
+    """Enqueues each job of the schedule every ``every_seconds`` through the job seam."""
+
+    def __init__(self, app: Flask, jobs: list[PeriodicJob], *, tick: float = 1.0,
+                 first_delay: float | None = None) -> None:
+        self.app = app
+        self.jobs = jobs
+        self.tick = tick
+        start = time.monotonic()
+        self.next_at = {job.name: start + (min(job.every_seconds, FIRST_RUN_MAX_DELAY)
+                                           if first_delay is None else first_delay) for job in jobs}
+        self.runs: dict[str, int] = dict.fromkeys(self.next_at, 0)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="storefront-periodic", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout)
+
+    def run_due(self, now: float | None = None) -> list[str]:
+        """Enqueue the jobs that are due; returns their names."""
+        from jobs import enqueue
+
+        now = time.monotonic() if now is None else now
+        started = []
+        for job in self.jobs:
+            if now < self.next_at[job.name]:
+                continue
+            self.next_at[job.name] = now + job.every_seconds
+            try:
+                with self.app.app_context():
+                    enqueue(job.func, queue=job.queue, job_id=f"periodic-{job.name}", retries=0)
+                self.runs[job.name] += 1
+                started.append(job.name)
+            except Exception:  # the timer must outlive one bad run
+                log.exception("periodic job %s could not be started", job.name)
+        return started
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self.tick):
+            self.run_due()
+
+
+def register_periodic(app: Flask) -> PeriodicRunner | None:
+    """Start the in-process timer when jobs run in process (not under tests, not with RQ)."""
+    if app.config["JOBS_MODE"] != "thread" or app.testing or app.config.get("ENV_NAME") == "testing":
+        return None
+    runner = PeriodicRunner(app, schedule())
+    app.extensions["periodic_runner"] = runner
+    runner.start()
+    return runner

@@ -1,0 +1,1 @@
+"""Bearer API tokens for customers and staff (only their SHA-256 is stored)."""

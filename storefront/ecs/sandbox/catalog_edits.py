@@ -1,0 +1,173 @@
+"""Catalog writes: each returns the new objects it published, all stamped with one version."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from storefront.ecs.sandbox.catalog_index import CatalogIndex
+from storefront.ecs.sandbox.clock import rfc3339
+from storefront.ecs.sandbox.demo_catalog import CURRENCY, custom_attribute_values, item_object, variation_object
+from storefront.ecs.sandbox.ids import catalog_id
+
+
+class CatalogEditError(LookupError):
+    """The object is missing, deleted or of the wrong type; ``field`` names the culprit."""
+
+    def __init__(self, detail: str, field: str | None = None, *, not_found: bool = True) -> None:
+        super().__init__(detail)
+        self.detail, self.field, self.not_found = detail, field, not_found
+
+
+def _stamped(obj: dict[str, Any], version: int, **changes: Any) -> dict[str, Any]:
+    return {**obj, **changes, "version": version, "updated_at": rfc3339(version)}
+
+
+def _live(index: CatalogIndex, obj_id: str, *types: str) -> dict[str, Any]:
+    obj = index.get(obj_id)
+    if obj is None or obj.get("is_deleted"):
+        raise CatalogEditError(f"Object `{obj_id}` not found.", "object_id")
+    if types and obj["type"] not in types:
+        raise CatalogEditError(f"Object `{obj_id}` is a {obj['type']}, not {' or '.join(types)}.", "object_id",
+                               not_found=False)
+    return obj
+
+
+def _with_variations(item: dict[str, Any], variations: list[dict[str, Any]], version: int,
+                     **data_changes: Any) -> dict[str, Any]:
+    data = {**item["item_data"], **data_changes, "variations": variations}
+    return _stamped(item, version, item_data=data)
+
+
+def set_price(index: CatalogIndex, obj_id: str, amount: int, version: int,
+              currency: str = CURRENCY) -> list[dict[str, Any]]:
+    """New price for a variation (or an item's first live variation); the parent item is re-versioned too."""
+    obj = _live(index, obj_id, "ITEM", "ITEM_VARIATION")
+    if obj["type"] == "ITEM":
+        live = [v for v in obj["item_data"].get("variations") or [] if not v.get("is_deleted")]
+        if not live:
+            raise CatalogEditError(f"Item `{obj_id}` has no variations.", "object_id", not_found=False)
+        obj = live[0]
+    item = _live(index, obj["item_variation_data"]["item_id"], "ITEM")
+    data = {**obj["item_variation_data"], "price_money": {"amount": amount, "currency": currency},
+            "pricing_type": "FIXED_PRICING"}
+    variation = _stamped(obj, version, item_variation_data=data)
+    variations = [variation if v["id"] == variation["id"] else v for v in item["item_data"]["variations"]]
+    new_item = _with_variations(item, variations, version)
+    index.put(variation)
+    index.put(new_item)
+    return [variation, new_item]
+
+
+def delete_object(index: CatalogIndex, obj_id: str, version: int) -> list[dict[str, Any]]:
+    """Delete an object; items take their variations with them, categories leave their items."""
+    obj = _live(index, obj_id)
+    changed: list[dict[str, Any]] = []
+    if obj["type"] == "ITEM":
+        for variation in obj["item_data"].get("variations") or []:
+            changed.append(_stamped(variation, version, is_deleted=True))
+        changed.append(_stamped(obj, version, is_deleted=True))
+    elif obj["type"] == "ITEM_VARIATION":
+        changed.append(_stamped(obj, version, is_deleted=True))
+        item = index.get(obj["item_variation_data"].get("item_id", ""))
+        if item is not None and not item.get("is_deleted"):
+            remaining = [v for v in item["item_data"]["variations"] if v["id"] != obj_id]
+            changed.append(_with_variations(item, remaining, version))
+    else:
+        changed.append(_stamped(obj, version, is_deleted=True))
+        if obj["type"] == "CATEGORY":
+            changed.extend(_without_category(index, obj_id, version))
+    index.put_many(changed)
+    return changed
+
+
+def _without_category(index: CatalogIndex, category_id: str, version: int) -> list[dict[str, Any]]:
+    changed = []
+    for item in list(index.objects.values()):
+        if item["type"] != "ITEM" or item.get("is_deleted"):
+            continue
+        cats = item["item_data"].get("categories") or []
+        if not any(c.get("id") == category_id for c in cats):
+            continue
+        data = {**item["item_data"], "categories": [c for c in cats if c.get("id") != category_id]}
+        if (data.get("reporting_category") or {}).get("id") == category_id:
+            data.pop("reporting_category")
+        changed.append(_stamped(item, version, item_data=data))
+    return changed
+
+
+def corrupt_item(index: CatalogIndex, item_id: str, version: int) -> list[dict[str, Any]]:
+    """Sandbox-only: blank an item's name (Square never allows that) so importers must reject it."""
+    item = _live(index, item_id, "ITEM")
+    new_item = _stamped(item, version, item_data={**item["item_data"], "name": ""})
+    index.put(new_item)
+    return [new_item]
+
+
+def definition_ids(index: CatalogIndex) -> dict[str, str]:
+    """Custom attribute definition ids by key."""
+    page = index.walk(["CUSTOM_ATTRIBUTE_DEFINITION"], limit=10_000)
+    return {o["custom_attribute_definition_data"]["key"]: o["id"] for o in page.objects
+            if o["custom_attribute_definition_data"].get("key")}
+
+
+def category_id(index: CatalogIndex, name_or_id: str) -> str:
+    """A live category's id from its id or (case-insensitive) name."""
+    obj = index.get(name_or_id)
+    if obj is not None and obj["type"] == "CATEGORY" and not obj.get("is_deleted"):
+        return name_or_id
+    for category in index.walk(["CATEGORY"], limit=10_000).objects:
+        if category["category_data"].get("name", "").lower() == name_or_id.lower():
+            return category["id"]
+    raise CatalogEditError(f"Category `{name_or_id}` not found.", "categories")
+
+
+def create_item(index: CatalogIndex, spec: dict[str, Any], version: int) -> list[dict[str, Any]]:
+    """A new item from a control-API spec: name (or artist + title), variations or a single price."""
+    artist, title = str(spec.get("artist") or ""), str(spec.get("title") or "")
+    name = str(spec.get("name") or (f"{artist} — {title}" if artist and title else title or artist))
+    if not name:
+        raise CatalogEditError("Give the item a name (or an artist and a title).", "name", not_found=False)
+    stamp = rfc3339(version)
+    item_id = catalog_id()
+    options = spec.get("variations") or [{"name": spec.get("format") or "Regular", "amount": spec.get("amount"),
+                                          "sku": spec.get("sku") or spec.get("catalog_number") or ""}]
+    variations = []
+    for ordinal, option in enumerate(options, start=1):
+        amount = option.get("amount")
+        if not isinstance(amount, int) or isinstance(amount, bool) or amount < 0:
+            raise CatalogEditError("Each variation needs an integer `amount` in cents.", "amount", not_found=False)
+        variations.append(variation_object(catalog_id(), item_id, str(option.get("name") or "Regular"),
+                                           str(option.get("sku") or ""), ordinal, amount, stamp, version,
+                                           track_inventory=bool(option.get("track_inventory", True))))
+    categories = [category_id(index, str(c)) for c in spec.get("categories") or []]
+    values = {k: spec[k] for k in ("artist", "title", "label", "catalog_number", "format", "year") if spec.get(k)}
+    attributes = custom_attribute_values(definition_ids(index), values) if values else None
+    item = item_object(item_id, name, str(spec.get("description") or ""), categories, variations, stamp, version,
+                       attributes)
+    index.put_many([*variations, item])
+    return [item, *variations]
+
+
+def update_item(index: CatalogIndex, item_id: str, spec: dict[str, Any], version: int) -> list[dict[str, Any]]:
+    """Change an item's name, description, categories or custom attribute values."""
+    item = _live(index, item_id, "ITEM")
+    data = dict(item["item_data"])
+    if "name" in spec:
+        data["name"] = str(spec["name"])
+    if "description" in spec:
+        data["description"] = data["description_plaintext"] = str(spec["description"])
+    if "categories" in spec:
+        ids = [category_id(index, str(c)) for c in spec["categories"] or []]
+        data["categories"] = [{"id": cid, "ordinal": 0} for cid in ids]
+        data.pop("reporting_category", None)
+        if ids:
+            data["reporting_category"] = {"id": ids[0], "ordinal": 0}
+    changes: dict[str, Any] = {"item_data": data}
+    values = {k: spec[k] for k in ("artist", "title", "label", "catalog_number", "format", "year") if k in spec}
+    if values:
+        attributes = dict(item.get("custom_attribute_values") or {})
+        attributes.update(custom_attribute_values(definition_ids(index), values))
+        changes["custom_attribute_values"] = attributes
+    new_item = _stamped(item, version, **changes)
+    index.put(new_item)
+    return [new_item]

@@ -1,0 +1,81 @@
+"""Square Checkout and Orders endpoints: CreatePaymentLink, RetrievePaymentLink, RetrieveOrder."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask import Blueprint, Response
+
+from storefront.ecs.sandbox.context import current_sandbox
+from storefront.ecs.sandbox.wire import SquareError, fingerprint, json_body, json_response, require_idempotency_key
+
+bp = Blueprint("sandbox_checkout", __name__)
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def _order_from(body: dict[str, Any]) -> dict[str, Any]:
+    order, quick = body.get("order"), body.get("quick_pay")
+    if (order is None) == (quick is None):
+        raise SquareError(400, "BAD_REQUEST", "Exactly one of `order` or `quick_pay` must be set.",
+                          "order")
+    if quick is not None:
+        if not isinstance(quick, dict):
+            raise SquareError(400, "EXPECTED_OBJECT", "`quick_pay` must be an object.", "quick_pay")
+        for name in ("name", "price_money", "location_id"):
+            if not quick.get(name):
+                raise SquareError(400, "MISSING_REQUIRED_PARAMETER", "Field must be set", f"quick_pay.{name}")
+        return {"location_id": quick["location_id"],
+                "line_items": [{"name": quick["name"], "quantity": "1", "base_price_money": quick["price_money"]}]}
+    if not isinstance(order, dict):
+        raise SquareError(400, "EXPECTED_OBJECT", "`order` must be an object.", "order")
+    if not isinstance(order.get("location_id"), str) or not order["location_id"]:
+        raise SquareError(400, "MISSING_REQUIRED_PARAMETER", "Field must be set", "order.location_id")
+    return order
+
+
+def _check_options(body: dict[str, Any]) -> None:
+    for name in ("checkout_options", "pre_populated_data"):
+        if body.get(name) is not None and not isinstance(body[name], dict):
+            raise SquareError(400, "EXPECTED_OBJECT", f"`{name}` must be an object.", name)
+    redirect = (body.get("checkout_options") or {}).get("redirect_url")
+    if redirect is not None and (not isinstance(redirect, str) or not redirect.startswith(("http://", "https://"))):
+        raise SquareError(400, "INVALID_VALUE", "`redirect_url` must be an http(s) URL.",
+                          "checkout_options.redirect_url")
+    email = (body.get("pre_populated_data") or {}).get("buyer_email")
+    if email is not None and (not isinstance(email, str) or not _EMAIL.match(email)):
+        raise SquareError(400, "INVALID_EMAIL_ADDRESS", "The buyer email is not a valid email address.",
+                          "pre_populated_data.buyer_email")
+
+
+@bp.post("/v2/online-checkout/payment-links")
+def create_payment_link() -> Response:
+    sandbox = current_sandbox()
+    body = json_body()
+    key = require_idempotency_key(body)
+    raw_order = _order_from(body)
+    _check_options(body)
+    base_url = sandbox.base_url()
+
+    def run() -> tuple[int, dict[str, Any]]:
+        link, order = sandbox.store.create_payment_link(body, raw_order, base_url)
+        return 200, {"payment_link": link, "related_resources": {"orders": [order]}}
+
+    status, payload = sandbox.store.idempotent("payment-links", key, fingerprint(body), run)
+    return json_response(payload, status)
+
+
+@bp.get("/v2/online-checkout/payment-links/<link_id>")
+def retrieve_payment_link(link_id: str) -> Response:
+    found = current_sandbox().store.checkout(link_id)
+    if found is None:
+        raise SquareError(404, "NOT_FOUND", f"Payment link `{link_id}` not found.", "id")
+    return json_response({"payment_link": found[0]})
+
+
+@bp.get("/v2/orders/<order_id>")
+def retrieve_order(order_id: str) -> Response:
+    order = current_sandbox().store.order(order_id)
+    if order is None:
+        raise SquareError(404, "NOT_FOUND", f"Order `{order_id}` not found.", "order_id")
+    return json_response({"order": order})

@@ -1,0 +1,279 @@
+"""A deterministic, invented record-store catalog in Square's CatalogObject shape."""
+
+from __future__ import annotations
+
+import gc
+import random
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from storefront.ecs.sandbox import demo_words as words
+from storefront.ecs.sandbox.clock import rfc3339
+from storefront.ecs.sandbox.ids import catalog_id
+
+DEFAULT_VERSION = 1_735_689_600_000_000  # 2025-01-01T00:00:00Z in microseconds
+CURRENCY = "USD"
+MIN_ITEMS_WITH_EVENTS = 10  # smaller catalogs hold records only
+
+# Custom attribute keys on every record ITEM: (key, display name, type).
+CUSTOM_ATTRIBUTES: tuple[tuple[str, str, str], ...] = (
+    ("artist", "Artist", "STRING"),
+    ("title", "Title", "STRING"),
+    ("label", "Label", "STRING"),
+    ("catalog_number", "Catalog number", "STRING"),
+    ("format", "Format", "STRING"),
+    ("year", "Year", "NUMBER"),
+)
+
+
+@dataclass
+class DemoCatalog:
+    """Catalog objects in insertion order plus the IN_STOCK count of every stock-tracked variation."""
+
+    objects: list[dict[str, Any]]
+    stock: dict[str, int] = field(default_factory=dict)
+    version: int = DEFAULT_VERSION
+
+
+def _envelope(obj_type: str, obj_id: str, stamp: str, version: int, data_key: str,
+              data: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "type": obj_type,
+        "id": obj_id,
+        "updated_at": stamp,
+        "version": version,
+        "is_deleted": False,
+        "present_at_all_locations": True,
+        data_key: data,
+    }
+
+
+class _Dice:
+    """Fast deterministic picks from one seeded ``random.Random`` (``choice``/``randint`` are slow)."""
+
+    def __init__(self, rng: random.Random) -> None:
+        self.rng = rng
+        self.random = rng.random
+
+    def pick(self, seq: tuple[str, ...] | list[Any]) -> Any:
+        return seq[int(self.random() * len(seq))]
+
+    def between(self, low: int, high: int) -> int:
+        return low + int(self.random() * (high - low + 1))
+
+
+def _plural(noun: str) -> str:
+    return noun + ("es" if noun.endswith(("s", "x", "ch", "sh")) else "s")
+
+
+def _artist(dice: _Dice) -> str:
+    pick, roll = dice.pick, dice.random()
+    if roll < 0.35:
+        return f"{pick(words.FIRST_NAMES)} {pick(words.LAST_NAMES)}"
+    if roll < 0.6:
+        return f"The {pick(words.ADJECTIVES)} {_plural(pick(words.NOUNS))}"
+    if roll < 0.8:
+        return f"{pick(words.FIRST_NAMES)} {pick(words.LAST_NAMES)} {pick(words.ENSEMBLES)}"
+    if roll < 0.9:
+        return f"{pick(words.NOUNS)} & the {pick(words.ADJECTIVES)} {_plural(pick(words.NOUNS))}"
+    return f"{pick(words.ADJECTIVES)} {pick(words.NOUNS)}"
+
+
+def _title(dice: _Dice) -> str:
+    pick, roll = dice.pick, dice.random()
+    if roll < 0.4:
+        return f"{pick(words.ADJECTIVES)} {pick(words.NOUNS)}"
+    if roll < 0.6:
+        return f"{pick(words.NOUNS)} of the {pick(words.ADJECTIVES)} {pick(words.NOUNS)}"
+    if roll < 0.75:
+        return f"Live in {pick(words.PLACES)}"
+    if roll < 0.9:
+        return f"Songs for the {pick(words.ADJECTIVES)} {pick(words.NOUNS)}"
+    return _plural(pick(words.NOUNS))
+
+
+def _labels(rng: random.Random, count: int = 48) -> list[tuple[str, str]]:
+    """(label name, catalog-number prefix) pairs with unique prefixes."""
+    labels: list[tuple[str, str]] = []
+    prefixes: set[str] = set()
+    while len(labels) < count:
+        base = rng.choice(words.NOUNS + words.ADJECTIVES + words.LAST_NAMES)
+        name = f"{base} {rng.choice(words.LABEL_SUFFIXES)}".rstrip(".")
+        prefix = (base[:2] + rng.choice("ABCDEFGHJKLMNPRSTVWXZ")).upper()
+        if prefix in prefixes:
+            continue
+        prefixes.add(prefix)
+        labels.append((name, prefix))
+    return labels
+
+
+def _definitions(rng: random.Random, stamp: str, version: int) -> tuple[list[dict[str, Any]], dict[str, str]]:
+    objects: list[dict[str, Any]] = []
+    ids: dict[str, str] = {}
+    for key, name, attr_type in CUSTOM_ATTRIBUTES:
+        obj_id = catalog_id(rng)
+        ids[key] = obj_id
+        data: dict[str, Any] = {
+            "type": attr_type,
+            "name": name,
+            "description": f"The record's {name.lower()}.",
+            "allowed_object_types": ["ITEM"],
+            "seller_visibility": "SELLER_VISIBILITY_READ_WRITE_VALUES",
+            "app_visibility": "APP_VISIBILITY_READ_WRITE_VALUES",
+            "key": key,
+        }
+        if attr_type == "NUMBER":
+            data["number_config"] = {"precision": 0}
+        else:
+            data["string_config"] = {"enforce_uniqueness": key == "catalog_number"}
+        objects.append(_envelope("CUSTOM_ATTRIBUTE_DEFINITION", obj_id, stamp, version,
+                                 "custom_attribute_definition_data", data))
+    return objects, ids
+
+
+def custom_attribute_values(definition_ids: dict[str, str], values: dict[str, str | int]) -> dict[str, Any]:
+    """Square ``custom_attribute_values`` for the given key → value pairs (NUMBER values become strings)."""
+    result: dict[str, Any] = {}
+    for key, name, attr_type in CUSTOM_ATTRIBUTES:
+        value = values.get(key)
+        if value is None or key not in definition_ids:
+            continue
+        value_field = "number_value" if attr_type == "NUMBER" else "string_value"
+        result[key] = {"name": name, value_field: str(value), "custom_attribute_definition_id": definition_ids[key],
+                       "type": attr_type, "key": key}
+    return result
+
+
+def variation_object(var_id: str, item_id: str, name: str, sku: str, ordinal: int, amount: int,
+                     stamp: str, version: int, *, track_inventory: bool = True) -> dict[str, Any]:
+    """An ITEM_VARIATION CatalogObject with a fixed USD price."""
+    return _envelope("ITEM_VARIATION", var_id, stamp, version, "item_variation_data", {
+        "item_id": item_id,
+        "name": name,
+        "sku": sku,
+        "ordinal": ordinal,
+        "pricing_type": "FIXED_PRICING",
+        "price_money": {"amount": amount, "currency": CURRENCY},
+        "track_inventory": track_inventory,
+        "sellable": True,
+        "stockable": True,
+    })
+
+
+def item_object(item_id: str, name: str, description: str, category_ids: list[str], variations: list[dict[str, Any]],
+                stamp: str, version: int, attributes: dict[str, Any] | None = None) -> dict[str, Any]:
+    """An ITEM CatalogObject with its variations nested, as ListCatalog returns it."""
+    data: dict[str, Any] = {
+        "name": name,
+        "description": description,
+        "description_plaintext": description,
+        "product_type": "REGULAR",
+        "categories": [{"id": cid, "ordinal": 0} for cid in category_ids],
+        "variations": variations,
+    }
+    if category_ids:
+        data["reporting_category"] = {"id": category_ids[0], "ordinal": 0}
+    obj = _envelope("ITEM", item_id, stamp, version, "item_data", data)
+    if attributes:
+        obj["custom_attribute_values"] = attributes
+    return obj
+
+
+def _price(dice: _Dice, fmt: str) -> int:
+    low, high = words.FORMAT_PRICES[fmt]
+    return dice.between(low, high) * 100 + 99
+
+
+def _stock(dice: _Dice) -> int:
+    roll = dice.random()
+    if roll < 0.1:
+        return 0  # sold out
+    if roll < 0.6:
+        return dice.between(1, 3)
+    return dice.between(4, 10)
+
+
+def generate_catalog(n_items: int, seed: int = 7, *, version: int = DEFAULT_VERSION) -> DemoCatalog:
+    """A catalog of exactly ``n_items`` ITEM objects, deterministic for a given seed.
+
+    From 10 items up, the last few are the event-space items (category "Event Space", not
+    stock-tracked) and the rest are invented records; smaller catalogs are records only.
+    """
+    with paused_gc():
+        return _generate(n_items, seed, version)
+
+
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """Pause the cyclic collector: building millions of small dicts would trigger it over and over."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _generate(n_items: int, seed: int, version: int) -> DemoCatalog:
+    rng = random.Random(seed)
+    dice = _Dice(rng)
+    pick, between, roll = dice.pick, dice.between, dice.random
+    stamp = rfc3339(version)
+    objects, definition_ids = _definitions(rng, stamp, version)
+    category_ids: dict[str, str] = {}
+    for genre in (*words.GENRES, words.EVENT_CATEGORY):
+        cid = category_ids[genre] = catalog_id(rng)
+        objects.append(_envelope("CATEGORY", cid, stamp, version, "category_data",
+                                 {"name": genre, "category_type": "REGULAR_CATEGORY", "is_top_level": True}))
+    labels = _labels(rng)
+    label_counters = dict.fromkeys((prefix for _, prefix in labels), 100)
+    genres = words.GENRES
+    stock: dict[str, int] = {}
+    with_events = n_items >= MIN_ITEMS_WITH_EVENTS
+    records = max(0, n_items - len(words.EVENT_ITEMS) if with_events else n_items)
+    for _ in range(records):
+        artist, title = _artist(dice), _title(dice)
+        label, prefix = pick(labels)
+        label_counters[prefix] += between(1, 7)
+        catno = f"{prefix}-{label_counters[prefix]}"
+        year = between(1955, 2025)
+        genre = pick(genres)
+        item_genres = [genre] if roll() < 0.7 else [genre, pick(genres)]
+        formats = [pick(words.PRIMARY_FORMATS)]
+        if roll() < 0.3:
+            extra = pick(words.EXTRA_FORMATS)
+            if extra not in formats:
+                formats.append(extra)
+        item_id = catalog_id(rng)
+        variations = []
+        for ordinal, fmt in enumerate(formats, start=1):
+            var_id = catalog_id(rng)
+            sku = catno if ordinal == 1 else f"{catno}-{words.FORMAT_SKU_SUFFIX[fmt]}"
+            variations.append(variation_object(var_id, item_id, fmt, sku, ordinal, _price(dice, fmt), stamp, version))
+            stock[var_id] = _stock(dice)
+        description = pick(words.DESCRIPTION_OPENERS).format(
+            adj=pick(words.ADJECTIVES).lower(), genre=genre.lower(), year=year, label=label,
+            place=pick(words.PLACES),
+        ) + " " + pick(words.DESCRIPTION_CLOSERS)
+        attributes = custom_attribute_values(definition_ids, {
+            "artist": artist, "title": title, "label": label, "catalog_number": catno,
+            "format": formats[0], "year": year,
+        })
+        item_cats = [category_ids[g] for g in dict.fromkeys(item_genres)]
+        objects.append(item_object(item_id, f"{artist} — {title}", description, item_cats, variations,
+                                   stamp, version, attributes))
+        objects.extend(variations)
+    event_category = category_ids[words.EVENT_CATEGORY]
+    for number, (name, description, options) in enumerate(words.EVENT_ITEMS if with_events else (), start=1):
+        item_id = catalog_id(rng)
+        variations = [
+            variation_object(catalog_id(rng), item_id, option, f"EVT-{number:02d}{ordinal}", ordinal, amount,
+                             stamp, version, track_inventory=False)
+            for ordinal, (option, amount) in enumerate(options, start=1)
+        ]
+        objects.append(item_object(item_id, name, description, [event_category], variations, stamp, version))
+        objects.extend(variations)
+    return DemoCatalog(objects=objects, stock=stock, version=version)

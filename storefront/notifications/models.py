@@ -1,0 +1,35 @@
+"""OutboundEmail: every email the shop sends, written before the send job runs."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from storefront.extensions import db
+from storefront.timeutil import UTCDateTime, utcnow
+
+EMAIL_STATUSES = ("queued", "sent", "failed", "logged")
+
+
+class OutboundEmail(db.Model):
+    """One email: ``queued`` → ``sent`` (SMTP) or ``logged`` (no SMTP configured); ``failed``
+    after an attempt that raised (a retry may still send it)."""
+
+    __tablename__ = "outbound_emails"
+    __table_args__ = (Index("ix_outbound_emails_created", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(64))  # the template name, e.g. "accounts/confirm_email"
+    to: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(255))
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="queued")
+    error: Mapped[str | None] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    def __repr__(self) -> str:
+        return f"<OutboundEmail {self.id} {self.kind} {self.status}>"

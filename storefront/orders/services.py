@@ -1,0 +1,178 @@
+"""Order lookups: status by number + email, a customer's history, staff lists and updates."""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+from flask import current_app
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from storefront.errors import FieldError, NotFound, ValidationError
+from storefront.extensions import db
+from storefront.orders.lifecycle import move
+from storefront.orders.models import ORDER_STATUSES, Order
+from storefront.orders.numbers import normalise_order_number
+from storefront.pagination import PageRequest
+
+NOT_FOUND_MESSAGE = "We couldn't find an order with that number and email address."
+STATUS_LINK_MAX_AGE = 60 * 60 * 24 * 90
+_DUMMY_EMAIL = "nobody@invalid.example"
+
+
+def _normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def lookup_order(number: str, email: str) -> Order:
+    """The order with this number and email; the same NotFound whether the number or the email is wrong."""
+    errors = []
+    if not number or not number.strip():
+        errors.append(FieldError("number", "Enter your order number."))
+    if not email or "@" not in email:
+        errors.append(FieldError("email", "Enter the email address you ordered with."))
+    if errors:
+        raise ValidationError("Enter your order number and email address.", details=errors)
+    order = db.session.scalar(select(Order).options(selectinload(Order.lines))
+                              .where(Order.number == normalise_order_number(number)))
+    # Compare even when there is no order, so both failures take the same path and time.
+    stored = _normalise_email(order.email) if order else _DUMMY_EMAIL
+    matches = hmac.compare_digest(stored.encode(), _normalise_email(email).encode())
+    if order is None or not matches:
+        raise NotFound(NOT_FOUND_MESSAGE, code="order_not_found")
+    return order
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="order-status-link")
+
+
+def status_link_token(order: Order) -> str:
+    """A signed token that opens this order's status page directly (sent in the confirmation email)."""
+    return _serializer().dumps({"n": order.number, "e": _normalise_email(order.email)})
+
+
+def order_from_status_token(token: str) -> Order:
+    try:
+        data = _serializer().loads(token, max_age=STATUS_LINK_MAX_AGE)
+    except (BadSignature, SignatureExpired):
+        raise NotFound("That order link is invalid or has expired. Look the order up by number instead.") from None
+    return lookup_order(data.get("n", ""), data.get("e", ""))
+
+
+def order_history(customer_id: int, page: PageRequest) -> tuple[list[Order], int]:
+    """A customer's own orders, newest first."""
+    base = select(Order).where(Order.customer_id == customer_id)
+    total = db.session.scalar(select(func.count()).select_from(base.subquery())) or 0
+    orders = db.session.scalars(base.options(selectinload(Order.lines))
+                                .order_by(Order.created_at.desc(), Order.id.desc())
+                                .offset(page.offset).limit(page.limit)).all()
+    return list(orders), total
+
+
+@dataclass(frozen=True)
+class OrderFilters:
+    status: str | None = None
+    email: str | None = None
+    number: str | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+
+
+def parse_order_filters(args: dict[str, str]) -> OrderFilters:
+    errors: list[FieldError] = []
+    status = (args.get("status") or "").strip() or None
+    if status and status not in ORDER_STATUSES:
+        errors.append(FieldError("status", f"status must be one of {', '.join(ORDER_STATUSES)}"))
+
+    def parse_date(name: str) -> date | None:
+        raw = (args.get(name) or "").strip()
+        if not raw:
+            return None
+        try:
+            return date.fromisoformat(raw)
+        except ValueError:
+            errors.append(FieldError(name, f"{name} must be a date like 2026-11-23"))
+            return None
+
+    filters = OrderFilters(status=status, email=(args.get("email") or "").strip().lower() or None,
+                           number=(args.get("number") or "").strip() or None,
+                           date_from=parse_date("date_from"), date_to=parse_date("date_to"))
+    if errors:
+        raise ValidationError("Check the order filters.", details=errors)
+    return filters
+
+
+def staff_orders(filters: OrderFilters, page: PageRequest) -> tuple[list[Order], int]:
+    query = select(Order)
+    if filters.status:
+        query = query.where(Order.status == filters.status)
+    if filters.email:
+        query = query.where(func.lower(Order.email) == filters.email)
+    if filters.number:
+        query = query.where(Order.number == normalise_order_number(filters.number))
+    if filters.date_from:
+        query = query.where(Order.created_at >= datetime.combine(filters.date_from, time.min, UTC))
+    if filters.date_to:
+        query = query.where(Order.created_at < datetime.combine(filters.date_to + timedelta(days=1), time.min, UTC))
+    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    orders = db.session.scalars(query.options(selectinload(Order.lines))
+                                .order_by(Order.created_at.desc(), Order.id.desc())
+                                .offset(page.offset).limit(page.limit)).all()
+    return list(orders), total
+
+
+def get_order(order_id: int) -> Order:
+    order = db.session.get(Order, order_id, options=[selectinload(Order.lines)])
+    if order is None:
+        raise NotFound(f"Order {order_id} does not exist.")
+    return order
+
+
+STAFF_STATUSES = ("fulfilled", "completed", "cancelled")
+
+
+def staff_update_order(order: Order, *, actor: object, status: str | None = None,
+                       tracking_number: str | None = None, note: str | None = None) -> list[str]:
+    """Apply a staff change with valid transitions only; returns what changed (each audited)."""
+    from storefront.orders.checkout import release_holds
+
+    changes: list[str] = []
+    errors: list[FieldError] = []
+    if status is not None and status != order.status and status not in STAFF_STATUSES:
+        errors.append(FieldError("status", f"Staff can set status to {', '.join(STAFF_STATUSES)}."))
+    if tracking_number is not None and len(tracking_number) > 100:
+        errors.append(FieldError("tracking_number", "Tracking numbers are at most 100 characters."))
+    if note is not None and len(note) > 2000:
+        errors.append(FieldError("note", "Notes are at most 2,000 characters."))
+    if errors:
+        raise ValidationError("Check the order changes.", details=errors)
+    if status is not None and status != order.status:
+        before = order.status
+        move(order, status)  # raises InvalidTransition (409) for anything not allowed
+        if status == "cancelled":
+            release_holds(order, "cancelled")
+        changes.append(f"status {before} → {status}")
+    if tracking_number is not None and tracking_number.strip() != order.tracking_number:
+        order.tracking_number = tracking_number.strip()
+        changes.append(f"tracking number set to {order.tracking_number or '(none)'}")
+    if note and note.strip():
+        stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M")
+        order.staff_note = f"{order.staff_note}\n[{stamp}] {note.strip()}".strip()
+        changes.append("note added")
+    if changes:
+        _audit(actor, order, changes)
+    db.session.commit()
+    return changes
+
+
+def _audit(actor: object, order: Order, changes: list[str]) -> None:
+    try:
+        from storefront.audit.services import record
+    except ImportError:
+        return
+    for change in changes:
+        record(actor, "order.update", target_type="order", target_id=str(order.number), details={"change": change})

@@ -1,0 +1,1 @@
+"""Staff accounts, their login (page session and API token), guards and the back-office shell."""

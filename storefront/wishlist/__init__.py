@@ -1,0 +1,1 @@
+"""Wishlists: saved items per customer (or per browser session for guests), shareable read-only."""

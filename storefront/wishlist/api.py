@@ -1,0 +1,73 @@
+"""Wishlist JSON: the token's customer's list (GET/POST/DELETE) and a shared list by its token."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, g, jsonify, request, url_for
+
+from storefront.api import bp
+from storefront.api.auth import customer_token_required
+from storefront.api.body import json_object
+from storefront.errors import NotFound
+from storefront.money import money_json
+from storefront.pagination import page_request, pagination_dict
+from storefront.wishlist import services
+
+
+def wishlist_line_json(line: services.WishlistLine, *, with_added_at: bool = True) -> dict[str, Any]:
+    """The API shape of one wishlist item: current price and stock state."""
+    item = line.item
+    body: dict[str, Any] = {
+        "item_id": item.id,
+        "name": item.name,
+        "artist": item.artist,
+        "title": item.title,
+        "format": item.format,
+        "available": line.available,
+        "in_stock": line.in_stock,
+        "price": money_json(item.price_amount, item.currency) if line.available else None,
+    }
+    if with_added_at:
+        body["added_at"] = line.added_at.isoformat() if line.added_at else None
+    return body
+
+
+@bp.get("/wishlist")
+@customer_token_required
+def wishlist_list() -> Response:
+    """The customer's wishlist, newest first, paginated (``page``, ``limit`` ≤ 200)."""
+    page = page_request(request.args, default_limit=50, max_limit=200)
+    lines, total = services.list_lines(g.api_customer_id, page)
+    return jsonify({"items": [wishlist_line_json(line) for line in lines],
+                    "pagination": pagination_dict(page, total)})
+
+
+@bp.post("/wishlist")
+@customer_token_required
+def wishlist_add() -> tuple[Response, int, dict[str, str]]:
+    """{item_id} → 201 when added, 200 when it was already there."""
+    payload = json_object()
+    item_id = services.parse_item_id(payload.get("item_id"))
+    line, created = services.add_item(g.api_customer_id, item_id)
+    return (jsonify({"item": wishlist_line_json(line)}), 201 if created else 200,
+            {"Location": url_for("api.wishlist_list")})
+
+
+@bp.delete("/wishlist/<item_id>")
+@customer_token_required
+def wishlist_remove(item_id: str) -> tuple[str, int]:
+    """204 when removed; 404 when the item is not on this customer's list."""
+    if not services.remove_item(g.api_customer_id, services.parse_item_id(item_id)):
+        raise NotFound("That item is not on your wishlist.")
+    return "", 204
+
+
+@bp.get("/wishlist/shared/<token>")
+def wishlist_shared(token: str) -> Response:
+    """A shared wishlist, read-only: items still sold, nothing about the owner."""
+    customer_id = services.shared_customer_id(token)
+    lines, _total = services.list_lines(customer_id, available_only=True)
+    response = jsonify({"items": [wishlist_line_json(line, with_added_at=False) for line in lines]})
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response
