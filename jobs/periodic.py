@@ -32,10 +32,12 @@ class PeriodicJob:
 
 def schedule() -> list[PeriodicJob]:
     """Every periodic job."""
+    from jobs.orders import expire_unpaid_orders
     from jobs.webhooks import reconcile_webhooks
 
     return [
         PeriodicJob("webhooks-reconcile", reconcile_webhooks, 60, queue="webhooks"),
+        PeriodicJob("orders-expire-unpaid", expire_unpaid_orders, 60, queue="default"),
     ]
 
 

@@ -79,6 +79,7 @@ def register_blueprints(app: Flask) -> None:
     from storefront.api import register_api
     from storefront.audit.views import bp as audit_bp
     from storefront.cart import views as cart_views
+    from storefront.catalog.views import bp as catalog_bp
     from storefront.inquiries.staff_views import bp as staff_inquiries_bp
     from storefront.inquiries.views import bp as inquiries_bp
     from storefront.notifications.views import bp as notifications_bp
@@ -93,6 +94,7 @@ def register_blueprints(app: Flask) -> None:
     from storefront.wishlist.views import bp as wishlist_bp
 
     app.register_blueprint(pages_bp)
+    app.register_blueprint(catalog_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(notifications_bp)
     app.register_blueprint(staff_bp)

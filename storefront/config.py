@@ -93,6 +93,8 @@ SETTINGS: dict[str, tuple[Any, str]] = {
     "WEBHOOK_TIMEOUT_SECONDS": (10.0, "Timeout for outgoing Slack/CRM webhook POSTs."),
     "DEV_OUTBOX_ENABLED": (False, "Serve /dev/outbox (recent emails with bodies) outside development. "
                                   "Never in production: the bodies hold login links."),
+    "DISCOGS_TOKEN": ("", "Discogs personal access token (secret) for the staff Discogs search; blank = search off."),
+    "DISCOGS_USER_AGENT": ("", "User-Agent sent to Discogs; blank = '<shop>-Storefront/1.0 +<PUBLIC_BASE_URL>'."),
     "SANDBOX_PORT": (5001, "Port of the bundled ECS sandbox started by `flask demo`."),
     "SANDBOX_ITEMS": (300, "Records in the generated demo catalog."),
 }

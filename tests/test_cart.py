@@ -146,3 +146,16 @@ def test_checkout_page_needs_a_customer_login(catalog):
     app, _ = catalog
     response = app.test_client().get("/checkout")
     assert response.status_code in (302, 303, 401)
+
+
+def test_event_space_items_are_booked_by_inquiry_not_the_cart(catalog):
+    app, _ = catalog
+    with app.app_context():
+        event = Item(ecs_id="EV1", name="Evening hire", kind="event", price_amount=25000)
+        event.variations.append(ItemVariation(ecs_id="EVV1", name="Evening", price_amount=25000))
+        db.session.add(event)
+        db.session.commit()
+        variation_id = event.variations[0].id
+    client = app.test_client()
+    response = client.post("/api/v1/cart/items", json={"variation_id": variation_id}, headers=api_cart(client))
+    assert response.status_code == 422 and "inquiry" in response.get_json()["error"]["message"]

@@ -31,7 +31,7 @@ def shop(make_app, sandbox):
     """The storefront served over HTTP, synced from the sandbox, receiving its webhooks."""
     def build(base_url: str):
         return make_app(**ecs_config(sandbox), JOBS_MODE="thread", SERVER_NAME=None,
-                        ECS_WEBHOOK_NOTIFICATION_URL=f"{base_url}/webhooks/square",
+                        ECS_WEBHOOK_NOTIFICATION_URL=f"{base_url}/webhooks/square", PUBLIC_BASE_URL=base_url,
                         PREFERRED_URL_SCHEME="http", CHECKOUT_RESERVATION_MINUTES=15,
                         ECS_DECREMENTS_STOCK_ON_PAYMENT=True)
 
@@ -144,6 +144,12 @@ def test_register_cart_checkout_pay_webhook_paid_lookup_history(shop, sandbox):
     assert [o["number"] for o in history["orders"]] == [number]
     with app.app_context():
         assert db.session.scalar(select(func.sum(StockHold.held))) == 0  # holds handed back once paid
+        from storefront.notifications.models import OutboundEmail
+
+        email = db.session.scalar(select(OutboundEmail).where(OutboundEmail.kind == "order_confirmation"))
+        link = re.search(r"(http://\S+/orders/status/\S+)", email.body).group(1)
+    assert number in email.body
+    assert number in http.get(link).text  # the signed link opens the order without a login
 
 
 def test_declined_card_leaves_the_order_unpaid_and_expiry_releases_the_hold(shop, sandbox):

@@ -302,7 +302,8 @@ def test_cli_list_show_retry_discard(app, dead):
     assert (status_of(app, dead), status_of(app, other)) == ("processed", "discarded")
     (retry_entry,) = audit_rows(app, "dlq.retry")
     (discard_entry,) = audit_rows(app, "dlq.discard")
-    assert (retry_entry.actor_kind, retry_entry.actor_label, retry_entry.reason) == ("system", "cli", "replay after fix")
+    assert (retry_entry.actor_kind, retry_entry.actor_label) == ("system", "cli")
+    assert retry_entry.reason == "replay after fix"
     assert discard_entry.actor_label == "cli" and discard_entry.reason == "obsolete"
     missing = runner.invoke(args=["webhooks", "dlq", "retry", "99999", "--reason", "x"])
     assert missing.exit_code == 1 and "No webhook event #99999" in missing.output

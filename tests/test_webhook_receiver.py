@@ -10,8 +10,8 @@ from redis import Redis
 from rq import Queue
 
 from storefront.extensions import db
-from storefront.webhooks.models import WebhookEvent
 from storefront.timeutil import utcnow
+from storefront.webhooks.models import WebhookEvent
 from storefront.webhooks.services import job_id_for, reconcile
 from webhookhelpers import (
     KEY,

@@ -151,15 +151,14 @@ def start_rq_worker(env: dict[str, str], name: str, log_dir: Any, *queues: str) 
 
 def stop_worker(process: Any, *, kill: bool = False, timeout: float = 20) -> None:
     """SIGTERM (warm shutdown: finish the current job) or SIGKILL the worker's whole process group."""
+    import contextlib
     import os
     import signal
     import subprocess
 
     if process.poll() is None:
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL if kill else signal.SIGTERM)
-        except ProcessLookupError:
-            pass
         try:
             process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:

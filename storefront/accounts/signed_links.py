@@ -14,6 +14,8 @@ from typing import Any
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
+from storefront.urls import public_url  # noqa: F401  (re-exported for the email builders)
+
 CONFIRM = "customer-confirm-email"
 RESET = "customer-reset-password"
 _MAX_AGE_SETTING = {CONFIRM: "CUSTOMER_CONFIRM_MAX_AGE_SECONDS", RESET: "CUSTOMER_RESET_MAX_AGE_SECONDS"}
@@ -42,8 +44,3 @@ def read_token(purpose: str, token: str) -> tuple[int, str] | None:
     return data["c"], data["s"]
 
 
-def public_url(endpoint: str, **values: Any) -> str:
-    """Absolute URL of ``endpoint`` on PUBLIC_BASE_URL (works outside a request, e.g. in jobs)."""
-    config = current_app.config
-    adapter = current_app.url_map.bind("localhost", script_name=config.get("APPLICATION_ROOT") or "/")
-    return config["PUBLIC_BASE_URL"].rstrip("/") + adapter.build(endpoint, values)

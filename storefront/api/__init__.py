@@ -35,6 +35,7 @@ def register_api(app: Flask) -> None:
     from storefront.accounts import api as _accounts_api  # noqa: F401
     from storefront.audit import api as _audit_api  # noqa: F401
     from storefront.cart import api as _cart_api  # noqa: F401
+    from storefront.catalog import api as _catalog_api  # noqa: F401
     from storefront.inquiries import api as _inquiries_api  # noqa: F401
     from storefront.orders import api as _orders_api  # noqa: F401
     from storefront.staff import api as _staff_api  # noqa: F401

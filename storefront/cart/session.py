@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import session
+from flask import has_request_context, session
 
 from storefront.cart.models import Cart
 from storefront.cart.services import create_cart, find_cart
@@ -19,6 +19,8 @@ def session_cart(*, create: bool = False) -> Cart | None:
 
 
 def session_cart_count() -> int:
+    if not has_request_context():  # templates rendered by jobs (emails) have no visitor
+        return 0
     cart = find_cart(session.get(SESSION_KEY)) if session.get(SESSION_KEY) else None
     if cart is None:
         return 0

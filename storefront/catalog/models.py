@@ -153,3 +153,9 @@ class ItemDetail(db.Model):
     updated_by: Mapped[str] = mapped_column(String(255), default="")
 
     item: Mapped[Item] = relationship(back_populates="detail")
+
+
+# The full-text index over ``items.search_text`` is built with the table (FTS5 / GIN, per dialect).
+from storefront.catalog.search import attach_search_index  # noqa: E402
+
+attach_search_index(Item.__table__)  # type: ignore[arg-type]

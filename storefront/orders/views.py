@@ -21,12 +21,14 @@ from storefront.orders.services import (
     status_link_token,
 )
 from storefront.pagination import page_request
+from storefront.urls import public_url
 
 bp = Blueprint("orders", __name__)
 
 
 def confirmation_url(order: Order) -> str:
-    return url_for("orders.confirmation", token=status_link_token(order), _external=True)
+    """Where the hosted checkout sends the shopper back (on PUBLIC_BASE_URL, not the Host header)."""
+    return public_url("orders.confirmation", token=status_link_token(order))
 
 
 def _require_customer():  # noqa: ANN202

@@ -61,3 +61,23 @@ def show_config() -> None:
             scheme, rest = str(value).split("://", 1)
             value = f"{scheme}://***@{rest.split('@', 1)[1]}"
         click.echo(f"{name} = {value!r}    # {doc}")
+
+
+@config_cli.command("docs")
+def config_docs() -> None:
+    """Print the configuration table (Markdown) the README carries."""
+    from storefront.config import _ENV_ALIASES
+
+    click.echo("| Variable | Default | Meaning |")
+    click.echo("| --- | --- | --- |")
+    for name, (default, doc) in SETTINGS.items():
+        env = _ENV_ALIASES.get(name, f"STOREFRONT_{name}")
+        if isinstance(default, list):
+            shown = ",".join(default) or "(empty)"
+        elif default is None or default == "":
+            shown = "(unset)"
+        else:
+            shown = str(default).lower() if isinstance(default, bool) else str(default)
+        if name in SECRET_SETTINGS and default:
+            shown += " (demo only)"
+        click.echo(f"| `{env}` | `{shown}` | {doc} |")

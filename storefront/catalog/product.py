@@ -1,0 +1,128 @@
+"""The product page use case: an item's ECS data merged with staff enrichment, plus related items."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import distinct, func, select
+from sqlalchemy.orm import selectinload
+
+from storefront.catalog.models import Genre, Item, ItemDetail, ItemGenre, StockLevel
+from storefront.catalog.services import CatalogCard, load_cards, stock_state
+from storefront.errors import NotFound
+from storefront.extensions import db
+
+
+@dataclass(frozen=True, slots=True)
+class VariationView:
+    id: int
+    name: str
+    sku: str
+    price_amount: int | None
+    currency: str
+    stock: int | None  # None: no count for it at the shop location yet
+
+    @property
+    def in_stock(self) -> bool:
+        return bool(self.stock and self.stock > 0)
+
+
+@dataclass(frozen=True, slots=True)
+class ProductView:
+    """An item's ECS data (price, stock, variations) merged with staff enrichment."""
+
+    item: Item
+    detail: ItemDetail | None
+    artists: tuple[str, ...]
+    label: str
+    catalog_number: str
+    year: int | None
+    format: str
+    genres: tuple[tuple[str, str], ...]
+    styles: tuple[str, ...]
+    tracklist: tuple[dict[str, Any], ...]
+    images: tuple[dict[str, Any], ...]
+    variations: tuple[VariationView, ...]
+    related: list[CatalogCard]
+
+    @property
+    def stock_state(self) -> str:
+        return stock_state(self.item.stock)
+
+    @property
+    def display_title(self) -> str:
+        return self.item.title or self.item.name
+
+    @property
+    def artist_line(self) -> str:
+        return ", ".join(self.artists)
+
+
+def _shop_location() -> str | None:
+    """The shop's ECS location when already known (config or looked up earlier); never calls the ECS."""
+    return current_app.config.get("ECS_LOCATION_ID") or current_app.extensions.get("ecs_location_id")
+
+
+def _variation_stock(variation_ids: list[int]) -> dict[int, int]:
+    if not variation_ids:
+        return {}
+    stmt = (select(StockLevel.variation_id, func.sum(StockLevel.quantity))
+            .where(StockLevel.variation_id.in_(variation_ids)).group_by(StockLevel.variation_id))
+    location = _shop_location()
+    if location:
+        stmt = stmt.where(StockLevel.location_id == location)
+    return {vid: int(qty or 0) for vid, qty in db.session.execute(stmt).all()}
+
+
+def related_cards(item: Item, artists: Iterable[str], genre_ids: Iterable[int], limit: int = 6) -> list[CatalogCard]:
+    """Same artist first, then most genres in common (in stock, newest first); never itself or deleted."""
+    live = (Item.is_deleted.is_(False), Item.id != item.id, Item.kind == item.kind)
+    names = {a.strip().lower() for a in artists if a and a.strip()}
+    ids: list[int] = []
+    if names:
+        ids = list(db.session.scalars(
+            select(Item.id).where(*live, func.lower(Item.artist).in_(names))
+            .order_by((Item.stock > 0).desc(), Item.first_seen_at.desc(), Item.id.desc()).limit(limit)))
+    genre_ids = list(genre_ids)
+    if len(ids) < limit and genre_ids:
+        shared = func.count(distinct(ItemGenre.genre_id))
+        ids += db.session.scalars(
+            select(Item.id).join(ItemGenre, ItemGenre.item_id == Item.id)
+            .where(*live, ItemGenre.genre_id.in_(genre_ids), Item.id.not_in(ids or [0]))
+            .group_by(Item.id, Item.stock, Item.first_seen_at)
+            .order_by(shared.desc(), (Item.stock > 0).desc(), Item.first_seen_at.desc(), Item.id.desc())
+            .limit(limit - len(ids))).all()
+    return load_cards(ids)
+
+
+def get_product(item_id: int) -> ProductView:
+    """The product page's data; a missing or deleted item is NotFound."""
+    item = db.session.scalar(select(Item).options(selectinload(Item.variations), selectinload(Item.detail))
+                             .where(Item.id == item_id))
+    if item is None or item.is_deleted:
+        raise NotFound("That item is not in the catalog.")
+    detail = item.detail
+    genre_rows = db.session.execute(
+        select(Genre.id, Genre.slug, Genre.name).join(ItemGenre, ItemGenre.genre_id == Genre.id)
+        .where(ItemGenre.item_id == item.id, Genre.is_deleted.is_(False)).distinct().order_by(Genre.name)).all()
+    live = [v for v in item.variations if not v.is_deleted]
+    stock = _variation_stock([v.id for v in live])
+    variations = tuple(VariationView(v.id, v.name, v.sku, v.price_amount, v.currency, stock.get(v.id)) for v in live)
+    artists = tuple(a for a in (detail.artists if detail and detail.artists else [item.artist]) if a)
+    images = tuple(i for i in (detail.images if detail else None) or []
+                   if isinstance(i, dict) and str(i.get("uri") or "").startswith("https://"))
+    return ProductView(
+        item=item, detail=detail, artists=artists,
+        label=(detail.label if detail and detail.label else item.label),
+        catalog_number=(detail.catalog_number if detail and detail.catalog_number else item.catalog_number),
+        year=(detail.year if detail and detail.year else item.year),
+        format=(detail.format_details if detail and detail.format_details else item.format),
+        genres=tuple((slug, name) for _id, slug, name in genre_rows),
+        styles=tuple(str(s) for s in (detail.styles if detail else None) or []),
+        tracklist=tuple(t for t in (detail.tracklist if detail else None) or [] if isinstance(t, dict)),
+        images=images, variations=variations,
+        related=related_cards(item, {item.artist, *artists}, [gid for gid, _s, _n in genre_rows]),
+    )

@@ -1,0 +1,170 @@
+"""Full-text search over ``items.search_text``: the index DDL per dialect and safe query building.
+
+* SQLite: an FTS5 external-content table ``items_fts`` (rowid = ``items.id``) kept in step by
+  triggers; relevance is ``bm25``.
+* PostgreSQL: a GIN index on ``to_tsvector('simple', search_text)``; relevance is ``ts_rank``.
+
+Shopper input never reaches the FTS syntax: every term is quoted as a literal (FTS5 string /
+tsquery lexeme), terms are ANDed, and the last one matches as a prefix.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import (
+    DDL,
+    ColumnElement,
+    Select,
+    Subquery,
+    Table,
+    bindparam,
+    case,
+    column,
+    event,
+    func,
+    literal_column,
+    or_,
+    select,
+)
+from sqlalchemy import table as sql_table
+from sqlalchemy.engine import Connection
+
+FTS_TABLE = "items_fts"
+PG_INDEX = "ix_items_search_tsv"
+PG_VECTOR = "to_tsvector('simple'::regconfig, search_text)"  # must match the index expression exactly
+MAX_TERMS = 12
+
+# Plain literals on purpose: this is the DDL the migration runs, readable as it stands.
+_SQLITE_CREATE = (
+    "CREATE VIRTUAL TABLE IF NOT EXISTS items_fts USING fts5("
+    "search_text, content='items', content_rowid='id', tokenize='unicode61 remove_diacritics 2')",
+    "CREATE TRIGGER IF NOT EXISTS items_fts_ai AFTER INSERT ON items BEGIN "
+    "INSERT INTO items_fts(rowid, search_text) VALUES (new.id, new.search_text); END",
+    "CREATE TRIGGER IF NOT EXISTS items_fts_ad AFTER DELETE ON items BEGIN "
+    "INSERT INTO items_fts(items_fts, rowid, search_text) VALUES ('delete', old.id, old.search_text); END",
+    "CREATE TRIGGER IF NOT EXISTS items_fts_au AFTER UPDATE OF search_text ON items BEGIN "
+    "INSERT INTO items_fts(items_fts, rowid, search_text) VALUES ('delete', old.id, old.search_text); "
+    "INSERT INTO items_fts(rowid, search_text) VALUES (new.id, new.search_text); END",
+)
+_SQLITE_REBUILD = "INSERT INTO items_fts(items_fts) VALUES ('rebuild')"
+_SQLITE_DROP = (
+    "DROP TRIGGER IF EXISTS items_fts_ai",
+    "DROP TRIGGER IF EXISTS items_fts_ad",
+    "DROP TRIGGER IF EXISTS items_fts_au",
+    "DROP TABLE IF EXISTS items_fts",
+)
+_PG_CREATE = ("CREATE INDEX IF NOT EXISTS ix_items_search_tsv ON items USING gin "
+              "(to_tsvector('simple'::regconfig, search_text))",)
+_PG_DROP = ("DROP INDEX IF EXISTS ix_items_search_tsv",)
+_CREATE = {"sqlite": _SQLITE_CREATE, "postgresql": _PG_CREATE}
+_DROP = {"sqlite": _SQLITE_DROP, "postgresql": _PG_DROP}
+
+
+# --- DDL -----------------------------------------------------------------------------------
+def create_search_index(connection: Connection) -> None:
+    """Create the full-text index for this connection's dialect and fill it from existing rows.
+
+    Idempotent; call it from the migration that adds search (``op.get_bind()``).
+    """
+    dialect = connection.dialect.name
+    for statement in _CREATE.get(dialect, ()):
+        connection.exec_driver_sql(statement)
+    if dialect == "sqlite":
+        connection.exec_driver_sql(_SQLITE_REBUILD)
+
+
+def drop_search_index(connection: Connection) -> None:
+    """Remove the full-text index (the migration's downgrade)."""
+    for statement in _DROP.get(connection.dialect.name, ()):
+        connection.exec_driver_sql(statement)
+
+
+def attach_search_index(items: Table) -> None:
+    """Build/drop the index with ``items`` so ``db.create_all()``/``drop_all()`` include it."""
+    for dialect, statements in _CREATE.items():
+        for statement in statements:
+            event.listen(items, "after_create", DDL(statement).execute_if(dialect=dialect))
+    for dialect, statements in _DROP.items():
+        for statement in statements:
+            event.listen(items, "before_drop", DDL(statement).execute_if(dialect=dialect))
+
+
+def is_search_index_object(name: str | None, type_: str) -> bool:
+    """True for the index's own tables/index, which the models do not declare (Alembic filters)."""
+    if not name:
+        return False
+    return (type_ == "table" and name.startswith(FTS_TABLE)) or (type_ == "index" and name == PG_INDEX)
+
+
+def include_name(name: str | None, type_: str, parent_names: dict[str, Any]) -> bool:
+    """Alembic ``include_name`` hook: keep autogenerate/compare away from the search index."""
+    return not is_search_index_object(name, type_)
+
+
+def include_object(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
+    """Alembic ``include_object`` hook, same purpose as ``include_name``."""
+    return not (reflected and compare_to is None and is_search_index_object(name, type_))
+
+
+# --- queries -------------------------------------------------------------------------------
+def search_terms(q: str) -> list[str]:
+    """Whitespace-separated terms holding at least one letter or digit (at most ``MAX_TERMS``)."""
+    return [term for term in q.split() if any(ch.isalnum() for ch in term)][:MAX_TERMS]
+
+
+def fts5_query(terms: Sequence[str]) -> str:
+    """An FTS5 MATCH string: each term a quoted string, ANDed, the last one a prefix."""
+    quoted = ['"' + term.replace('"', '""') + '"' for term in terms]
+    if quoted:
+        quoted[-1] += "*"
+    return " AND ".join(quoted)
+
+
+def pg_tsquery(terms: Sequence[str]) -> str:
+    """A ``to_tsquery`` string: each term a quoted lexeme (phrase), ANDed, the last one a prefix."""
+    quoted = ["'" + term.replace("\\", "\\\\").replace("'", "''") + "'" for term in terms]
+    if quoted:
+        quoted[-1] += ":*"
+    return " & ".join(quoted)
+
+
+@dataclass(frozen=True)
+class TextMatch:
+    """How a search narrows and orders items.
+
+    ``condition`` filters (counts, facets, listings); ``by_relevance(stmt)`` adds what ordering by
+    relevance needs to a ``select`` over items: exact artist/title/name matches first, then rank.
+    """
+
+    condition: ColumnElement[bool]
+    exact: ColumnElement[int] | None = None
+    rank: ColumnElement[Any] | None = None
+    ranked: Subquery | None = None
+
+    def by_relevance(self, stmt: Select[Any], item_id: ColumnElement[int]) -> Select[Any]:
+        if self.exact is None:
+            return stmt
+        if self.ranked is not None:
+            return stmt.join(self.ranked, self.ranked.c.rowid == item_id).order_by(self.exact, self.ranked.c.score)
+        return stmt.order_by(self.exact, self.rank)
+
+
+def text_match(item: Any, q: str, dialect: str) -> TextMatch:
+    """The search ``q`` over the mapped ``item`` class, for ``dialect`` ("sqlite" / "postgresql")."""
+    terms = search_terms(q)
+    if not terms:  # nothing searchable (only punctuation): match nothing rather than everything
+        return TextMatch(literal_column("1") == literal_column("0"))
+    normalised = " ".join(q.split()).lower()
+    exact = case((or_(func.lower(item.artist) == normalised, func.lower(item.title) == normalised,
+                      func.lower(item.name) == normalised), 0), else_=1)
+    if dialect == "postgresql":
+        vector = literal_column(PG_VECTOR)
+        tsquery = func.to_tsquery(literal_column("'simple'::regconfig"), bindparam("tsq", pg_tsquery(terms)))
+        return TextMatch(vector.op("@@")(tsquery), exact, func.ts_rank(vector, tsquery).desc())
+    fts = sql_table(FTS_TABLE, column("rowid"))
+    match = literal_column(FTS_TABLE).op("MATCH")(bindparam("fts", fts5_query(terms)))
+    ranked = select(fts.c.rowid, func.bm25(literal_column(FTS_TABLE)).label("score")).where(match).subquery("fts_rank")
+    return TextMatch(item.id.in_(select(fts.c.rowid).where(match)), exact, ranked=ranked)

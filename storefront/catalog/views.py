@@ -1,0 +1,172 @@
+"""Catalog pages: the filterable listing (full page, or its results partial for HTMX) and product pages.
+
+Both send a weak ETag built from the catalog revision, the normalised query, the partial asked
+for and the visitor's own state (session, login, cart count, wishlist), with
+``Cache-Control: private, no-cache``: a browser revalidates every time and usually gets a 304.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import time
+from typing import Any
+
+from flask import Blueprint, Response, current_app, redirect, render_template, request, session, url_for
+from flask_login import current_user
+
+from storefront.catalog.forms import DEFAULT_LIMIT, SORT_LABELS, CatalogQuery, major_units, parse_catalog_query
+from storefront.catalog.product import get_product
+from storefront.catalog.services import CatalogResult, catalog_revision, search_catalog
+from storefront.pagination import PageRequest, pagination_dict
+from storefront.templating import format_money
+
+bp = Blueprint("catalog", __name__, url_prefix="/catalog")
+
+# HX-Target → the partial returned for it. "results" swaps the listing (and moves focus there);
+# "results-region" is the search box's target, so focus stays in the box while typing.
+PARTIALS = {"results": "catalog/_results.html", "results-region": "catalog/_results_region.html"}
+_SLUG_JUNK = re.compile(r"[^a-z0-9]+")
+
+
+def product_slug(artist: str, title: str) -> str:
+    """The readable part of a product URL ("miles-davis-kind-of-blue")."""
+    return _SLUG_JUNK.sub("-", f"{artist} {title}".lower()).strip("-")[:80]
+
+
+@bp.app_template_global("product_url")
+def product_url(item: Any) -> str:
+    """Canonical URL of a product page for a card or an item."""
+    title = getattr(item, "display_title", None) or item.title or item.name
+    slug = product_slug(item.artist, title)
+    if slug:
+        return url_for("catalog.product", item_id=item.id, slug=slug)
+    return url_for("catalog.product", item_id=item.id)
+
+
+# --- conditional GET ----------------------------------------------------------------------------
+def _partial_target() -> str | None:
+    if request.headers.get("HX-Request") != "true" or request.headers.get("HX-History-Restore-Request") == "true":
+        return None
+    target = request.headers.get("HX-Target")
+    return target if target in PARTIALS else None
+
+
+def _csrf_period() -> int:
+    """Changes twice per CSRF token lifetime, so a revalidated page never carries an expired token."""
+    limit = current_app.config.get("WTF_CSRF_TIME_LIMIT", 3600)
+    return int(time.time() // max(1, int(limit) // 2)) if limit else 0
+
+
+def _visitor_state(item_id: int | None = None) -> list[Any]:
+    """What makes this visitor's copy of a page theirs: session, login, header counters, wishlist."""
+    context: dict[str, Any] = {}
+    current_app.update_template_context(context)  # the header's context processors (cart count …)
+    state: list[Any] = [sorted((k, v) for k, v in context.items() if isinstance(v, str | int | float | bool)),
+                        current_user.get_id() if current_user.is_authenticated else None,
+                        json.dumps(dict(session), sort_keys=True, default=str), _csrf_period()]
+    wishlist_ids = current_app.jinja_env.globals.get("wishlist_item_ids")
+    if item_id is not None and callable(wishlist_ids):
+        state.append(item_id in wishlist_ids())
+    return state
+
+
+def _etag(*parts: Any) -> str:
+    raw = json.dumps(parts, default=str, separators=(",", ":")).encode()
+    return hashlib.blake2b(raw, digest_size=16).hexdigest()
+
+
+def _not_modified(etag: str) -> Response | None:
+    """A 304 when the browser's copy is current (flashed messages still waiting force a render)."""
+    if session.get("_flashes") or not request.if_none_match.contains_weak(etag):
+        return None
+    response = Response(status=304)
+    return _cache_headers(response, etag)
+
+
+def _cache_headers(response: Response, etag: str | None) -> Response:
+    if etag:
+        response.set_etag(etag, weak=True)
+    response.headers["Cache-Control"] = "private, no-cache"
+    response.vary.update(("HX-Request", "HX-Target", "Cookie"))
+    return response
+
+
+# --- the listing ----------------------------------------------------------------------------
+def _listing_url(query: CatalogQuery, **changes: Any) -> str:
+    """The page URL of ``query`` with some args changed (None drops one); major-unit prices."""
+    args: dict[str, Any] = {"q": query.q or None, "genre": list(query.genres) or None,
+                            "format": list(query.formats) or None,
+                            "min_price": major_units(query.min_price) or None,
+                            "max_price": major_units(query.max_price) or None,
+                            "in_stock": "1" if query.in_stock else None,
+                            "kind": query.kind if query.kind != "record" else None,
+                            "sort": query.sort if query.sort != ("relevance" if query.q else "newest") else None,
+                            "limit": query.limit if query.limit != DEFAULT_LIMIT else None}
+    args.update(changes)
+    return url_for("catalog.index", **{k: v for k, v in args.items() if v is not None})
+
+
+def _price_links(result: CatalogResult) -> list[dict[str, Any]]:
+    """Links setting the price range to each facet bucket."""
+    currency = result.cards[0].currency if result.cards else "USD"
+    links = []
+    for bucket in result.facets.prices:
+        low, high = bucket.min_price, bucket.max_price
+        if not low:
+            label = f"Under {format_money((high or 0) + 1, currency)}"
+        elif high is None:
+            label = f"{format_money(low, currency)} and up"
+        else:
+            label = f"{format_money(low, currency)} – {format_money(high + 1, currency)}"
+        href = _listing_url(result.query, page=None, min_price=major_units(low) if low else None,
+                            max_price=major_units(high) if high is not None else None)
+        links.append({"label": label, "href": href, "count": bucket.count, "selected": bucket.selected})
+    return links
+
+
+def _form_values(query: CatalogQuery) -> dict[str, Any]:
+    """What the filter form shows: the query as understood (prices back in major units)."""
+    return {"q": query.q, "min_price": major_units(query.min_price), "max_price": major_units(query.max_price),
+            "in_stock": query.in_stock, "kind": query.kind, "sort": query.sort, "limit": query.limit}
+
+
+@bp.get("")
+def index() -> Response:
+    """The catalog: search, filters, facets, sort and pages; the results partial for HTMX."""
+    parsed = parse_catalog_query(request.args, price_units="major")
+    query = parsed.query
+    partial = _partial_target()
+    revision = catalog_revision()
+    etag = None
+    if not parsed.errors:  # pages with messages are rendered afresh (they echo the bad input)
+        etag = _etag("catalog", revision, query.cache_key(), partial, _visitor_state())
+        not_modified = _not_modified(etag)
+        if not_modified is not None:
+            return not_modified
+    result = search_catalog(query, revision=revision)
+    template = PARTIALS[partial] if partial else "catalog/index.html"
+    body = render_template(template, result=result, query=query, errors=parsed.errors, form=_form_values(query),
+                           error_fields={e.field: e.message for e in parsed.errors}, sorts=SORT_LABELS,
+                           price_links=_price_links(result), first_page_url=_listing_url(query),
+                           pagination=pagination_dict(PageRequest(query.page, query.limit), result.total))
+    return _cache_headers(Response(body), etag)
+
+
+# --- product pages -----------------------------------------------------------------------------
+@bp.get("/<int:item_id>")
+@bp.get("/<int:item_id>/<slug>")
+def product(item_id: int, slug: str | None = None) -> Response:
+    """A product: ECS price/stock/variations with enrichment, related items, cart and wishlist controls."""
+    revision = catalog_revision()
+    etag = _etag("product", revision, item_id, slug, _visitor_state(item_id))
+    not_modified = _not_modified(etag)
+    if not_modified is not None:
+        return not_modified
+    view = get_product(item_id)
+    canonical = product_url(view.item)
+    if slug is not None and request.path != canonical:
+        return redirect(canonical, code=301)  # type: ignore[return-value]
+    body = render_template("catalog/product.html", product=view, item=view.item, canonical_url=canonical)
+    return _cache_headers(Response(body), etag)

@@ -1,0 +1,80 @@
+"""Enrichment JSON for staff: product details (read / replace), Discogs search and release lookups."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, jsonify, request
+
+from storefront.api import bp
+from storefront.api.auth import staff_token_required
+from storefront.api.body import json_object
+from storefront.enrichment import discogs
+from storefront.enrichment.services import current_payload, get_item, item_genres, save_enrichment
+from storefront.errors import FieldError, ValidationError
+from storefront.staff.auth import acting_staff
+
+
+def product_details_json(item_id: int) -> dict[str, Any]:
+    """An item's enrichment as the API shows it (empty values and ``enriched: false`` when none)."""
+    item = get_item(item_id)
+    detail = item.detail
+    genres = item_genres(item.id)
+    return {
+        "item_id": item.id,
+        "enriched": detail is not None,
+        **current_payload(item),
+        "genres": [{"id": g.id, "name": g.name, "slug": g.slug, "source": source}
+                   for source in ("ecs", "staff") for g in genres[source]],
+        "updated_at": detail.updated_at.isoformat() if detail else None,
+        "updated_by": detail.updated_by if detail else None,
+    }
+
+
+@bp.get("/staff/product-details/<int:item_id>")
+@staff_token_required
+def staff_product_details_get(item_id: int) -> Response:
+    """The item's staff enrichment."""
+    return jsonify(product_details_json(item_id))
+
+
+@bp.put("/staff/product-details/<int:item_id>")
+@staff_token_required
+def staff_product_details_put(item_id: int) -> Response:
+    """Replace the item's enrichment (omitted fields are cleared); 422 lists every bad field."""
+    get_item(item_id)  # 404 before looking at the body
+    _detail, changed = save_enrichment(item_id, json_object(), actor=acting_staff())
+    return jsonify({**product_details_json(item_id), "changed": changed})
+
+
+def _page_arg() -> int:
+    raw = request.args.get("page", "1")
+    if not raw.isascii() or not raw.isdigit() or not 1 <= int(raw) <= 100:
+        raise ValidationError("Invalid page", details=[FieldError("page", "page must be 1 to 100")])
+    return int(raw)
+
+
+@bp.get("/staff/discogs-search")
+@staff_token_required
+def staff_discogs_search() -> Response:
+    """Discogs releases for ``q``/``catno``/``barcode``/``artist``/``title`` (at least one), normalised."""
+    criteria = discogs.search_criteria(request.args)
+    found = discogs.search_discogs(criteria, page=_page_arg())
+    return jsonify({"results": [discogs.search_result_json(r) for r in found.results],
+                    "pagination": {"page": found.page, "pages": found.pages, "items": found.items}})
+
+
+@bp.get("/staff/discogs-releases/<int:release_id>")
+@staff_token_required
+def staff_discogs_release(release_id: int) -> Response:
+    """A Discogs release, normalised; with ``?item_id=`` also the enrichment it would suggest for that item."""
+    release = discogs.fetch_release(release_id)
+    body: dict[str, Any] = {"release": discogs.release_json(release)}
+    item_raw = request.args.get("item_id", "")
+    if item_raw:
+        if not item_raw.isascii() or not item_raw.isdigit():
+            raise ValidationError("Invalid item_id", details=[FieldError("item_id", "item_id must be an item id")])
+        suggestion = discogs.release_suggestion(release, current_payload(get_item(int(item_raw))))
+        body["suggested"] = suggestion.payload
+        body["notes"] = suggestion.notes
+    return jsonify(body)

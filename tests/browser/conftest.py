@@ -1,0 +1,152 @@
+"""Fixtures for the browser journeys: the storefront on a real socket next to the ECS sandbox, and
+Playwright driving Debian's chromium (never a downloaded browser: this machine has no outside network).
+
+* ``make_shop(**config)`` serves a fresh app (SQLite file, or the DATABASE_URL database emptied) with
+  JOBS_MODE "thread", the sandbox's webhooks pointed at it, and the catalog synced from the sandbox.
+* ``open_browser(javascript=True)`` launches chromium headless with a fresh profile (``--user-data-dir``)
+  and returns its context; ``page`` is the first tab of one with JavaScript on.
+* A missing chromium (or Playwright) skips the journeys with the reason on a bare machine and fails
+  them in CI (``CI=true``); ``.ci/ensure-browser`` installs chromium with apt when it can.
+* Uncaught page errors and Content-Security-Policy violations fail the test; a failing test leaves a
+  screenshot of each open tab in test-artifacts/screenshots/.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
+from typing import Any
+
+import pytest
+
+from browser.support import SCREENSHOTS, Shop, database_label
+from conftest import service_missing
+from ecs_fixtures import SANDBOX_SIGNATURE_KEY, Sandbox, ecs_config
+from live_server import live_server
+
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ACTION_TIMEOUT_MS = 10_000
+
+
+def chromium_path() -> str | None:
+    """CHROMIUM_PATH, else Debian's chromium on PATH (apt package ``chromium``)."""
+    candidate = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
+    return candidate if os.access(candidate, os.X_OK) else None
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> Iterator[None]:
+    """Remember each phase's report on the item, so fixtures can tell whether the test failed."""
+    outcome = yield
+    report = outcome.get_result()
+    setattr(item, f"report_{report.when}", report)
+
+
+@pytest.fixture(scope="module")
+def playwright_driver() -> Iterator[tuple[Any, str]]:
+    """Playwright's driver (one per module, so no event loop outlives the browser tests) and chromium."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError as exc:
+        service_missing("Playwright", f"{exc}; install the dev extras (pip install -e '.[dev]')")
+    executable = chromium_path()
+    if executable is None:
+        service_missing("chromium", "no executable at $CHROMIUM_PATH or /usr/bin/chromium; run .ci/ensure-browser "
+                                    "(apt-get install chromium)")
+    with sync_playwright() as driver:
+        yield driver, executable
+
+
+@pytest.fixture
+def make_shop(make_app: Any, sandbox: Sandbox) -> Iterator[Callable[..., Shop]]:
+    """Serve the storefront over HTTP (threaded werkzeug), synced from the sandbox, receiving its webhooks."""
+    stack = ExitStack()
+
+    def factory(*, sync: bool = True, **config: Any) -> Shop:
+        def build(base_url: str) -> Any:
+            settings = {**ecs_config(sandbox), "JOBS_MODE": "thread", "SERVER_NAME": None,
+                        "PUBLIC_BASE_URL": base_url, "PREFERRED_URL_SCHEME": "http",
+                        "ECS_WEBHOOK_NOTIFICATION_URL": f"{base_url}/webhooks/square",
+                        "ECS_DECREMENTS_STOCK_ON_PAYMENT": True, "DEV_OUTBOX_ENABLED": True, **config}
+            return make_app(**settings)
+
+        app, base_url = stack.enter_context(live_server(build))
+        shop = Shop(app, base_url, sandbox)
+        sandbox.control("POST", "webhooks/config", json={"url": f"{base_url}/webhooks/square",
+                                                         "signature_key": SANDBOX_SIGNATURE_KEY})
+        stack.callback(sandbox.control, "POST", "webhooks/config", json={"url": None})
+        if sync:
+            from storefront.sync.runner import execute_run
+            from storefront.sync.services import create_run
+
+            status, message = shop.query(lambda: _outcome(execute_run(create_run("full").id)))
+            assert status == "succeeded", message
+        return shop
+
+    with stack:
+        yield factory
+
+
+def _outcome(run: Any) -> tuple[str, str | None]:
+    return run.status, run.message
+
+
+@pytest.fixture
+def shop(make_shop: Callable[..., Shop]) -> Shop:
+    return make_shop()
+
+
+@pytest.fixture
+def open_browser(playwright_driver: tuple[Any, str], request: pytest.FixtureRequest,
+                 tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., Any]]:
+    """``open_browser(javascript=True, base_url=None)`` → a chromium context on a fresh profile."""
+    driver, executable = playwright_driver
+    contexts: list[Any] = []
+    problems: list[str] = []
+
+    def watch(context: Any) -> None:
+        def on_console(message: Any) -> None:
+            text = message.text
+            if message.type == "error" and ("Content Security Policy" in text or "Refused to" in text):
+                problems.append(f"CSP violation: {text}")
+
+        context.on("console", on_console)
+        context.on("weberror", lambda error: problems.append(f"uncaught page error: {error.error}"))
+
+    def launch(*, javascript: bool = True, base_url: str | None = None) -> Any:
+        profile = tempfile.mkdtemp(prefix="chromium-profile-", dir=tmp_path_factory.getbasetemp())
+        context = driver.chromium.launch_persistent_context(
+            profile, executable_path=executable, headless=True, args=CHROMIUM_ARGS,
+            java_script_enabled=javascript, base_url=base_url, viewport={"width": 1280, "height": 900},
+            locale="en-US", timezone_id="UTC")
+        context.set_default_timeout(ACTION_TIMEOUT_MS)
+        context.set_default_navigation_timeout(ACTION_TIMEOUT_MS)
+        watch(context)
+        contexts.append(context)
+        return context
+
+    yield launch
+    failed = getattr(request.node, "report_call", None)
+    if failed is not None and failed.failed:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        for c, context in enumerate(contexts):
+            for p, page in enumerate(context.pages):
+                try:
+                    page.screenshot(path=str(SCREENSHOTS / f"{database_label()}-FAILED-{request.node.name}-{c}{p}.png"),
+                                    full_page=True)
+                except Exception as exc:  # noqa: BLE001 - best effort, the test already failed
+                    print(f"no failure screenshot of {page.url}: {exc}")
+    for context in contexts:
+        context.close()
+    assert not problems, "the browser reported:\n" + "\n".join(problems)
+
+
+@pytest.fixture
+def page(open_browser: Callable[..., Any], shop: Shop) -> Any:
+    """A JavaScript-enabled tab whose relative URLs resolve against the shop."""
+    context = open_browser(base_url=shop.base_url)
+    return context.pages[0] if context.pages else context.new_page()

@@ -1,0 +1,47 @@
+"""Journey (b): a shopper whose browser runs no JavaScript still filters the catalog and sends an inquiry."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from browser.support import Shop, screenshot
+from storefront.extensions import db
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def no_js_page(open_browser, shop: Shop):
+    context = open_browser(javascript=False, base_url=shop.base_url)
+    page = context.pages[0] if context.pages else context.new_page()
+    page.goto("/")
+    assert page.evaluate("1 + 1") == 2  # evaluate runs out of band; the page itself runs no scripts
+    return page
+
+
+def test_inquiry_form_posts_and_shows_the_tracking_id(no_js_page, shop: Shop):
+    page = no_js_page
+    page.goto("/events/inquiry")
+    page.get_by_label("Your name").fill("Nina Simone")
+    page.get_by_label("Email").fill("nina@example.com")
+    page.get_by_label("Kind of event").select_option("listening_session")
+    page.get_by_label("Preferred date").fill((date.today() + timedelta(days=30)).isoformat())
+    page.get_by_label("Number of guests (optional)").fill("25")
+    page.get_by_label("Tell us about your event").fill("A listening evening for a jazz reissue, about 25 guests.")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Send inquiry").click()
+
+    assert page.url == shop.url("/events/inquiry/thanks")
+    tracking_id = page.locator("#tracking-id").inner_text().strip()
+    assert tracking_id
+    screenshot(page, "no-js-inquiry-thanks")
+
+    from storefront.inquiries.models import EventInquiry
+
+    stored = shop.query(lambda: db.session.execute(
+        select(EventInquiry.name, EventInquiry.email, EventInquiry.event_type)
+        .where(EventInquiry.tracking_id == tracking_id)).one())
+    assert tuple(stored) == ("Nina Simone", "nina@example.com", "listening_session")
