@@ -85,10 +85,10 @@ def register_blueprints(app: Flask) -> None:
     from storefront.notifications.views import bp as notifications_bp
     from storefront.orders.staff_views import bp as staff_orders_bp
     from storefront.orders.views import bp as orders_bp
-    from storefront.sync.staff_views import bp as staff_sync_bp
     from storefront.pages.views import bp as pages_bp
     from storefront.staff.member_views import bp as staff_members_bp
     from storefront.staff.views import bp as staff_bp
+    from storefront.sync.staff_views import bp as staff_sync_bp
     from storefront.webhooks.views import bp as webhooks_bp
     from storefront.webhooks.views import staff_bp as staff_webhooks_bp
     from storefront.wishlist.views import bp as wishlist_bp

@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-from storefront.accounts.models import Customer
-from storefront.apitokens.models import ApiToken
-from storefront.audit.models import AuditEntry
-from storefront.cart.models import Cart
-from storefront.catalog.models import Format, Genre, Item, ItemDetail, ItemGenre, ItemVariation, StockLevel
-from storefront.inquiries.models import EventInquiry, InquiryStatusChange  # noqa: F401
-from storefront.notifications.models import OutboundEmail  # noqa: F401
-from storefront.orders.models import Order, OrderLine, Reservation, StockHold
-from storefront.staff.models import StaffMember
-from storefront.sync.models import SyncRun, SyncState
-from storefront.system.models import WorkerHeartbeat
-from storefront.webhooks.models import WebhookEvent  # noqa: F401
-from storefront.wishlist.models import WishlistEntry, WishlistShare  # noqa: F401
-
-__all__ = ["ApiToken", "AuditEntry", "Cart", "Customer", "Order", "OrderLine", "Reservation", "StaffMember", "StockHold",
-           "Format", "Genre", "Item", "ItemDetail", "ItemGenre", "ItemVariation", "StockLevel", "SyncRun",
-           "SyncState", "WorkerHeartbeat"]
+from storefront.accounts import models as accounts_models  # noqa: F401
+from storefront.apitokens import models as apitokens_models  # noqa: F401
+from storefront.audit import models as audit_models  # noqa: F401
+from storefront.cart import models as cart_models  # noqa: F401
+from storefront.catalog import models as catalog_models  # noqa: F401
+from storefront.inquiries import models as inquiries_models  # noqa: F401
+from storefront.notifications import models as notifications_models  # noqa: F401
+from storefront.orders import models as orders_models  # noqa: F401
+from storefront.staff import models as staff_models  # noqa: F401
+from storefront.sync import models as sync_models  # noqa: F401
+from storefront.system import models as system_models  # noqa: F401
+from storefront.webhooks import models as webhooks_models  # noqa: F401
+from storefront.wishlist import models as wishlist_models  # noqa: F401

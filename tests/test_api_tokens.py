@@ -9,8 +9,8 @@ from datetime import timedelta
 import pytest
 from flask import jsonify
 from sqlalchemy import select
-from staffhelpers import PASSWORD, bearer, make_staff
 
+from staffhelpers import PASSWORD, bearer, make_staff
 from storefront.api.auth import (
     customer_token_required,
     sign_staff_request,

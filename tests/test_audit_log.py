@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import func, select
-from staffhelpers import PASSWORD, bearer, install_test_login, login_as, login_with_password, make_staff
 
 from conftest import soup
+from staffhelpers import PASSWORD, bearer, install_test_login, login_as, login_with_password, make_staff
 from storefront.audit.models import AuditEntry
 from storefront.audit.services import Actor, AuditFilters, actor_from, list_entries, parse_filters, record
 from storefront.errors import ValidationError

@@ -6,12 +6,12 @@ import threading
 
 import requests
 from sqlalchemy import func, select
+from test_checkout import shop  # noqa: F401  (the live storefront + sandbox fixture)
 
 from storefront.apitokens.services import issue_token
 from storefront.catalog.models import Item, ItemVariation, StockLevel
 from storefront.extensions import db
 from storefront.orders.models import Order, StockHold
-from test_checkout import shop  # noqa: F401  (the live storefront + sandbox fixture)
 
 SHOPPERS = 20
 
@@ -26,7 +26,8 @@ def test_twenty_concurrent_checkouts_for_the_last_unit(shop, sandbox):  # noqa: 
             .where(Item.kind == "record", StockLevel.quantity > 0).order_by(ItemVariation.id).limit(1)).one()
         tokens = []
         for i in range(SHOPPERS):
-            customer, _ = ensure_customer(f"racer{i}@example.com", name=f"Racer {i}", password="vinyl-crate-digger-2026")
+            customer, _ = ensure_customer(f"racer{i}@example.com", name=f"Racer {i}",
+                                          password="vinyl-crate-digger-2026")
             tokens.append(issue_token("customer", customer.id, 600).token)
     sandbox.control("POST", f"inventory/{ecs_id}", json={"quantity": 1})
     with app.app_context():  # the webhook for that change may lag; the checkout reads live ECS stock anyway

@@ -19,11 +19,11 @@ from typing import Any
 
 import pytest
 import requests
-from ecs_fixtures import SANDBOX_TOKEN, sandbox, sandbox_server  # noqa: F401  (explicit, not via conftest)
-from square_schema import errors, example, operation, request_schema_name, response_schema_name, spec, validate
 from werkzeug.serving import WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
+from ecs_fixtures import SANDBOX_TOKEN, sandbox, sandbox_server  # noqa: F401  (explicit, not via conftest)
+from square_schema import errors, example, operation, request_schema_name, response_schema_name, spec, validate
 from storefront.ecs import (
     ECSAuthError,
     ECSBadRequest,

@@ -14,10 +14,10 @@ from typing import Any
 
 import pytest
 import requests
-from square_schema import validate
 from werkzeug.serving import WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
+from square_schema import validate
 from storefront.ecs.sandbox import create_sandbox_app, generate_catalog, serve_in_thread
 from storefront.ecs.sandbox.catalog_index import CatalogIndex
 

@@ -15,9 +15,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from flask import Blueprint
-from staffhelpers import bearer, install_test_login, login_as, login_as_customer, make_staff
 
 from conftest import _base_config, csrf_token, soup
+from staffhelpers import bearer, install_test_login, login_as, login_as_customer, make_staff
 from storefront import create_app
 from storefront.api.auth import sign_staff_request
 from storefront.staff.auth import required_role_for

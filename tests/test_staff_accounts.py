@@ -6,9 +6,9 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
-from staffhelpers import PASSWORD, bearer, install_test_login, login_as, login_with_password, make_staff
 
 from conftest import csrf_token, soup
+from staffhelpers import PASSWORD, bearer, install_test_login, login_as, login_with_password, make_staff
 from storefront.audit.models import AuditEntry
 from storefront.errors import Conflict, ValidationError
 from storefront.extensions import db

@@ -64,17 +64,12 @@ def staff_discogs_search() -> Response:
                     "pagination": {"page": found.page, "pages": found.pages, "items": found.items}})
 
 
-@bp.get("/staff/discogs-releases/<int:release_id>")
+@bp.get("/staff/product-details/<int:item_id>/discogs/<int:release_id>")
 @staff_token_required
-def staff_discogs_release(release_id: int) -> Response:
-    """A Discogs release, normalised; with ``?item_id=`` also the enrichment it would suggest for that item."""
+def staff_discogs_suggestion(item_id: int, release_id: int) -> Response:
+    """A Discogs release, normalised, and the enrichment it suggests for the item (not saved: PUT it)."""
+    item = get_item(item_id)
     release = discogs.fetch_release(release_id)
-    body: dict[str, Any] = {"release": discogs.release_json(release)}
-    item_raw = request.args.get("item_id", "")
-    if item_raw:
-        if not item_raw.isascii() or not item_raw.isdigit():
-            raise ValidationError("Invalid item_id", details=[FieldError("item_id", "item_id must be an item id")])
-        suggestion = discogs.release_suggestion(release, current_payload(get_item(int(item_raw))))
-        body["suggested"] = suggestion.payload
-        body["notes"] = suggestion.notes
-    return jsonify(body)
+    suggestion = discogs.release_suggestion(release, current_payload(item))
+    return jsonify({"release": discogs.release_json(release), "suggested": suggestion.payload,
+                    "notes": suggestion.notes})
