@@ -11,6 +11,7 @@ run: $(VENV)/.installed
 	$(BIN)/flask --app app demo
 
 test: $(VENV)/.installed-dev
+	@.ci/ensure-browser
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-dev

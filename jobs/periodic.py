@@ -88,11 +88,22 @@ class PeriodicRunner:
             self.run_due()
 
 
-def register_periodic(app: Flask) -> PeriodicRunner | None:
-    """Start the in-process timer when jobs run in process (not under tests, not with RQ)."""
+def register_periodic(app: Flask) -> None:
+    """Start the in-process timer when jobs run in process (not under tests, not with RQ).
+
+    It starts with the first request the app serves, so CLI commands and apps that are only
+    built (tests, scripts) never leave a timer thread behind.
+    """
     if app.config["JOBS_MODE"] != "thread" or app.testing or app.config.get("ENV_NAME") == "testing":
-        return None
-    runner = PeriodicRunner(app, schedule())
-    app.extensions["periodic_runner"] = runner
-    runner.start()
-    return runner
+        return
+    lock = threading.Lock()
+
+    @app.before_request
+    def start_periodic_runner() -> None:
+        if "periodic_runner" in app.extensions:
+            return
+        with lock:
+            if "periodic_runner" not in app.extensions:
+                runner = PeriodicRunner(app, schedule())
+                app.extensions["periodic_runner"] = runner
+                runner.start()

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from dotenv import load_dotenv
-from flask import Flask
+from flask import Flask, abort
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from jobs.periodic import register_periodic
@@ -18,6 +18,7 @@ from storefront.extensions import csrf, db, limiter, login_manager, migrate
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+MAX_URL_ID = 2**31 - 1
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -68,6 +69,13 @@ def register_extensions(app: Flask) -> None:
 
 def register_request_hooks(app: Flask) -> None:
     requestid.init_app(app)
+
+    @app.url_value_preprocessor
+    def ids_in_range(_endpoint: str | None, values: dict[str, Any] | None) -> None:
+        """An <int:…> id beyond the 32-bit id range is a 404, not a database overflow (500)."""
+        if values and any(type(v) is int and v > MAX_URL_ID for v in values.values()):
+            abort(404)
+
     security.init_app(app)
     from storefront import templating
 
@@ -80,8 +88,10 @@ def register_blueprints(app: Flask) -> None:
     from storefront.audit.views import bp as audit_bp
     from storefront.cart import views as cart_views
     from storefront.catalog.views import bp as catalog_bp
+    from storefront.enrichment.views import bp as staff_items_bp
     from storefront.inquiries.staff_views import bp as staff_inquiries_bp
     from storefront.inquiries.views import bp as inquiries_bp
+    from storefront.lookups.views import bp as staff_lookups_bp
     from storefront.notifications.views import bp as notifications_bp
     from storefront.orders.staff_views import bp as staff_orders_bp
     from storefront.orders.views import bp as orders_bp
@@ -110,6 +120,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(orders_bp)
     app.register_blueprint(staff_orders_bp)
     app.register_blueprint(staff_sync_bp)
+    app.register_blueprint(staff_items_bp)
+    app.register_blueprint(staff_lookups_bp)
     register_api(app)
     register_webhook_handlers()
 

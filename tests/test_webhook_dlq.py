@@ -12,6 +12,7 @@ from staffhelpers import bearer, install_test_login, login_as, make_staff
 from storefront.api.auth import sign_staff_request
 from storefront.audit.models import AuditEntry
 from storefront.extensions import db
+from storefront.webhooks import handlers
 from storefront.webhooks.models import WebhookEvent
 from storefront.webhooks.redaction import redact, trim
 from webhookhelpers import add_row, event, webhook_config
@@ -38,6 +39,13 @@ def app(make_app, monkeypatch):
     app = make_app(**webhook_config(STAFF_API_HMAC_KEY=HMAC_KEY))
     install_test_login(app, monkeypatch)
     return app
+
+
+@pytest.fixture(autouse=True)
+def builtin_handlers_only(app, monkeypatch):
+    """Replays run the built-in handlers (payment.* is recorded), whatever other domains register."""
+    monkeypatch.setattr(handlers, "_HANDLERS", {})
+    handlers.register_builtin_handlers()
 
 
 @pytest.fixture

@@ -33,6 +33,7 @@ from storefront.errors import DomainError, FieldError, Unauthorized, ValidationE
 from storefront.extensions import db
 from storefront.notifications.services import queue_email
 from storefront.timeutil import utcnow
+from storefront.urls import public_url
 
 log = logging.getLogger("storefront.accounts")
 
@@ -160,7 +161,7 @@ def _send_confirmation(customer: Customer) -> None:
     token = signed_links.make_token(signed_links.CONFIRM, customer.id, customer.account_stamp)
     hours = current_app.config["CUSTOMER_CONFIRM_MAX_AGE_SECONDS"] // 3600
     queue_email(customer.email, "Confirm your email address", "confirm_email", kind="accounts.confirm_email",
-                name=customer.name, link=signed_links.public_url("accounts.confirm", token=token), hours=hours)
+                name=customer.name, link=public_url("accounts.confirm", token=token), hours=hours)
 
 
 def register_customer(email: str, name: str, password: str) -> None:
@@ -192,8 +193,8 @@ def register_customer(email: str, name: str, password: str) -> None:
     if customer.is_confirmed:
         queue_email(customer.email, "Someone tried to register with your email address", "already_registered",
                     kind="accounts.already_registered", name=customer.name,
-                    login_link=signed_links.public_url("accounts.login"),
-                    reset_link=signed_links.public_url("accounts.forgot_password"))
+                    login_link=public_url("accounts.login"),
+                    reset_link=public_url("accounts.forgot_password"))
     else:
         _send_confirmation(customer)
 
@@ -295,7 +296,7 @@ def request_password_reset(email: str) -> None:
     token = signed_links.make_token(signed_links.RESET, customer.id, customer.account_stamp)
     minutes = current_app.config["CUSTOMER_RESET_MAX_AGE_SECONDS"] // 60
     queue_email(customer.email, "Choose a new password", "password_reset", kind="accounts.password_reset",
-                name=customer.name, link=signed_links.public_url("accounts.reset_password", token=token),
+                name=customer.name, link=public_url("accounts.reset_password", token=token),
                 minutes=minutes)
 
 

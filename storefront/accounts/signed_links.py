@@ -3,8 +3,8 @@
 A link's token is an itsdangerous ``URLSafeTimedSerializer`` signature (the app's SECRET_KEY,
 one salt per purpose) over the customer id and the account's ``account_stamp``. The stamp
 changes when the link is used (confirmation time or password changes), so every link works once.
-Absolute URLs start with PUBLIC_BASE_URL — never the request's Host header, which an attacker
-could set to steal the token ("password reset poisoning").
+Links are built with :func:`storefront.urls.public_url` on PUBLIC_BASE_URL — never the request's
+Host header, which an attacker could set to steal the token ("password reset poisoning").
 """
 
 from __future__ import annotations
@@ -42,5 +42,3 @@ def read_token(purpose: str, token: str) -> tuple[int, str] | None:
     if not isinstance(data, dict) or not isinstance(data.get("c"), int) or not isinstance(data.get("s"), str):
         return None
     return data["c"], data["s"]
-
-

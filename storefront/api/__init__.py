@@ -33,10 +33,13 @@ def conditional_get(response: Response) -> Response:
 def register_api(app: Flask) -> None:
     """Import the domain API modules (they add routes to ``bp``) and register the blueprint."""
     from storefront.accounts import api as _accounts_api  # noqa: F401
+    from storefront.api import openapi as _openapi  # noqa: F401
     from storefront.audit import api as _audit_api  # noqa: F401
     from storefront.cart import api as _cart_api  # noqa: F401
     from storefront.catalog import api as _catalog_api  # noqa: F401
+    from storefront.enrichment import api as _enrichment_api  # noqa: F401
     from storefront.inquiries import api as _inquiries_api  # noqa: F401
+    from storefront.lookups import api as _lookups_api  # noqa: F401
     from storefront.orders import api as _orders_api  # noqa: F401
     from storefront.staff import api as _staff_api  # noqa: F401
     from storefront.sync import api as _sync_api  # noqa: F401

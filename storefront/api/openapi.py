@@ -198,9 +198,9 @@ def operation_object(op: Op, path_schemas: dict[str, Schema]) -> Schema:
 
 def area_modules() -> list[Any]:
     """The modules that hold the operation lists (imported lazily: they use the helpers above)."""
-    from storefront.api import openapi_shop, openapi_staff
+    from storefront.api import openapi_shop, openapi_staff, openapi_staff_catalog
 
-    return [openapi_shop, openapi_staff]
+    return [openapi_shop, openapi_staff, openapi_staff_catalog]
 
 
 def all_operations() -> list[Op]:

@@ -145,6 +145,7 @@ ERROR_RESPONSES: dict[int, tuple[str, str]] = {
     415: ("UnsupportedMediaType", "Send the body as application/json."),
     422: ("ValidationFailed", "The input is well-formed but invalid; `details` names each field."),
     429: ("RateLimited", "Too many requests; see Retry-After and X-RateLimit-*."),
+    502: ("BadGateway", "An upstream service (e.g. Discogs) answered badly."),
     503: ("ServiceUnavailable", "A dependency (database, Redis, the commerce provider) is unavailable."),
 }
 

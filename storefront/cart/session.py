@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from flask import has_request_context, session
 
+from storefront.accounts.services import login_hooks
 from storefront.cart.models import Cart
 from storefront.cart.services import create_cart, find_cart
+from storefront.extensions import db
 
 SESSION_KEY = "cart_token"
 
@@ -27,11 +32,15 @@ def session_cart_count() -> int:
     return sum(int(entry.get("quantity", 0)) for entry in (cart.lines or {}).values())
 
 
-def adopt_session_cart(customer_id: int) -> None:
-    """After login the browser's cart belongs to the customer (checkout needs an owner)."""
-    from storefront.extensions import db
-
-    cart = find_cart(session.get(SESSION_KEY))
-    if cart is not None and cart.customer_id != customer_id:
+@login_hooks.register("cart.keep_guest_cart", carry=[SESSION_KEY])
+def adopt_guest_cart(customer_id: int, carried: Mapping[str, Any]) -> dict[str, Any]:
+    """The session is replaced on login; the guest's cart survives and now belongs to the customer."""
+    cart = find_cart(carried.get(SESSION_KEY))
+    if cart is None:
+        return {SESSION_KEY: None}
+    if cart.customer_id not in (None, customer_id):
+        return {SESSION_KEY: None}  # someone else's cart token: start afresh
+    if cart.customer_id != customer_id:
         cart.customer_id = customer_id
         db.session.commit()
+    return {}

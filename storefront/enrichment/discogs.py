@@ -61,15 +61,22 @@ def discogs_client() -> DiscogsClient:
         agent = (config.get("DISCOGS_USER_AGENT") or "").strip() or (
             "{}-Storefront/1.0 +{}".format("".join(ch for ch in config["SHOP_NAME"] if ch.isalnum()) or "Shop",
                                            config["PUBLIC_BASE_URL"]))
-        client = DiscogsClient((config.get("DISCOGS_TOKEN") or "").strip() or None, user_agent=agent,
-                               max_wait=WEB_MAX_WAIT_SECONDS, max_retries=2)
+        try:
+            client = DiscogsClient((config.get("DISCOGS_TOKEN") or "").strip() or None, user_agent=agent,
+                                   max_wait=WEB_MAX_WAIT_SECONDS, max_retries=2)
+        except ValueError as exc:  # a malformed token or User-Agent: say so instead of failing the page
+            raise DiscogsOff(f"Discogs search is off: {exc} (check STOREFRONT_DISCOGS_TOKEN and "
+                             "STOREFRONT_DISCOGS_USER_AGENT)") from None
         current_app.extensions[EXTENSION_KEY] = client
     return client  # type: ignore[no-any-return]
 
 
 def discogs_configured() -> bool:
-    """Whether Discogs search can be used (a token is set)."""
-    return discogs_client().configured
+    """Whether Discogs search can be used (a token is set and the client could be built)."""
+    try:
+        return discogs_client().configured
+    except DiscogsOff:
+        return False
 
 
 def _domain_error(exc: DiscogsError) -> DomainError:

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
-from storefront.enrichment.validation import DURATION
-
 NO_POSITION = "-"
+# Anything shaped like a time is taken as the duration (so "3:99" is reported, not folded into the title).
+_TIMEISH = re.compile(r"^\d+(:\d+)+$")
 
 
 def _lines(text: str | None) -> list[str]:
@@ -20,7 +21,7 @@ def parse_track_line(line: str) -> dict[str, str]:
     """'A1 Title 3:45' → position, title, duration; '-' (or a lone word) means no position."""
     words = line.split()
     duration = ""
-    if len(words) > 1 and DURATION.match(words[-1]):
+    if len(words) > 1 and _TIMEISH.match(words[-1]):
         duration = words.pop()
     position = ""
     if len(words) > 1:

@@ -20,7 +20,7 @@ from storefront.catalog.indexing import compose_search_text
 from storefront.catalog.models import Genre, Item, ItemDetail, ItemGenre
 from storefront.catalog.search import text_match
 from storefront.catalog.services import bump_catalog_revision
-from storefront.enrichment.validation import FIELDS, EnrichmentValues, validate_enrichment
+from storefront.enrichment.validation import FIELDS, MAX_ID, EnrichmentValues, validate_enrichment
 from storefront.errors import Conflict, FieldError, NotFound, ValidationError
 from storefront.extensions import db
 from storefront.pagination import PageRequest
@@ -32,7 +32,7 @@ STOCK_FILTERS = ("low", "out")
 # --- reading ----------------------------------------------------------------------------------
 def get_item(item_id: int) -> Item:
     """The item (deleted ones too: staff may still fix their enrichment), or NotFound."""
-    item = db.session.get(Item, item_id)
+    item = db.session.get(Item, item_id) if 1 <= item_id <= MAX_ID else None
     if item is None:
         raise NotFound(f"There is no item {item_id}.")
     return item
@@ -95,7 +95,7 @@ def parse_item_filter(args: Mapping[str, str]) -> ItemFilter:
     genre_raw = (args.get("genre") or "").strip()
     genre_id = None
     if genre_raw:
-        if genre_raw.isascii() and genre_raw.isdigit():
+        if genre_raw.isascii() and genre_raw.isdigit() and 1 <= int(genre_raw) <= MAX_ID:
             genre_id = int(genre_raw)
         else:
             errors.append(FieldError("genre", "genre must be a genre id"))

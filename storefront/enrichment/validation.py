@@ -23,6 +23,7 @@ MAX_GENRES = 20
 MAX_TRACKS = 300
 MAX_IMAGES = 20
 MAX_URL = 1000
+MAX_ID = 2**31 - 1  # ids are 32-bit integers in every database we run on
 TEXT_LIMITS = {"label": 255, "catalog_number": 64, "format_details": 255, "notes": 10_000, "staff_pick": 2000}
 FIELDS = ("artists", "label", "catalog_number", "year", "genre_ids", "styles", "format_details", "tracklist",
           "notes", "images", "featured", "staff_pick", "discogs_release_id")
@@ -172,7 +173,9 @@ def _genre_ids(check: _Checker, value: Any) -> list[int]:
     ids: list[int] = []
     for index, entry in enumerate(value):
         ident = check.integer(f"genre_ids[{index}]", entry)
-        if ident is not None and ident not in ids:
+        if ident is not None and not 1 <= ident <= MAX_ID:
+            check.fail("genre_ids", f"no such genre: {ident}")
+        elif ident is not None and ident not in ids:
             ids.append(ident)
     if len(ids) > MAX_GENRES:
         check.fail("genre_ids", f"at most {MAX_GENRES} genres (got {len(ids)})")
@@ -205,7 +208,7 @@ def validate_enrichment(payload: Mapping[str, Any]) -> EnrichmentValues:
     latest = utcnow().year + 1
     if values.year is not None and not MIN_YEAR <= values.year <= latest:
         check.fail("year", f"year must be between {MIN_YEAR} and {latest}")
-    if values.discogs_release_id is not None and not 1 <= values.discogs_release_id < 2**31:
+    if values.discogs_release_id is not None and not 1 <= values.discogs_release_id <= MAX_ID:
         check.fail("discogs_release_id", "discogs_release_id must be a positive Discogs release id")
     featured = payload.get("featured", False)
     if not isinstance(featured, bool):

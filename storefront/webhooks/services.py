@@ -294,7 +294,8 @@ def reconcile(now: datetime | None = None) -> ReconcileResult:
             .where(WebhookEvent.id == row_id, WebhookEvent.status == PROCESSING, WebhookEvent.claimed_at < cutoff)
             .values(status=DEAD if dead else FAILED, claim_token=None, next_attempt_at=None if dead else now,
                     finished_at=now if dead else None,
-                    last_error=f"worker lost: no outcome {stuck} after the attempt started ({row.claimed_by})")
+                    last_error=f"worker lost: no outcome {stuck.total_seconds() / 60:g} min after the attempt "
+                               f"started on {row.claimed_by}")
             .execution_options(synchronize_session=False)).rowcount
         if taken and not dead:
             revived.append(row_id)

@@ -7,13 +7,15 @@ Playwright driving Debian's chromium (never a downloaded browser: this machine h
   and returns its context; ``page`` is the first tab of one with JavaScript on.
 * A missing chromium (or Playwright) skips the journeys with the reason on a bare machine and fails
   them in CI (``CI=true``); ``.ci/ensure-browser`` installs chromium with apt when it can.
-* Uncaught page errors and Content-Security-Policy violations fail the test; a failing test leaves a
-  screenshot of each open tab in test-artifacts/screenshots/.
+* Uncaught page errors and Content-Security-Policy violations fail the test; requests to any host but
+  127.0.0.1/localhost are refused; a failing test leaves a screenshot of each open tab in
+  test-artifacts/screenshots/.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
@@ -30,6 +32,17 @@ from live_server import live_server
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 ACTION_TIMEOUT_MS = 10_000
+OUTSIDE = re.compile(r"^(?!(https?|wss?)://(127\.0\.0\.1|localhost)[:/])[a-z]+://")
+CSP_REPORT_PREFIX = "CSP-VIOLATION "
+# Runs in every page before its own scripts: each blocked inline script/style/eval is reported with
+# the element that caused it (the browser's own console message names neither).
+CSP_REPORTER = """
+document.addEventListener("securitypolicyviolation", (e) => {
+  const el = e.target && e.target.outerHTML ? e.target.outerHTML.slice(0, 240) : String(e.target);
+  console.error("CSP_REPORT_PREFIX" + JSON.stringify({page: location.href, directive: e.violatedDirective,
+                                        source: e.sourceFile, line: e.lineNumber, sample: e.sample, element: el}));
+});
+""".replace("CSP_REPORT_PREFIX", CSP_REPORT_PREFIX)
 
 
 def chromium_path() -> str | None:
@@ -44,6 +57,13 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> 
     outcome = yield
     report = outcome.get_result()
     setattr(item, f"report_{report.when}", report)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def fresh_failure_screenshots() -> None:
+    """Failure screenshots of an earlier run on this database would mislead: remove them."""
+    for stale in SCREENSHOTS.glob(f"{database_label()}-FAILED-*.png"):
+        stale.unlink(missing_ok=True)
 
 
 @pytest.fixture(scope="module")
@@ -110,10 +130,10 @@ def open_browser(playwright_driver: tuple[Any, str], request: pytest.FixtureRequ
 
     def watch(context: Any) -> None:
         def on_console(message: Any) -> None:
-            text = message.text
-            if message.type == "error" and ("Content Security Policy" in text or "Refused to" in text):
-                problems.append(f"CSP violation: {text}")
+            if message.text.startswith(CSP_REPORT_PREFIX):
+                problems.append(f"CSP violation: {message.text[len(CSP_REPORT_PREFIX):]}")
 
+        context.add_init_script(CSP_REPORTER)
         context.on("console", on_console)
         context.on("weberror", lambda error: problems.append(f"uncaught page error: {error.error}"))
 
@@ -123,6 +143,8 @@ def open_browser(playwright_driver: tuple[Any, str], request: pytest.FixtureRequ
             profile, executable_path=executable, headless=True, args=CHROMIUM_ARGS,
             java_script_enabled=javascript, base_url=base_url, viewport={"width": 1280, "height": 900},
             locale="en-US", timezone_id="UTC")
+        # Nothing may leave the machine (Discogs cover images, say): refuse every other host at once.
+        context.route(OUTSIDE, lambda route: route.abort("blockedbyclient"))
         context.set_default_timeout(ACTION_TIMEOUT_MS)
         context.set_default_navigation_timeout(ACTION_TIMEOUT_MS)
         watch(context)
@@ -136,8 +158,8 @@ def open_browser(playwright_driver: tuple[Any, str], request: pytest.FixtureRequ
         for c, context in enumerate(contexts):
             for p, page in enumerate(context.pages):
                 try:
-                    page.screenshot(path=str(SCREENSHOTS / f"{database_label()}-FAILED-{request.node.name}-{c}{p}.png"),
-                                    full_page=True)
+                    name = f"{database_label()}-FAILED-{request.node.name}-{c}{p}.png"
+                    page.screenshot(path=str(SCREENSHOTS / name), full_page=True, caret="initial")
                 except Exception as exc:  # noqa: BLE001 - best effort, the test already failed
                     print(f"no failure screenshot of {page.url}: {exc}")
     for context in contexts:

@@ -31,7 +31,7 @@ def screenshot(page: Any, name: str) -> Path:
     """Save a full-page PNG of ``page`` as test-artifacts/screenshots/<db>-<name>.png."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{database_label()}-{name}.png"
-    page.screenshot(path=str(path), full_page=True)
+    page.screenshot(path=str(path), full_page=True, caret="initial")  # "hide" leaves style="" on inputs
     return path
 
 

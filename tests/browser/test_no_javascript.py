@@ -22,6 +22,35 @@ def no_js_page(open_browser, shop: Shop):
     return page
 
 
+def test_catalog_filter_and_search_submit_full_pages(no_js_page, shop: Shop):
+    page = no_js_page
+    page.goto("/catalog")
+    all_records = page.locator("#result-count").inner_text()
+    genres = page.locator("#catalog-filters fieldset.facet").filter(has=page.locator("legend", has_text="Genre"))
+    genre = genres.locator("label.check").first
+    value = genre.locator("input").get_attribute("value")
+    expected = int(genre.locator(".facet-count").inner_text().strip("()"))
+    genre.locator("input").check()
+    assert page.locator("#result-count").inner_text() == all_records  # nothing happens until the form is sent
+    with page.expect_navigation():
+        page.get_by_role("button", name="Apply filters").click()
+    assert f"genre={value}" in page.url
+    assert page.get_by_role("heading", level=1).inner_text() == "Records"  # a whole page, not a fragment
+    assert page.locator("#result-count").inner_text().startswith(f"{expected} record")
+    assert page.locator(f"#catalog-filters input[name=genre][value='{value}']").is_checked()
+    cards = page.locator("#results .product-card")
+    assert 0 < cards.count() <= expected
+    screenshot(page, "no-js-catalog-filtered")
+
+    artist = cards.first.locator(".product-artist").inner_text().strip()
+    page.locator("#q").fill(artist)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Search").click()
+    assert "q=" in page.url and f"genre={value}" in page.url  # the search box submits the filter form
+    assert page.locator("#results-heading").inner_text() == f"Results for “{artist}”"
+    assert artist in page.locator("#results .product-card .product-artist").all_inner_texts()
+
+
 def test_inquiry_form_posts_and_shows_the_tracking_id(no_js_page, shop: Shop):
     page = no_js_page
     page.goto("/events/inquiry")

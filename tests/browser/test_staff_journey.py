@@ -1,12 +1,16 @@
-"""Journey (c): staff sign in, run a full catalog sync and watch it live, and replay a dead webhook."""
+"""Journey (c): staff sign in, run a full catalog sync and watch it live, enrich a record from (recorded)
+Discogs responses, and replay a dead webhook from the DLQ with a reason."""
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
 from datetime import UTC, datetime
 
 import pytest
+from enrichmenthelpers import install_fake_discogs
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from browser.support import Shop, screenshot, wait_until
@@ -16,13 +20,16 @@ from storefront.extensions import db
 pytestmark = pytest.mark.browser
 
 SYNC_ITEMS = 250  # three catalog pages of 100, so the progress has somewhere to go
+DISCOGS_RELEASE = 3329867  # "Trash80 & Dma-Sc - Darwinia Soundtrack", recorded in the Discogs fixtures
 
 
 @pytest.fixture
 def staff_shop(make_shop, sandbox) -> Shop:
     """An empty shop (the staff member's sync fills it) whose ECS answers catalog pages slowly."""
     sandbox.reset(items=SYNC_ITEMS)
-    return make_shop(sync=False)
+    shop = make_shop(sync=False)
+    install_fake_discogs(shop.app)  # the app's Discogs client answers from recorded responses
+    return shop
 
 
 @pytest.fixture
@@ -58,7 +65,7 @@ def observe_sync_run(page, timeout: float = 30.0) -> list[tuple[str, int]]:
     raise AssertionError(f"the sync did not finish in {timeout:g}s; saw {seen}")
 
 
-def test_staff_sign_in_sync_and_replay_a_dead_webhook(staff_page, staff_shop: Shop, sandbox):
+def test_staff_sign_in_sync_enrich_and_replay_a_dead_webhook(staff_page, staff_shop: Shop, sandbox):
     page, shop = staff_page, staff_shop
     staff = make_staff(shop.app, "ops@example.com", name="Ops Person")
 
@@ -67,8 +74,8 @@ def test_staff_sign_in_sync_and_replay_a_dead_webhook(staff_page, staff_shop: Sh
     assert "/staff/login" in page.url  # the back office needs a staff session
     sign_in(page, staff.email)
     assert page.url == shop.url("/staff/")
-    assert page.get_by_role("heading", name="Dashboard").is_visible()
-    assert page.get_by_text(f"Signed in as {staff.email}").is_visible()
+    expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
+    expect(page.get_by_text(f"Signed in as {staff.email}")).to_be_visible()
     screenshot(page, "staff-dashboard")
 
     # --- full sync, watched live -----------------------------------------------------------------
@@ -95,13 +102,17 @@ def test_staff_sign_in_sync_and_replay_a_dead_webhook(staff_page, staff_shop: Sh
     assert page.evaluate("window.__journeyMarker") == "same document"  # HTMX swaps, never a reload
     screenshot(page, "staff-sync-finished")
     page.reload()
-    assert page.locator("table.sync-history tbody tr").first.get_by_text("succeeded").is_visible()
+    expect(page.locator("table.sync-history tbody tr").first).to_contain_text("succeeded")
+
+    # --- enrich a record from Discogs -----------------------------------------------------------
+    enrich_from_discogs(page, shop)
 
     # --- a dead webhook, replayed with a reason --------------------------------------------------
     variation_ecs_id, row_id = dead_inventory_event(shop, quantity=42)
     page.get_by_role("navigation", name="Back office").get_by_role("link", name="Webhooks DLQ").click()
+    page.wait_for_url(re.compile(re.escape(shop.url("/staff/webhooks/dlq"))))
     row = page.locator("#dlq-results tr[data-status='dead']").filter(has_text="inventory.count.updated")
-    assert row.count() == 1
+    expect(row).to_have_count(1)
     row.get_by_role("link", name=str(row_id)).click()
     page.wait_for_url(shop.url(f"/staff/webhooks/dlq/{row_id}"))
     reason = page.locator("#retry-reason")
@@ -111,7 +122,8 @@ def test_staff_sign_in_sync_and_replay_a_dead_webhook(staff_page, staff_shop: Sh
     reason.fill("ECS timeout fixed; replaying")
     with page.expect_navigation():
         page.get_by_role("button", name="Retry now").click()
-    assert page.get_by_text(f"Webhook event #{row_id} (inventory.count.updated) queued for another try").is_visible()
+    expect(page.locator(".flash-success")).to_have_text(
+        f"Webhook event #{row_id} (inventory.count.updated) queued for another try.")
 
     def processed() -> bool:
         page.reload()
@@ -125,6 +137,47 @@ def test_staff_sign_in_sync_and_replay_a_dead_webhook(staff_page, staff_shop: Sh
     audit = shop.query(lambda: db.session.execute(
         select(AuditEntry.action, AuditEntry.reason).where(AuditEntry.action == "dlq.retry")).all())
     assert [tuple(a) for a in audit] == [("dlq.retry", "ECS timeout fixed; replaying")]
+
+
+def enrich_from_discogs(page, shop: Shop) -> None:
+    """Search Discogs from an item's page, fill the form from a release (HTMX), review, save, see it on the shop."""
+    from storefront.catalog.models import ItemDetail
+
+    page.get_by_role("navigation", name="Back office").get_by_role("link", name="Items").click()
+    page.wait_for_url(re.compile(re.escape(shop.url("/staff/items"))))
+    row = page.locator("#item-results tr[data-item-id]").first
+    item_id = int(row.get_attribute("data-item-id"))
+    row.get_by_role("link").first.click()
+    page.wait_for_url(shop.url(f"/staff/items/{item_id}"))
+    page.evaluate("window.__journeyMarker = 'same document'")
+    for prefilled in ("Artist", "Title", "Catalog no.", "Barcode"):
+        page.locator(".discogs-form").get_by_label(prefilled, exact=True).fill("")
+    page.locator(".discogs-form").get_by_label("Search", exact=True).fill("Trash80")
+    page.get_by_role("button", name="Search Discogs").click()
+    release = page.locator(f"#discogs-results li[data-release-id='{DISCOGS_RELEASE}']")
+    expect(release).to_contain_text("Darwinia Soundtrack")
+    release.get_by_role("button", name="Use this release").click()
+    form = page.locator("#enrichment-form")
+    expect(form).to_contain_text(f"Filled from Discogs release #{DISCOGS_RELEASE}")
+    expect(form.get_by_label("Year")).to_have_value("2005")
+    expect(form.locator("#e-tracklist")).to_contain_text("Visitors From Dreams")
+    assert page.evaluate("window.__journeyMarker") == "same document"
+    assert shop.query(lambda: db.session.scalar(select(ItemDetail.id).where(ItemDetail.item_id == item_id))) is None
+    form.get_by_label("Staff pick").fill("Chiptune from the Darwinia game: play it loud.")
+    with page.expect_navigation():
+        form.get_by_role("button", name="Save").click()
+    expect(page.locator(".flash-success")).to_contain_text("Saved")
+
+    detail = shop.query(lambda: db.session.execute(
+        select(ItemDetail.discogs_release_id, ItemDetail.year, ItemDetail.staff_pick, ItemDetail.updated_by)
+        .where(ItemDetail.item_id == item_id)).one())
+    assert tuple(detail) == (DISCOGS_RELEASE, 2005, "Chiptune from the Darwinia game: play it loud.",
+                             "ops@example.com")
+    page.get_by_role("link", name="View on the shop").click()
+    expect(page.locator(".tracklist")).to_contain_text("Visitors From Dreams")  # shoppers see the enrichment
+    expect(page.locator("blockquote.staff-pick")).to_contain_text("play it loud")
+    screenshot(page, "product-enriched")
+    page.go_back()
 
 
 def dead_inventory_event(shop: Shop, quantity: int) -> tuple[str, int]:

@@ -1,0 +1,1 @@
+"""Lookup tables staff manage: genres and formats."""

@@ -1,0 +1,138 @@
+"""Helpers for enrichment and lookup tests: item / genre factories, the catalog revision, and a fake
+api.discogs.com — a ``requests`` transport adapter serving the recorded Discogs responses in
+``../shared/reference/discogs`` (no network), mounted on a real DiscogsClient the app uses::
+
+    item_id = make_item(app, "Stockholm", stock=1)
+    fake = install_fake_discogs(app)          # app.extensions["discogs_client"] now talks to the fixtures
+    fake.fail_next(429)                       # script a failure
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+import requests
+from flask import Flask
+from requests.adapters import BaseAdapter
+from sqlalchemy import select
+
+from storefront.catalog.indexing import compose_search_text
+from storefront.catalog.models import Genre, Item, ItemGenre
+from storefront.discogs import DiscogsClient
+from storefront.extensions import db
+from storefront.sync.models import SyncState
+
+
+def fixtures_dir() -> Path:
+    """``$DISCOGS_FIXTURES_PATH``, else ``<repo>/../shared/reference/discogs``."""
+    if os.environ.get("DISCOGS_FIXTURES_PATH"):
+        return Path(os.environ["DISCOGS_FIXTURES_PATH"])
+    return Path(__file__).resolve().parents[2] / "shared" / "reference" / "discogs"
+
+
+class FixtureDiscogs(BaseAdapter):
+    """Answers /releases/{id} and /database/search from the recorded files; records every request."""
+
+    def __init__(self, directory: Path | None = None) -> None:
+        super().__init__()
+        self.directory = directory or fixtures_dir()
+        self.requests: list[requests.PreparedRequest] = []
+        self.scripted: list[int] = []
+
+    def fail_next(self, *statuses: int) -> None:
+        """Answer the next requests with these statuses (then go back to the fixtures)."""
+        self.scripted.extend(statuses)
+
+    def _file(self, path: str, params: dict[str, str]) -> Path | None:
+        if path.startswith("/releases/"):
+            return self.directory / f"releases_{path.rsplit('/', 1)[1]}.json"
+        if path == "/database/search":
+            if params.get("artist", "").lower() == "trash80" and params.get("title", "").lower() == "icarus":
+                return self.directory / "database_search_artist_trash80_title_icarus_per_page_50_page_1.json"
+            if params.get("q", "").lower() == "trash80":
+                return self.directory / "database_search_q_trash80_per_page_50_page_1.json"
+            return None
+        return None
+
+    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
+        self.requests.append(request)
+        parts = urlsplit(request.url or "")
+        params = dict(parse_qsl(parts.query))
+        if self.scripted:
+            status = self.scripted.pop(0)
+            return self._response(request, status, {"message": f"scripted {status}"}, {"Retry-After": "1"})
+        if parts.hostname != "api.discogs.com":
+            return self._response(request, 418, {"message": "the fake only serves api.discogs.com"})
+        file = self._file(parts.path, params)
+        if parts.path == "/database/search" and file is None:
+            body: dict[str, Any] = {"pagination": {"page": 1, "pages": 0, "items": 0, "per_page": 25}, "results": []}
+            return self._response(request, 200, body)
+        if file is None or not file.exists():
+            return self._response(request, 404, {"message": "Release not found."})
+        return self._response(request, 200, json.loads(file.read_text()))
+
+    @staticmethod
+    def _response(request: requests.PreparedRequest, status: int, body: dict[str, Any],
+                  headers: dict[str, str] | None = None) -> requests.Response:
+        response = requests.Response()
+        response.status_code = status
+        response._content = json.dumps(body).encode()
+        response.headers.update({"Content-Type": "application/json", "X-Discogs-Ratelimit": "60",
+                                 "X-Discogs-Ratelimit-Used": "1", "X-Discogs-Ratelimit-Remaining": "59",
+                                 **(headers or {})})
+        response.url = request.url or ""
+        response.request = request
+        response.reason = "OK" if status == 200 else "Error"
+        return response
+
+    def close(self) -> None:  # pragma: no cover - nothing to release
+        pass
+
+
+def install_fake_discogs(app: Flask, *, token: str | None = "test-discogs-token") -> FixtureDiscogs:
+    """Give ``app`` a real DiscogsClient whose transport is the fixture adapter (no sleeping, no cache)."""
+    fake = FixtureDiscogs()
+    session = requests.Session()
+    session.mount("https://", fake)
+    session.mount("http://", fake)
+    app.extensions["discogs_client"] = DiscogsClient(
+        token, user_agent="StorefrontTests/1.0 +https://shop.example", session=session, sleep=lambda _s: None,
+        cache_ttl=0, max_retries=1, max_wait=5.0)
+    return fake
+
+
+def make_item(app, name: str = "Stockholm", *, artist: str = "The Persuader", stock: int = 5, kind: str = "record",
+              genres: tuple[int, ...] = ()) -> int:
+    """An ECS-mirrored item (with search text, optionally ECS genres); returns its id."""
+    with app.app_context():
+        item = Item(ecs_id=f"ITEM-{uuid.uuid4().hex[:12]}", name=name, artist=artist, title=name, stock=stock,
+                    kind=kind, format="LP", price_amount=2500)
+        names = [db.session.get(Genre, g).name for g in genres]
+        item.search_text = compose_search_text(artist=artist, title=name, name=name, label="", catalog_number="",
+                                               format="LP", genre_names=names)
+        db.session.add(item)
+        db.session.flush()
+        for genre_id in genres:
+            db.session.add(ItemGenre(item_id=item.id, genre_id=genre_id, source="ecs"))
+        db.session.commit()
+        return item.id
+
+
+def make_genre(app, name: str, *, ecs: bool = False) -> int:
+    """A genre (from an ECS category when ``ecs``); returns its id."""
+    with app.app_context():
+        genre = Genre(name=name, slug=name.lower().replace(" ", "-"), ecs_category_id=f"CAT-{name}" if ecs else None)
+        db.session.add(genre)
+        db.session.commit()
+        return genre.id
+
+
+def revision(app) -> int:
+    """The catalog revision (bumped by every catalog change)."""
+    with app.app_context():
+        return int(db.session.scalar(select(SyncState.catalog_revision).where(SyncState.id == 1)) or 0)

@@ -1,0 +1,261 @@
+"""The catalog page: filters and facets, HTMX partials, empty state, messages, badges, ETags."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+import pytest
+from sqlalchemy import select
+
+from accounthelpers import login_customer, make_customer
+from conftest import soup
+from factories import make_genre, make_item
+from storefront.catalog.models import Genre, Item, ItemGenre
+from storefront.catalog.services import bump_catalog_revision
+from storefront.extensions import db
+
+HX = {"HX-Request": "true", "HX-Target": "results"}
+
+
+@pytest.fixture
+def shop(app):
+    """Twelve live records over three genres and three formats, a deleted one and an event."""
+    with app.app_context():
+        jazz, soul, rock = make_genre("Jazz"), make_genre("Soul"), make_genre("Rock")
+        specs = [  # artist, title, format, price, stock, genres
+            ("Miles Davis", "Kind of Blue", "LP", 2500, 3, [jazz]),
+            ("Miles Davis", "Bitches Brew", "2xLP", 3900, 0, [jazz]),
+            ("John Coltrane", "Blue Train", "LP", 2200, 1, [jazz]),
+            ("Aretha Franklin", "Lady Soul", "LP", 1900, 4, [soul]),
+            ("Al Green", "Let's Stay Together", "7\"", 800, 0, [soul]),
+            ("Marvin Gaye", "What's Going On", "LP", 2800, 2, [soul, jazz]),
+            ("Nina Simone", "Pastel Blues", "CD", 1200, 5, [jazz, soul]),
+            ("The Stooges", "Fun House", "LP", 2600, 1, [rock]),
+            ("Television", "Marquee Moon", "LP", 2700, 0, [rock]),
+            ("Can", "Tago Mago", "2xLP", 4200, 2, [rock]),
+            ("Blue Cheer", "Vincebus Eruptum", "LP", 5200, 1, [rock]),
+            ("Sade", "Diamond Life", "CD", 900, 6, [soul]),
+        ]
+        for age, (artist, title, fmt, price, stock, genres) in enumerate(specs):
+            make_item(artist=artist, title=title, format=fmt, price=price, stock=stock, genres=genres, age_days=age)
+        make_item(artist="Miles Davis", title="Deleted Pressing", deleted=True, genres=[jazz])
+        make_item(artist="", title="Listening Night", kind="event", format="", price=1000)
+        db.session.commit()
+    return app
+
+
+def titles(response) -> list[str]:
+    return [h.get_text(strip=True) for h in soup(response).select("#results .product-title, .product-title")]
+
+
+def facet_counts(page, name: str) -> dict[str, int]:
+    counts = {}
+    for box in page.select(f'input[name="{name}"]'):
+        label = box.find_parent("label").get_text(" ", strip=True)
+        counts[box["value"]] = int(re.search(r"\((\d+)\)\s*$", label).group(1))
+    return counts
+
+
+def expected(app, *, genres=(), formats=(), in_stock=False, q_ids=None) -> list[Item]:
+    """The filtered result set computed independently, in Python."""
+    with app.app_context():
+        items = db.session.scalars(select(Item).where(Item.is_deleted.is_(False), Item.kind == "record")).all()
+        pairs = db.session.execute(select(ItemGenre.item_id, Genre.slug).join(Genre)).all()
+        slugs = {}
+        for item_id, slug in pairs:
+            slugs.setdefault(item_id, set()).add(slug)
+        keep = [i for i in items
+                if (not genres or slugs.get(i.id, set()) & set(genres)) and (not formats or i.format in formats)
+                and (not in_stock or i.stock > 0) and (q_ids is None or i.id in q_ids)]
+        for item in keep:
+            item.genre_slugs = slugs.get(item.id, set())
+        return keep
+
+
+def test_the_full_page_has_a_progressively_enhanced_filter_form(client, shop):
+    response = client.get("/catalog")
+    assert response.status_code == 200
+    page = soup(response)
+    assert page.find("html") is not None
+    form = page.find("form", id="catalog-filters")
+    assert form["method"] == "get" and form["action"] == "/catalog"  # works without JavaScript
+    assert form["hx-get"] == "/catalog" and form["hx-target"] == "#results" and form["hx-push-url"] == "true"
+    assert "change" in form["hx-trigger"]
+    search_box = page.find("input", id="q")
+    assert search_box["form"] == "catalog-filters" and "delay:" in search_box["hx-trigger"]
+    assert page.find("label", attrs={"for": "q"}) is not None
+    assert page.find(id="result-count")["aria-live"] == "polite"
+    assert page.find(id="results").has_attr("data-focus-after-swap")
+    assert len(page.select("#results .product-card")) == 12
+    assert "Vary" in response.headers and "HX-Request" in response.headers["Vary"]
+
+
+def test_htmx_requests_get_only_the_results_partial(client, shop):
+    response = client.get("/catalog?genre=jazz", headers=HX)
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "<html" not in body and "<body" not in body
+    page = soup(response)
+    assert page.find("h2", id="results-heading") is not None
+    assert len(page.select(".product-card")) == 5
+    assert page.find(id="result-count")["hx-swap-oob"] == "innerHTML"
+    assert page.find(id="catalog-filters")["hx-swap-oob"] == "innerHTML"  # facets follow the results
+    assert "HX-Request" in response.headers["Vary"]
+
+
+def test_the_search_box_gets_the_results_section_and_other_htmx_requests_the_page(client, shop):
+    region = client.get("/catalog?q=blue", headers={"HX-Request": "true", "HX-Target": "results-region"})
+    assert "<html" not in region.get_data(as_text=True)
+    assert soup(region).find("section", id="results") is not None
+    boosted = client.get("/catalog", headers={"HX-Request": "true", "HX-Target": "main"})
+    assert soup(boosted).find("html") is not None
+    restore = client.get("/catalog", headers={**HX, "HX-History-Restore-Request": "true"})
+    assert soup(restore).find("html") is not None
+
+
+@pytest.mark.parametrize("args", [
+    {},
+    {"genre": "jazz"},
+    {"genre": ["jazz", "soul"]},
+    {"format": "LP", "in_stock": "1"},
+    {"genre": "soul", "format": ["LP", "CD"]},
+    {"q": "blue"},
+    {"q": "blue", "in_stock": "1", "genre": "jazz"},
+])
+def test_facet_counts_equal_counts_of_the_filtered_result_set(client, shop, args):
+    listing = client.get("/api/v1/products", query_string={**args, "limit": 100}).get_json()
+    q_ids = None
+    if "q" in args:  # what the text search alone matches
+        searched = client.get("/api/v1/products", query_string={"q": args["q"], "limit": 100}).get_json()
+        q_ids = {p["id"] for p in searched["products"]}
+    as_list = lambda v: [v] if isinstance(v, str) else list(v)  # noqa: E731
+    genres, formats = as_list(args.get("genre", [])), as_list(args.get("format", []))
+    in_stock = "in_stock" in args
+    result = expected(shop, genres=genres, formats=formats, in_stock=in_stock, q_ids=q_ids)
+    assert listing["pagination"]["total"] == len(result)
+
+    page = soup(client.get("/catalog", query_string=args))
+    # Each facet counts the result set with every *other* filter applied (disjunctive facets).
+    for_genres = expected(shop, formats=formats, in_stock=in_stock, q_ids=q_ids)
+    assert facet_counts(page, "genre") == {
+        slug: n for slug, n in Counter(s for i in for_genres for s in i.genre_slugs).items()} | {
+        g: 0 for g in genres if not any(g in i.genre_slugs for i in for_genres)}
+    for_formats = expected(shop, genres=genres, in_stock=in_stock, q_ids=q_ids)
+    assert facet_counts(page, "format") == dict(Counter(i.format for i in for_formats))
+    for_stock = expected(shop, genres=genres, formats=formats, q_ids=q_ids)
+    assert facet_counts(page, "in_stock") == {"1": sum(1 for i in for_stock if i.stock > 0)}
+    # With no genre filter, the genre counts are exactly the counts inside the shown result set.
+    if not genres:
+        assert facet_counts(page, "genre") == dict(Counter(s for i in result for s in i.genre_slugs))
+    assert len(page.select("#results .product-card")) == len(result)
+
+
+def test_a_filter_combination_with_no_results_shows_an_empty_state(client, shop):
+    response = client.get("/catalog?genre=rock&format=CD")
+    assert response.status_code == 200
+    page = soup(response)
+    assert page.select(".product-card") == []
+    assert "Nothing matches" in page.select_one(".empty-state").get_text()
+    assert page.find(id="result-count").get_text(strip=True).startswith("0 records")
+    partial = client.get("/catalog?q=zzzznothing", headers=HX)
+    assert partial.status_code == 200 and "Nothing matches" in partial.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("args, field", [
+    ({"min_price": "abc"}, "min_price"),
+    ({"max_price": "-5"}, "max_price"),
+    ({"min_price": "30", "max_price": "10"}, "max_price"),
+    ({"limit": "1000"}, "limit"),
+    ({"page": "0"}, "page"),
+    ({"sort": "evil"}, "sort"),
+    ({"in_stock": "maybe"}, "in_stock"),
+    ({"kind": "cassette"}, "kind"),
+])
+def test_invalid_filters_show_a_message_and_still_list(client, shop, args, field):
+    response = client.get("/catalog", query_string=args)
+    assert response.status_code == 200
+    page = soup(response)
+    errors = page.select(".catalog-errors li")
+    assert [e["data-field"] for e in errors] == [field]
+    assert len(page.select(".product-card")) == 12  # the bad value is ignored, the rest still works
+    partial = soup(client.get("/catalog", query_string=args, headers=HX))
+    assert partial.select(".catalog-errors li")
+
+
+def test_prices_are_major_units_on_the_page(client, shop):
+    page = soup(client.get("/catalog?min_price=20&max_price=26.50"))
+    assert sorted(titles_in(page)) == ["Blue Train", "Fun House", "Kind of Blue"]
+    assert page.find("input", id="max_price")["value"] == "26.50"
+
+
+def titles_in(page) -> list[str]:
+    return [h.get_text(strip=True) for h in page.select("#results .product-title")]
+
+
+def test_deleted_items_and_other_kinds_never_appear(client, shop):
+    everything = " ".join(titles_in(soup(client.get("/catalog?limit=100"))))
+    assert "Deleted Pressing" not in everything and "Listening Night" not in everything
+    assert "Deleted Pressing" not in client.get("/catalog?q=deleted+pressing").get_data(as_text=True)
+    assert titles_in(soup(client.get("/catalog?kind=event"))) == ["Listening Night"]
+
+
+def test_sold_out_items_show_a_badge(client, shop):
+    page = soup(client.get("/catalog?limit=100"))
+    sold_out = {card.select_one(".product-title").get_text(strip=True)
+                for card in page.select(".product-card") if card.select_one(".badge.sold-out")}
+    assert sold_out == {"Bitches Brew", "Let's Stay Together", "Marquee Moon"}
+
+
+@pytest.mark.parametrize("sort, first", [("newest", "Kind of Blue"), ("price_asc", "Let's Stay Together"),
+                                         ("price_desc", "Vincebus Eruptum"), ("title", "Bitches Brew")])
+def test_sorting(client, shop, sort, first):
+    assert titles_in(soup(client.get(f"/catalog?sort={sort}")))[0] == first
+
+
+def test_pagination_keeps_the_filters(client, shop):
+    page = soup(client.get("/catalog?genre=jazz&limit=2"))
+    assert len(page.select(".product-card")) == 2
+    next_link = page.find("a", rel="next")
+    assert "genre=jazz" in next_link["href"] and "page=2" in next_link["href"]
+    last = soup(client.get("/catalog?genre=jazz&limit=2&page=3"))
+    assert len(last.select(".product-card")) == 1
+    beyond = soup(client.get("/catalog?genre=jazz&limit=2&page=9"))
+    assert "There is no page 9" in beyond.select_one(".empty-state").get_text()
+
+
+def test_etag_revalidation_answers_304_until_the_catalog_changes(client, shop):
+    first = client.get("/catalog?genre=jazz")
+    etag = first.headers["ETag"]
+    assert first.headers["Cache-Control"] == "private, no-cache"
+    again = client.get("/catalog?genre=jazz", headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.data == b""
+    assert again.headers["ETag"] == etag
+    partial = client.get("/catalog?genre=jazz", headers={**HX, "If-None-Match": etag})
+    assert partial.status_code == 200  # the partial is another representation
+    assert client.get("/catalog?genre=soul", headers={"If-None-Match": etag}).status_code == 200
+    with shop.app_context():
+        make_item(artist="Ornette Coleman", title="Free Jazz", genres=[db.session.scalar(
+            select(Genre).where(Genre.slug == "jazz"))])
+        db.session.commit()
+    changed = client.get("/catalog?genre=jazz", headers={"If-None-Match": etag})
+    assert changed.status_code == 200 and changed.headers["ETag"] != etag
+    assert "Free Jazz" in titles_in(soup(changed))
+
+
+def test_logging_in_changes_the_etag(client, shop):
+    etag = client.get("/catalog").headers["ETag"]
+    make_customer(shop, "jo@example.com")
+    assert login_customer(client, "jo@example.com").status_code == 303
+    response = client.get("/catalog", headers={"If-None-Match": etag})
+    assert response.status_code == 200 and response.headers["ETag"] != etag
+
+
+def test_stale_listing_cache_is_never_served_after_a_revision_bump(client, shop):
+    assert "Kind of Blue" in titles_in(soup(client.get("/catalog?q=kind")))
+    with shop.app_context():
+        item = db.session.scalar(select(Item).where(Item.title == "Kind of Blue"))
+        item.is_deleted = True
+        bump_catalog_revision()
+        db.session.commit()
+    assert titles_in(soup(client.get("/catalog?q=kind"))) == []
