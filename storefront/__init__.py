@@ -58,7 +58,12 @@ def register_extensions(app: Flask) -> None:
     from storefront import models  # noqa: F401  (every domain's models, for Alembic)
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
+    from storefront.catalog.search import include_name, include_object
+
+    # The full-text index (FTS5 table / GIN index) is built by the migration, not declared by a
+    # model: keep autogenerate from proposing to drop it.
+    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True,
+                     include_name=include_name, include_object=include_object)
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from storefront import create_app
@@ -102,5 +104,8 @@ def test_dotenv_file_is_read(tmp_path, monkeypatch):
         app = make(tmp_path, monkeypatch)
         assert app.config["SHOP_NAME"] == "Dotenv Records"
     finally:
-        monkeypatch.delenv("STOREFRONT_SHOP_NAME", raising=False)
+        # Not monkeypatch.delenv: it would record the dotenv value and restore it at teardown,
+        # leaking "Dotenv Records" into every later test.
+        os.environ.pop("STOREFRONT_SHOP_NAME", None)
+    assert "STOREFRONT_SHOP_NAME" not in os.environ
     assert config_module.SETTINGS["SHOP_NAME"][0] != "Dotenv Records"

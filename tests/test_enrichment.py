@@ -6,11 +6,11 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 import pytest
-from enrichmenthelpers import install_fake_discogs, make_genre, make_item, revision
 from sqlalchemy import func, select
 
 from conftest import csrf_token, soup
 from ecs_fixtures import ecs_config
+from enrichmenthelpers import install_fake_discogs, make_genre, make_item, revision
 from staffhelpers import install_test_login, login_as, login_as_customer, make_staff
 from storefront.audit.models import AuditEntry
 from storefront.catalog.models import Genre, Item, ItemDetail, ItemGenre

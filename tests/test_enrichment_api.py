@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from enrichmenthelpers import install_fake_discogs, make_genre, make_item, revision
 from sqlalchemy import func, select
 
+from enrichmenthelpers import install_fake_discogs, make_genre, make_item, revision
 from staffhelpers import bearer, make_staff
 from storefront.audit.models import AuditEntry
 from storefront.catalog.models import Genre, ItemDetail, ItemGenre

@@ -6,10 +6,10 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 import pytest
-from enrichmenthelpers import make_genre, make_item, revision
 from sqlalchemy import func, select
 
 from conftest import csrf_token, soup
+from enrichmenthelpers import make_genre, make_item, revision
 from staffhelpers import bearer, install_test_login, login_as, login_as_customer, make_staff
 from storefront.audit.models import AuditEntry
 from storefront.catalog.models import Format, Genre, Item, ItemGenre

@@ -65,7 +65,10 @@ def _visitor_state(item_id: int | None = None) -> list[Any]:
     current_app.update_template_context(context)  # the header's context processors (cart count …)
     state: list[Any] = [sorted((k, v) for k, v in context.items() if isinstance(v, str | int | float | bool)),
                         current_user.get_id() if current_user.is_authenticated else None,
-                        json.dumps(dict(session), sort_keys=True, default=str), _csrf_period()]
+                        # Flask-Login's bookkeeping keys ("_id", "_remember", "_fresh") churn without
+                        # changing the page; who is logged in is already in the state above.
+                        json.dumps({k: v for k, v in session.items() if not k.startswith("_")},
+                                   sort_keys=True, default=str), _csrf_period()]
     wishlist_ids = current_app.jinja_env.globals.get("wishlist_item_ids")
     if item_id is not None and callable(wishlist_ids):
         state.append(item_id in wishlist_ids())
@@ -151,6 +154,8 @@ def index() -> Response:
                            error_fields={e.field: e.message for e in parsed.errors}, sorts=SORT_LABELS,
                            price_links=_price_links(result), first_page_url=_listing_url(query),
                            pagination=pagination_dict(PageRequest(query.page, query.limit), result.total))
+    if etag is not None and session.modified:  # rendering started a session (CSRF token): tag what was sent
+        etag = _etag("catalog", revision, query.cache_key(), partial, _visitor_state())
     return _cache_headers(Response(body), etag)
 
 
@@ -169,4 +174,6 @@ def product(item_id: int, slug: str | None = None) -> Response:
     if slug is not None and request.path != canonical:
         return redirect(canonical, code=301)  # type: ignore[return-value]
     body = render_template("catalog/product.html", product=view, item=view.item, canonical_url=canonical)
+    if session.modified:  # rendering started a session (CSRF token): tag the copy that was sent
+        etag = _etag("product", revision, item_id, slug, _visitor_state(item_id))
     return _cache_headers(Response(body), etag)

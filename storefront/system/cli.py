@@ -80,4 +80,5 @@ def config_docs() -> None:
             shown = str(default).lower() if isinstance(default, bool) else str(default)
         if name in SECRET_SETTINGS and default:
             shown += " (demo only)"
-        click.echo(f"| `{env}` | `{shown}` | {doc} |")
+        cell = doc.replace("|", "\\|")  # a literal pipe would end the Markdown cell
+        click.echo(f"| `{env}` | `{shown}` | {cell} |")

@@ -9,11 +9,11 @@ import uuid
 from datetime import UTC, datetime
 
 import pytest
-from enrichmenthelpers import install_fake_discogs
 from playwright.sync_api import expect
 from sqlalchemy import select
 
 from browser.support import Shop, screenshot, wait_until
+from enrichmenthelpers import install_fake_discogs
 from staffhelpers import PASSWORD, make_staff
 from storefront.extensions import db
 
