@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+import os
 import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
 
+import requests
+from bs4 import BeautifulSoup
 from sqlalchemy import func, select
 
 from live_server import free_port
 from storefront import create_app
 from storefront.catalog.models import Item
 from storefront.extensions import db
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def demo_app(tmp_path, port: int):
@@ -40,3 +50,44 @@ def test_demo_sets_up_everything_and_keeps_data_across_restarts(tmp_path):
     login = client.post("/api/v1/staff/login", json={"email": staff.group(1), "password": staff.group(2)})
     assert login.status_code == 200, login.get_json()
     assert (tmp_path / "instance" / "ecs-sandbox.json").exists()
+
+
+def test_the_demo_command_really_serves_the_shop_and_keeps_data(tmp_path):
+    """What `make run` does, as a real process: the shop answers, and a restart keeps its data."""
+    web, sandbox = free_port(), free_port()
+    env = {**os.environ, "STOREFRONT_INSTANCE_PATH": str(tmp_path / "instance"),
+           "STOREFRONT_SANDBOX_PORT": str(sandbox), "STOREFRONT_ECS_BASE_URL": f"http://127.0.0.1:{sandbox}",
+           "STOREFRONT_SANDBOX_ITEMS": "30", "STOREFRONT_ENV_NAME": "development",
+           "STOREFRONT_ECS_WEBHOOK_NOTIFICATION_URL": f"http://127.0.0.1:{web}/webhooks/square"}
+    for name in ("DATABASE_URL", "REDIS_URL", "STOREFRONT_JOBS_MODE"):
+        env.pop(name, None)  # the embedded default: SQLite in instance/, in-process jobs
+    base = f"http://127.0.0.1:{web}"
+    for run in ("first", "restart"):
+        proc = subprocess.Popen([sys.executable, "-m", "flask", "--app", "app", "demo", "--port", str(web)],
+                                cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        try:
+            home = _wait_for(f"{base}/", proc)
+            assert home.status_code == 200 and "Groove Cellar Records" in home.text, run
+            health = requests.get(f"{base}/api/v1/health", timeout=10)
+            assert health.status_code == 200 and health.json()["status"] == "ok", health.text
+            catalog = BeautifulSoup(requests.get(f"{base}/catalog", timeout=10).text, "html.parser")
+            assert len(catalog.select(".product-card")) == 24, run  # the synced demo catalog, first page
+        finally:
+            proc.send_signal(signal.SIGINT)  # Ctrl+C
+            output = proc.communicate(timeout=30)[0]
+        assert "The shop is open at" in output and "staff login:" in output, output
+    with create_app({"INSTANCE_PATH": str(tmp_path / "instance")}).app_context():
+        assert db.session.scalar(select(func.count()).select_from(Item)) == 30
+        db.engine.dispose()
+
+
+def _wait_for(url: str, proc: subprocess.Popen, timeout: float = 120) -> requests.Response:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(f"flask demo exited with {proc.returncode}: {proc.stdout.read()}")
+        try:
+            return requests.get(url, timeout=5)
+        except requests.ConnectionError:
+            time.sleep(0.3)
+    raise AssertionError(f"{url} did not answer within {timeout:.0f}s")

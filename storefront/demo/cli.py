@@ -8,6 +8,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 from flask_migrate import upgrade
+from werkzeug.serving import run_simple
 
 
 @click.command("demo")
@@ -31,7 +32,8 @@ def demo_cli(host: str, port: int, serve: bool) -> None:
         return
     click.echo(f"\n  The shop is open at http://{host}:{port}/  (Ctrl+C to stop)\n")
     try:
-        app.run(host=host, port=port, threaded=True, use_reloader=False, debug=False)
+        # Not app.run(): Flask ignores that call inside a `flask` CLI command (FLASK_RUN_FROM_CLI).
+        run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
     finally:
         sandbox.shutdown()
 
