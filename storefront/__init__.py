@@ -12,7 +12,7 @@ from flask import Flask, abort
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from jobs.periodic import register_periodic
-from storefront import requestid, security
+from storefront import input_guard, requestid, security
 from storefront.config import load_config
 from storefront.extensions import csrf, db, limiter, login_manager, migrate
 
@@ -82,6 +82,7 @@ def register_request_hooks(app: Flask) -> None:
             abort(404)
 
     security.init_app(app)
+    input_guard.init_app(app)
     from storefront import templating
 
     templating.init_app(app)

@@ -26,7 +26,7 @@ from sqlalchemy import create_engine, text
 
 from storefront import create_app
 from storefront.config import normalise_database_url
-from storefront.extensions import db
+from storefront.extensions import db, limiter
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 DEFAULT_TEST_REDIS = "redis://127.0.0.1:6379/15"
@@ -129,6 +129,10 @@ def make_app(tmp_path: Path, shared_database_url: str | None,
                     empty_all_tables()
                 else:
                     db.create_all()
+            if app.config["REDIS_URL"]:
+                # Flask-Limiter keeps the first app's RATELIMIT_KEY_PREFIX for the process, so with
+                # Redis the counters would carry over from test to test: start each test at zero.
+                limiter.reset()
         return app
 
     yield factory

@@ -148,3 +148,21 @@ def test_get_sends_etag_and_honours_if_none_match(app, client, path):
     assert again.status_code == 304 and again.data == b""
     other = client.get(path, headers={"If-None-Match": '"something-else"'})
     assert other.status_code == 200 and other.get_json() == {"items": [1, 2, 3]}
+
+
+@pytest.mark.parametrize("method, path, kwargs", [
+    ("GET", "/api/v1/products", {"query_string": {"q": "miles\x00davis"}}),
+    ("POST", "/api/v1/events/inquiry", {"json": {"name": "A\x00da", "email": "ada@example.com"}}),
+    ("POST", "/api/v1/customer/login", {"data": '{"email": "a@example.com\\u0000", "password": "x"}',
+                                        "content_type": "application/json"}),
+])
+def test_nul_characters_are_a_400_envelope_not_a_database_error(client, method, path, kwargs):
+    response = client.open(path, method=method, **kwargs)
+    assert response.status_code == 400
+    error = response.get_json()["error"]
+    assert error["code"] == "bad_request" and "NUL" in error["message"] and error["request_id"]
+
+
+def test_nul_characters_in_a_page_query_get_the_shop_error_page(client):
+    response = client.get("/catalog", query_string={"q": "a\x00b"})
+    assert response.status_code == 400 and b"<html" in response.data and b"NUL" in response.data

@@ -84,6 +84,8 @@ def test_a_deleted_item_already_on_the_list_is_reported_unavailable(app, client,
 @pytest.mark.parametrize(("body", "status"), [
     ({"item_id": "abc"}, 422), ({}, 422), ({"item_id": True}, 422), ({"item_id": 1.5}, 422),
     ({"item_id": -1}, 422), ({"item_id": 987654}, 404),
+    # beyond the 32-bit id columns (a database error on PostgreSQL if it got that far); unicode digits
+    ({"item_id": 777777163393669652}, 422), ({"item_id": "777777163393669652"}, 422), ({"item_id": "²"}, 422),
 ])
 def test_bad_item_ids_change_nothing(app, client, items, body, status):
     customer_id, auth = make_customer(app, "c@example.com")
@@ -99,6 +101,8 @@ def test_deleted_items_cannot_be_added_and_bad_delete_ids(app, client, items):
     customer_id, auth = make_customer(app, "d@example.com")
     assert client.post(URL, json={"item_id": items["gone"]}, headers=auth).status_code == 404
     assert client.delete(f"{URL}/abc", headers=auth).status_code == 422
+    assert client.delete(f"{URL}/777777163393669652", headers=auth).status_code == 422
+    assert client.delete(f"{URL}/²", headers=auth).status_code == 422
     assert client.post(URL, data="item_id=1", headers=auth,
                        content_type="application/x-www-form-urlencoded").status_code == 415
     assert saved_ids(app, customer_id) == set()

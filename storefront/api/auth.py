@@ -177,7 +177,7 @@ def _parse_signature(header: str) -> tuple[int, list[str]] | None:
     sigs: list[str] = []
     for part in header.split(","):
         name, _, value = part.strip().partition("=")
-        if name == "t" and value.isdigit() and len(value) <= 12:
+        if name == "t" and value.isascii() and value.isdigit() and len(value) <= 12:
             ts = int(value)
         elif name == "v1" and value:
             sigs.append(value.lower())

@@ -141,7 +141,8 @@ def path_param_schemas(app: Flask) -> dict[str, dict[str, Schema]]:
 # --- building --------------------------------------------------------------------------------
 
 def _error_statuses(op: Op) -> list[int]:
-    statuses = set(op.errors) | {429}
+    # 400: any request may be refused before routing (a NUL character anywhere: input_guard)
+    statuses = set(op.errors) | {400, 429}
     if op.auth:
         statuses |= {401, 403}
     if op.body is not None and op.json_body_errors:

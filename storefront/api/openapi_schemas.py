@@ -137,7 +137,7 @@ HEADERS: dict[str, Schema] = {
 # Error statuses → (component name, description). Every non-2xx response points at Error.
 ERROR_RESPONSES: dict[int, tuple[str, str]] = {
     400: ("BadRequest", "The body is not valid JSON or not a JSON object (code invalid_json), or a link/token "
-                        "cannot be used."),
+                        "cannot be used, or the request carries a NUL character (code bad_request)."),
     401: ("Unauthorized", "Authentication is missing, invalid or expired (WWW-Authenticate says how)."),
     403: ("Forbidden", "Authenticated, but not allowed (wrong kind of token, too-low role, bad signature)."),
     404: ("NotFound", "Nothing matches (unknown id, token or path)."),

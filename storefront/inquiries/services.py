@@ -93,7 +93,7 @@ def _parse_date(value: Any, today: date, errors: list[FieldError]) -> date | Non
 def _parse_count(value: Any, capacity: int, errors: list[FieldError]) -> int | None:
     if value in (None, ""):
         return None
-    if isinstance(value, str) and value.strip().isdigit() and len(value.strip()) <= 6:
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit() and len(value.strip()) <= 6:
         value = int(value.strip())
     if not isinstance(value, int) or isinstance(value, bool):
         errors.append(FieldError("attendee_count", "Give the number of guests as a whole number."))

@@ -43,7 +43,7 @@ def current_code(secret: str, at: float | None = None) -> str:
 def matching_step(secret: str, code: str, *, after_step: int | None = None, now: float | None = None) -> int | None:
     """The time step ``code`` belongs to (within drift and newer than ``after_step``), else None."""
     code = _normalise(code)
-    if len(code) != 6 or not code.isdigit() or not secret:
+    if len(code) != 6 or not (code.isascii() and code.isdigit()) or not secret:
         return None
     otp = pyotp.TOTP(secret, interval=STEP_SECONDS)
     current = int((now if now is not None else time.time()) // STEP_SECONDS)

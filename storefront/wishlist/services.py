@@ -26,6 +26,7 @@ from storefront.wishlist.models import WishlistEntry, WishlistShare
 
 # A customer's list is bounded too, so one account cannot grow a table without limit.
 MAX_ACCOUNT_ITEMS = 1000
+MAX_ITEM_ID = 2**31 - 1
 SHARE_SALT = "wishlist-share"
 
 
@@ -53,11 +54,11 @@ def parse_item_id(raw: Any) -> int:
         raise ValidationError.for_field("item_id", "item_id must be a whole number")
     if isinstance(raw, int):
         value = raw
-    elif isinstance(raw, str) and raw.strip().isdigit() and len(raw.strip()) <= 18:
-        value = int(raw.strip())
+    elif isinstance(raw, str) and raw.strip().isascii() and raw.strip().isdigit() and len(raw.strip()) <= 18:
+        value = int(raw.strip())  # isascii: "²".isdigit() is true but int("²") fails
     else:
         raise ValidationError.for_field("item_id", "item_id must be a whole number")
-    if value < 1 or value > 2**62:
+    if value < 1 or value > MAX_ITEM_ID:  # ids are 32-bit integer columns
         raise ValidationError.for_field("item_id", "item_id must be a whole number")
     return value
 

@@ -136,7 +136,7 @@ def deliveries() -> Response:
     args = request.args
     ok = {"true": True, "false": False}.get(args.get("ok", "").lower())
     limit = args.get("limit", "1000")
-    if not limit.isdigit():
+    if not (limit.isascii() and limit.isdigit()):
         raise ControlError("`limit` must be a whole number")
     webhooks = current_sandbox().webhooks
     rows = webhooks.deliveries(event_id=args.get("event_id"), event_type=args.get("type"), ok=ok, limit=int(limit))

@@ -61,12 +61,12 @@ def _brand(digits: str) -> str:
 def parse_card(number: str, expiry: str = "") -> Card:
     """A card from the form's number and optional ``MM/YY`` expiry; ``CardError`` if malformed."""
     digits = "".join(ch for ch in number if ch not in " -")
-    if not digits.isdigit() or not 12 <= len(digits) <= 19 or not _luhn_ok(digits):
+    if not (digits.isascii() and digits.isdigit()) or not 12 <= len(digits) <= 19 or not _luhn_ok(digits):
         raise CardError("Enter a valid card number (try 4111 1111 1111 1111).")
     month, year = 12, 2030
     if expiry.strip():
         head, sep, tail = expiry.strip().partition("/")
-        if not sep or not head.strip().isdigit() or not tail.strip().isdigit():
+        if not sep or not (head + tail).isascii() or not head.strip().isdigit() or not tail.strip().isdigit():
             raise CardError("Enter the expiry as MM/YY.")
         month, year = int(head), int(tail)
         year = year + 2000 if year < 100 else year
