@@ -51,11 +51,11 @@ def measure(items: int, database_url: str | None) -> dict[str, float]:
     return {"items": items, "objects": objects, "floor": floor, "full": full, "second": unchanged}
 
 
-def main() -> list[tuple[str, ...]]:
+def main(argv: list[str] | None = None) -> list[tuple[str, ...]]:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--items", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--database-url", default=None)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     rows = []
     for n in args.items:
         r = measure(n, args.database_url)

@@ -205,7 +205,7 @@ def run(args: argparse.Namespace) -> list[tuple[str, ...]]:
     ]
 
 
-def main() -> list[tuple[str, ...]]:
+def main(argv: list[str] | None = None) -> list[tuple[str, ...]]:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--events", type=int, default=2000)
     parser.add_argument("--senders", type=int, default=20)
@@ -214,7 +214,7 @@ def main() -> list[tuple[str, ...]]:
     parser.add_argument("--web-workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--worker-class", default="rq.worker.SimpleWorker")
-    rows = run(parser.parse_args())
+    rows = run(parser.parse_args(argv))
     print(table(rows, ("webhooks", "value")))
     return rows
 
