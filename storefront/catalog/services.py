@@ -265,11 +265,14 @@ def load_cards(ids: Sequence[int]) -> list[CatalogCard]:
     """Listing rows for ``ids`` in that order (deleted items left out), with image and genres."""
     if not ids:
         return []
-    rows = db.session.execute(
+    # Deleted rows are dropped here rather than in SQL: with only ``id IN (…)`` in the WHERE clause
+    # SQLite looks the rows up by primary key instead of walking ix_items_listing (is_deleted, …).
+    rows = [row for row in db.session.execute(
         select(Item.id, Item.name, Item.artist, Item.title, Item.format, Item.year, Item.kind, Item.price_amount,
-               Item.currency, Item.stock, Item.first_seen_at, ItemDetail.images, ItemDetail.staff_pick)
+               Item.currency, Item.stock, Item.first_seen_at, Item.is_deleted, ItemDetail.images,
+               ItemDetail.staff_pick)
         .outerjoin(ItemDetail, ItemDetail.item_id == Item.id)
-        .where(Item.id.in_(list(ids)), Item.is_deleted.is_(False))).all()
+        .where(Item.id.in_(list(ids)))) if not row.is_deleted]
     genres: dict[int, list[tuple[str, str]]] = {}
     for item_id, slug, name in db.session.execute(
             select(ItemGenre.item_id, Genre.slug, Genre.name).join(Genre, Genre.id == ItemGenre.genre_id)

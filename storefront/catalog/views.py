@@ -11,14 +11,16 @@ import hashlib
 import json
 import re
 import time
+from dataclasses import dataclass
 from typing import Any
 
 from flask import Blueprint, Response, current_app, redirect, render_template, request, session, url_for
 from flask_login import current_user
+from markupsafe import Markup
 
 from storefront.catalog.forms import DEFAULT_LIMIT, SORT_LABELS, CatalogQuery, major_units, parse_catalog_query
 from storefront.catalog.product import get_product
-from storefront.catalog.services import CatalogResult, catalog_revision, search_catalog
+from storefront.catalog.services import CatalogResult, ListingCache, catalog_revision, search_catalog
 from storefront.pagination import PageRequest, pagination_dict
 from storefront.templating import format_money
 
@@ -135,6 +137,44 @@ def _form_values(query: CatalogQuery) -> dict[str, Any]:
             "in_stock": query.in_stock, "kind": query.kind, "sort": query.sort, "limit": query.limit}
 
 
+@dataclass(frozen=True, slots=True)
+class ListingFragments:
+    """The rendered, visitor-independent parts of a listing: what the full page and both partials share."""
+
+    title: Markup
+    count: Markup
+    facets: Markup
+    body: Markup
+
+
+def _render_fragments(query: CatalogQuery, errors: Any, revision: int) -> ListingFragments:
+    result = search_catalog(query, revision=revision)
+    context = {"result": result, "query": query, "errors": errors, "form": _form_values(query),
+               "error_fields": {e.field: e.message for e in errors}, "sorts": SORT_LABELS,
+               "price_links": _price_links(result), "first_page_url": _listing_url(query),
+               "pagination": pagination_dict(PageRequest(query.page, query.limit), result.total)}
+    return ListingFragments(*(Markup(render_template(f"catalog/_{name}.html", **context).strip())
+                              for name in ("title", "count", "facets", "results_body")))
+
+
+def _listing_fragments(query: CatalogQuery, revision: int) -> ListingFragments:
+    """The fragments of a valid query, rendered once per catalog revision (an LRU per process).
+
+    They hold no visitor state (no forms with tokens, no login, no cart), so every shopper can
+    share them; the page shell around them is rendered per request.
+    """
+    cache = current_app.extensions.get("catalog_fragment_cache")
+    if cache is None:
+        cache = current_app.extensions["catalog_fragment_cache"] = ListingCache(
+            int(current_app.config.get("CATALOG_CACHE_SIZE", 256)))
+    key = (revision, query.cache_key())
+    fragments = cache.get(key)
+    if fragments is None:
+        fragments = _render_fragments(query, (), revision)
+        cache.put(key, fragments)
+    return fragments
+
+
 @bp.get("")
 def index() -> Response:
     """The catalog: search, filters, facets, sort and pages; the results partial for HTMX."""
@@ -143,17 +183,17 @@ def index() -> Response:
     partial = _partial_target()
     revision = catalog_revision()
     etag = None
-    if not parsed.errors:  # pages with messages are rendered afresh (they echo the bad input)
+    if parsed.errors:  # pages with messages are rendered afresh (they echo the bad input)
+        fragments = _render_fragments(query, parsed.errors, revision)
+    else:
         etag = _etag("catalog", revision, query.cache_key(), partial, _visitor_state())
         not_modified = _not_modified(etag)
         if not_modified is not None:
             return not_modified
-    result = search_catalog(query, revision=revision)
+        fragments = _listing_fragments(query, revision)
     template = PARTIALS[partial] if partial else "catalog/index.html"
-    body = render_template(template, result=result, query=query, errors=parsed.errors, form=_form_values(query),
-                           error_fields={e.field: e.message for e in parsed.errors}, sorts=SORT_LABELS,
-                           price_links=_price_links(result), first_page_url=_listing_url(query),
-                           pagination=pagination_dict(PageRequest(query.page, query.limit), result.total))
+    body = render_template(template, fragments=fragments, query=query, form=_form_values(query),
+                           error_fields={e.field: e.message for e in parsed.errors})
     if etag is not None and session.modified:  # rendering started a session (CSRF token): tag what was sent
         etag = _etag("catalog", revision, query.cache_key(), partial, _visitor_state())
     return _cache_headers(Response(body), etag)
