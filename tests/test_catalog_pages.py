@@ -13,6 +13,7 @@ from conftest import soup
 from factories import make_genre, make_item
 from storefront.catalog.models import Genre, Item, ItemGenre
 from storefront.catalog.services import bump_catalog_revision
+from storefront.catalog.stock import refresh_item_stock
 from storefront.extensions import db
 
 HX = {"HX-Request": "true", "HX-Target": "results"}
@@ -260,3 +261,20 @@ def test_stale_listing_cache_is_never_served_after_a_revision_bump(client, shop)
         bump_catalog_revision()
         db.session.commit()
     assert titles_in(soup(client.get("/catalog?q=kind"))) == []
+
+
+def test_a_stock_change_renews_the_listing_and_the_product_page(client, shop):
+    """Rendered listing fragments and ETags are keyed by the catalog revision: a stock update bumps it."""
+    page = soup(client.get("/catalog?q=kind"))
+    card = page.select_one(".product-card")
+    assert card and not card.select(".sold-out")
+    product_url = card.select_one("a.product-link")["href"]
+    etag = client.get(product_url).headers["ETag"]
+    with shop.app_context():
+        item = db.session.scalar(select(Item).where(Item.title == "Kind of Blue"))
+        refresh_item_stock("L-EMPTY", [item.id])  # no counts at that location: the item sells out
+        db.session.commit()
+        assert item.stock == 0
+    again = soup(client.get("/catalog?q=kind")).select_one(".product-card")
+    assert again.select(".sold-out"), "the cached fragment kept the old stock"
+    assert client.get(product_url, headers={"If-None-Match": etag}).status_code == 200

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import and_, func, insert, select, update
 
 from storefront.catalog.models import Item, ItemVariation, StockLevel
+from storefront.catalog.services import bump_catalog_revision
 from storefront.extensions import db
 from storefront.sync.mapping import parse_timestamp
 
@@ -84,7 +85,11 @@ def apply_inventory_counts(counts: Iterable[dict[str, Any]], *, dry_run: bool = 
 
 
 def refresh_item_stock(location_id: str, item_ids: Iterable[int] | None = None) -> None:
-    """Recompute ``Item.stock`` (sum over live variations at the shop location). No commit."""
+    """Recompute ``Item.stock`` (sum over live variations at the shop location). No commit.
+
+    Bumps the catalog revision too: listings, their rendered fragments and the pages' ETags
+    are keyed by it, so a sold-out badge or the in-stock facet never outlives a stock change.
+    """
     total = (
         select(func.coalesce(func.sum(StockLevel.quantity), 0))
         .join(ItemVariation, ItemVariation.id == StockLevel.variation_id)
@@ -100,5 +105,7 @@ def refresh_item_stock(location_id: str, item_ids: Iterable[int] | None = None) 
         for start in range(0, len(ids), 500):
             db.session.execute(statement.where(Item.id.in_(ids[start:start + 500])),
                                execution_options={"synchronize_session": False})
+        bump_catalog_revision()
         return
     db.session.execute(statement, execution_options={"synchronize_session": False})
+    bump_catalog_revision()

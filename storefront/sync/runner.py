@@ -9,6 +9,8 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from flask import current_app
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
 
 from storefront.catalog.stock import apply_inventory_counts, refresh_item_stock
 from storefront.ecs.errors import ECSRateLimited, ECSServerError, ECSUnavailable
@@ -27,6 +29,22 @@ MAX_STORED_FAILURES = 200
 
 class SyncAborted(RuntimeError):
     """Too many items failed; the run stops before it can do more harm."""
+
+
+def refresh_planner_statistics() -> None:
+    """ANALYZE the catalog tables after a full sync: a bulk load leaves the query planner's row
+    counts stale (or, on a new SQLite file, absent), and SQLite then walks the listing index for
+    queries a search or primary-key lookup would answer in a fraction of the time."""
+    dialect = db.session.get_bind().dialect.name
+    statement = {"sqlite": "ANALYZE", "postgresql": "ANALYZE items, item_genres, item_variations, stock_levels"}
+    if dialect not in statement:
+        return
+    try:
+        db.session.execute(text(statement[dialect]))
+        db.session.commit()
+    except SQLAlchemyError:  # statistics are an optimisation: the sync itself has succeeded
+        db.session.rollback()
+        log.warning("could not refresh planner statistics after the sync", exc_info=True)
 
 
 class SyncRunner:
@@ -56,6 +74,8 @@ class SyncRunner:
                     run.message = "No previous sync to continue from: ran a full sync instead. "
                 self._full()
             self._finish("succeeded", run.message + self._summary())
+            if run.kind == "full" and not run.dry_run:
+                refresh_planner_statistics()
         except SyncAborted as exc:
             db.session.rollback()
             log.error("catalog sync #%s aborted: %s", run.id, exc)

@@ -24,6 +24,7 @@ from typing import Any
 from storefront.catalog.indexing import compose_search_text
 from storefront.ecs.sandbox import demo_words as words
 from storefront.ecs.sandbox.demo_catalog import _artist, _Dice, _labels, _title, paused_gc
+from storefront.sync.runner import refresh_planner_statistics
 from storefront.sync.writer import slugify
 from storefront.timeutil import utcnow
 
@@ -150,9 +151,7 @@ def seed_catalog(n: int, *, seed: int = 7, batch: int = BATCH) -> SeededCatalog:
             session.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                                  f"(SELECT coalesce(max(id), 1) FROM {table}))"))
     session.commit()
-    if dialect == "postgresql":  # what autovacuum would soon do on a real server
-        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.exec_driver_sql("ANALYZE")
+    refresh_planner_statistics()  # what a full sync does at its end
     result.seconds = time.perf_counter() - started
     return result
 
