@@ -168,3 +168,29 @@ def text_match(item: Any, q: str, dialect: str) -> TextMatch:
     match = literal_column(FTS_TABLE).op("MATCH")(bindparam("fts", fts5_query(terms)))
     ranked = select(fts.c.rowid, func.bm25(literal_column(FTS_TABLE)).label("score")).where(match).subquery("fts_rank")
     return TextMatch(item.id.in_(select(fts.c.rowid).where(match)), exact, ranked=ranked)
+
+
+def matching_ids(q: str, dialect: str, *, with_scores: bool = False) -> tuple[Any, Any]:
+    """Ids of the items matching ``q`` (a sorted NumPy array) and, when asked, their scores in the
+    same order — lower is better (FTS5 ``bm25``; PostgreSQL's ``ts_rank`` negated)."""
+    import numpy as np
+    from sqlalchemy import text
+
+    from storefront.extensions import db
+
+    terms = search_terms(q)
+    if not terms:
+        return np.zeros(0, dtype=np.int64), (np.zeros(0) if with_scores else None)
+    if dialect == "postgresql":
+        score = f"-ts_rank({PG_VECTOR}, to_tsquery('simple'::regconfig, :tsq))" if with_scores else "0"
+        # only this module's constants are interpolated; the shopper's terms are bound as :tsq
+        sql = (f"SELECT id, {score} FROM items WHERE {PG_VECTOR} @@ to_tsquery('simple'::regconfig, :tsq) "  # noqa: S608
+               "ORDER BY id")
+        rows = db.session.execute(text(sql), {"tsq": pg_tsquery(terms)}).all()
+    else:
+        score = f"bm25({FTS_TABLE})" if with_scores else "0"
+        sql = f"SELECT rowid, {score} FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :fts ORDER BY rowid"  # noqa: S608
+        rows = db.session.execute(text(sql), {"fts": fts5_query(terms)}).all()
+    ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+    scores = np.fromiter((r[1] for r in rows), dtype=np.float64, count=len(rows)) if with_scores else None
+    return ids, scores

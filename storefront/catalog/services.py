@@ -10,17 +10,17 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import ColumnElement, Select, case, distinct, func, select, update
+from sqlalchemy import select, update
 
 from storefront.catalog.forms import CatalogQuery
+from storefront.catalog.listing_index import Listing, catalog_index
 from storefront.catalog.models import Genre, Item, ItemDetail, ItemGenre
-from storefront.catalog.search import TextMatch, text_match
 from storefront.extensions import db
 from storefront.sync.models import SyncState
 
@@ -167,98 +167,31 @@ def _dialect() -> str:
     return db.session.get_bind().dialect.name
 
 
-def _genre_filter(slugs: Iterable[str]) -> ColumnElement[bool]:
-    chosen = (select(ItemGenre.item_id).join(Genre, Genre.id == ItemGenre.genre_id)
-              .where(Genre.slug.in_(list(slugs)), Genre.is_deleted.is_(False)))
-    return Item.id.in_(chosen)
-
-
-def _conditions(query: CatalogQuery, match: TextMatch | None, *, skip: str = "") -> list[ColumnElement[bool]]:
-    """WHERE clauses of ``query``; ``skip`` leaves one facet's own filter out (disjunctive facets)."""
-    conditions: list[ColumnElement[bool]] = [Item.is_deleted.is_(False), Item.kind == query.kind]
-    if match is not None:
-        conditions.append(match.condition)
-    if query.genres and skip != "genre":
-        conditions.append(_genre_filter(query.genres))
-    if query.formats and skip != "format":
-        conditions.append(Item.format.in_(query.formats))
-    if skip != "price":
-        if query.min_price is not None:
-            conditions.append(Item.price_amount >= query.min_price)
-        if query.max_price is not None:
-            conditions.append(Item.price_amount <= query.max_price)
-    if query.in_stock and skip != "stock":
-        conditions.append(Item.stock > 0)
-    return conditions
-
-
-def _ordered(stmt: Select[Any], query: CatalogQuery, match: TextMatch | None) -> Select[Any]:
-    newest = (Item.first_seen_at.desc(), Item.id.desc())
-    if query.sort == "relevance" and match is not None:
-        return match.by_relevance(stmt, Item.id).order_by(*newest)
-    if query.sort == "price_asc":
-        return stmt.order_by(Item.price_amount.asc().nulls_last(), Item.id)
-    if query.sort == "price_desc":
-        return stmt.order_by(Item.price_amount.desc().nulls_last(), Item.id.desc())
-    if query.sort == "title":
-        title = func.lower(func.coalesce(func.nullif(Item.title, ""), Item.name))
-        return stmt.order_by(title, Item.id)
-    return stmt.order_by(*newest)
-
-
-def _bucket_index(price: int, buckets: Sequence[tuple[int, int | None]]) -> int:
-    for index, (_low, high) in enumerate(buckets):
-        if high is None or price < high:
-            return index
-    return len(buckets) - 1
-
-
-def _facets(query: CatalogQuery, match: TextMatch | None) -> Facets:
-    session = db.session
-    genre_rows = session.execute(
-        select(Genre.slug, Genre.name, func.count(distinct(ItemGenre.item_id)))
-        .select_from(ItemGenre).join(Item, Item.id == ItemGenre.item_id).join(Genre, Genre.id == ItemGenre.genre_id)
-        .where(Genre.is_deleted.is_(False), *_conditions(query, match, skip="genre"))
-        .group_by(Genre.id, Genre.slug, Genre.name)).all()
-    counted = {slug for slug, _name, _count in genre_rows}
-    missing = [slug for slug in query.genres if slug not in counted]
-    names = dict(session.execute(select(Genre.slug, Genre.name).where(Genre.slug.in_(missing))).all()) if missing \
-        else {}
-    genres = [FacetValue(slug, name, count, slug in query.genres) for slug, name, count in genre_rows]
-    genres += [FacetValue(slug, names.get(slug, slug), 0, True) for slug in missing]
+def _facets(query: CatalogQuery, listing: Listing) -> Facets:
+    """Facet values from the listing's counts; a selected value with no results still shows (0)."""
+    wanted = set(listing.genre_counts) | set(query.genres)
+    names = dict(db.session.execute(select(Genre.slug, Genre.name).where(Genre.slug.in_(wanted))).all()) \
+        if wanted else {}
+    genres = [FacetValue(slug, names.get(slug, slug), count, slug in query.genres)
+              for slug, count in listing.genre_counts.items()]
+    genres += [FacetValue(slug, names.get(slug, slug), 0, True) for slug in query.genres
+               if slug not in listing.genre_counts]
     genres.sort(key=lambda f: (-f.count, f.label.lower()))
 
-    format_rows = session.execute(
-        select(Item.format, func.count()).where(Item.format != "", *_conditions(query, match, skip="format"))
-        .group_by(Item.format)).all()
-    formats = [FacetValue(name, name, count, name in query.formats) for name, count in format_rows]
-    formats += [FacetValue(name, name, 0, True) for name in query.formats if name not in {r[0] for r in format_rows}]
+    formats = [FacetValue(name, name, count, name in query.formats) for name, count in listing.format_counts.items()]
+    formats += [FacetValue(name, name, 0, True) for name in query.formats if name not in listing.format_counts]
     formats.sort(key=lambda f: (-f.count, f.label.lower()))
 
-    in_stock = int(session.scalar(select(func.count()).select_from(Item)
-                                  .where(Item.stock > 0, *_conditions(query, match, skip="stock"))) or 0)
-
-    bucket = case(*[(Item.price_amount < high, index) for index, (_low, high) in enumerate(PRICE_BUCKETS) if high],
-                  else_=len(PRICE_BUCKETS) - 1)
-    price_rows = dict(session.execute(
-        select(bucket, func.count()).where(Item.price_amount.is_not(None), *_conditions(query, match, skip="price"))
-        .group_by(bucket)).all())
     prices = tuple(
-        PriceBucket(low, None if high is None else high - 1, int(price_rows[index]),
+        PriceBucket(low, None if high is None else high - 1, listing.price_counts[index],
                     query.min_price == (low or None) and query.max_price == (None if high is None else high - 1))
-        for index, (low, high) in enumerate(PRICE_BUCKETS) if price_rows.get(index))
-    return Facets(tuple(genres), tuple(formats), in_stock, prices)
+        for index, (low, high) in enumerate(PRICE_BUCKETS) if listing.price_counts.get(index))
+    return Facets(tuple(genres), tuple(formats), listing.in_stock, prices)
 
 
-def _snapshot(query: CatalogQuery) -> _Snapshot:
-    match = text_match(Item, query.q, _dialect()) if query.q else None
-    conditions = _conditions(query, match)
-    total = int(db.session.scalar(select(func.count()).select_from(Item).where(*conditions)) or 0)
-    ids: tuple[int, ...] = ()
-    if total and query.offset < total:
-        page = _ordered(select(Item.id).where(*conditions), query, match).limit(query.limit).offset(query.offset)
-        ids = tuple(db.session.scalars(page))
-    return _Snapshot(ids, total, _facets(query, match))
+def _snapshot(query: CatalogQuery, revision: int) -> _Snapshot:
+    listing = catalog_index(revision, PRICE_BUCKETS).listing(query, _dialect())
+    return _Snapshot(listing.ids, listing.total, _facets(query, listing))
 
 
 def load_cards(ids: Sequence[int]) -> list[CatalogCard]:
@@ -305,7 +238,7 @@ def search_catalog(query: CatalogQuery, *, revision: int | None = None) -> Catal
     cache = _cache()
     snapshot = cache.get(key)
     if snapshot is None:
-        snapshot = _snapshot(query)
+        snapshot = _snapshot(query, revision)
         cache.put(key, snapshot)
     return CatalogResult(query, load_cards(snapshot.ids), snapshot.total, snapshot.facets, revision)
 

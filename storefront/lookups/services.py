@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from storefront.audit.services import record
@@ -69,14 +69,21 @@ def _free_slug(model: Any, name: str, limit: int, *, own_id: int | None = None) 
 
 
 def _check_name_free(model: Any, name: str, *, own_id: int | None = None) -> None:
-    holder = db.session.scalar(select(model.id).where(func.lower(model.name) == name.lower()))
+    # lower() in SQLite folds ASCII only, so "Écran" is also compared as it is
+    holder = db.session.scalar(select(model.id).where(
+        or_(func.lower(model.name) == name.lower(), model.name == name)).limit(1))
     if holder is not None and holder != own_id:
         raise NameTaken(f"“{name}” already exists.", details=[FieldError("name", f"“{name}” already exists.")])
 
 
-def _commit(name: str) -> None:
+def _flush(name: str) -> None:
+    """Flush a new row; a name that raced past :func:`_check_name_free` is NameTaken, not a 500."""
+    _commit(name, flush_only=True)
+
+
+def _commit(name: str, *, flush_only: bool = False) -> None:
     try:
-        db.session.commit()
+        db.session.flush() if flush_only else db.session.commit()
     except IntegrityError:
         db.session.rollback()
         raise NameTaken(f"“{name}” already exists.", details=[FieldError("name", f"“{name}” already exists.")]) \
@@ -136,7 +143,7 @@ def create_genre(name: object, *, actor: object) -> Genre:
     _check_name_free(Genre, clean)
     genre = Genre(name=clean, slug=_free_slug(Genre, clean, GENRE_NAME_MAX))
     db.session.add(genre)
-    db.session.flush()
+    _flush(clean)
     record(actor, "genre.create", target_type="genre", target_id=genre.id, details={"name": clean})
     _commit(clean)
     return genre
@@ -224,7 +231,7 @@ def create_format(name: object, *, actor: object) -> Format:
     _check_name_free(Format, clean)
     fmt = Format(name=clean, slug=_free_slug(Format, clean, FORMAT_NAME_MAX))
     db.session.add(fmt)
-    db.session.flush()
+    _flush(clean)
     record(actor, "format.create", target_type="format", target_id=fmt.id, details={"name": clean})
     _commit(clean)
     return fmt
