@@ -54,6 +54,8 @@ SETTINGS: dict[str, tuple[Any, str]] = {
     "SYNC_RESUME_ATTEMPTS": (8, "Times a sync waits and retries a page after the ECS keeps rate-limiting/failing."),
     "SYNC_RESUME_BACKOFF_SECONDS": (2.0, "First wait before retrying a page; doubles, capped at 60 s."),
     "SYNC_STALE_MINUTES": (15, "A running sync with no progress for this long is declared dead."),
+    "CATALOG_CACHE_SIZE": (256, "Recent catalog listings (results and rendered fragments) kept per web process; "
+                                "0 = none. Entries of an older catalog revision are never served."),
     "CART_MAX_PER_ITEM": (10, "Most units of one item a cart may hold."),
     "CHECKOUT_RESERVATION_MINUTES": (15, "How long an unpaid checkout holds its stock."),
     "ECS_DECREMENTS_STOCK_ON_PAYMENT": (True, "The ECS lowers stock itself when an order is paid (Square does "
