@@ -12,7 +12,7 @@ from flask import Flask, abort
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from jobs.periodic import register_periodic
-from storefront import input_guard, requestid, security
+from storefront import input_guard, requestid, security, sqlite_tuning
 from storefront.config import load_config
 from storefront.extensions import csrf, db, limiter, login_manager, migrate
 
@@ -57,6 +57,7 @@ def register_config(app: Flask, config: Mapping[str, Any] | None) -> None:
 def register_extensions(app: Flask) -> None:
     from storefront import models  # noqa: F401  (every domain's models, for Alembic)
 
+    sqlite_tuning.install()
     db.init_app(app)
     from storefront.catalog.search import include_name, include_object
 

@@ -78,7 +78,7 @@ def apply_inventory_counts(counts: Iterable[dict[str, Any]], *, dry_run: bool = 
         touched.add(item_of[variation_id])
     if not dry_run:
         if inserts:
-            db.session.execute(insert(StockLevel), inserts)
+            db.session.execute(insert(StockLevel.__table__), inserts)  # Core: no per-row ORM bookkeeping
         if updates:
             db.session.execute(update(StockLevel), updates)
     return StockOutcome(len(inserts) + len(updates), stale, unknown, frozenset(touched))

@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 from flask import current_app
@@ -24,6 +25,7 @@ from storefront.timeutil import utcnow
 log = logging.getLogger("storefront.sync")
 T = TypeVar("T")
 RESUMABLE = (ECSRateLimited, ECSServerError, ECSUnavailable)
+PROGRESS_COMMIT_SECONDS = 0.5
 MAX_STORED_FAILURES = 200
 
 
@@ -59,6 +61,7 @@ class SyncRunner:
         self.sleep = sleep
         self.writer = CatalogWriter(dry_run=run.dry_run)
         self.location_id = ""
+        self._committed_at = 0.0
 
     # entry point ----------------------------------------------------------------------
     def execute(self) -> SyncRun:
@@ -106,23 +109,27 @@ class SyncRunner:
 
         live_before = self.writer.live_item_ids()
         seen: set[str] = set()
-        cursor = None
-        while True:
-            page = self._resumable(lambda c=cursor: self.client.list_catalog(cursor=c, types="ITEM"))
-            outcome = self.writer.apply_items(page.objects)
-            seen.update(outcome.seen_ids)
-            cursor = page.cursor
-            self._record_page(outcome, len(page.objects), cursor)
-            if not cursor:
-                break
-            if self.cfg["SYNC_PAGE_DELAY_SECONDS"]:
-                self.sleep(self.cfg["SYNC_PAGE_DELAY_SECONDS"])
-        self._check_failures(final=True)
+
+        def fetch_counts() -> Any:
+            return self.client.batch_retrieve_inventory_counts(None, location_ids=[self.location_id],
+                                                               states=["IN_STOCK"])
+
+        # The stock counts are read while the items are written (applied after them, and a count
+        # older than one a webhook wrote meanwhile is ignored), as the next item page is.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-stock") as pool:
+            counts_ahead = pool.submit(fetch_counts)
+            for page in self._item_pages():
+                outcome = self.writer.apply_items(page.objects)
+                seen.update(outcome.seen_ids)
+                self._record_page(outcome, len(page.objects), page.cursor)
+            self._check_failures(final=True)
+            try:
+                counts = counts_ahead.result()
+            except RESUMABLE:
+                counts = self._resumable(fetch_counts)
 
         missing = live_before - seen
         self.run.items_deleted += self.writer.mark_deleted(missing)
-        counts = self._resumable(lambda: self.client.batch_retrieve_inventory_counts(
-            None, location_ids=[self.location_id], states=["IN_STOCK"]))
         stock = apply_inventory_counts(counts, dry_run=self.run.dry_run)
         self.run.stock_updates += stock.updated
         if not self.run.dry_run:
@@ -132,6 +139,35 @@ class SyncRunner:
             state.last_full_sync_at = utcnow()
             state.catalog_revision += 1
         self.run.latest_time = latest_time
+
+    def _item_pages(self) -> Iterator[Any]:
+        """The ITEM pages of ListCatalog in order; the next page is fetched while this one is written.
+
+        The fetch ahead runs in one helper thread and touches no database; if it fails in a
+        resumable way (rate limited, 5xx, unreachable), the page is fetched again here through
+        :meth:`_resumable`. With ``SYNC_PAGE_DELAY_SECONDS`` set, pages are fetched one at a time
+        with the pause between them, as the setting asks.
+        """
+        def fetch(cursor: str | None) -> Any:
+            return self.client.list_catalog(cursor=cursor, types="ITEM")
+
+        delay = float(self.cfg["SYNC_PAGE_DELAY_SECONDS"] or 0)
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-prefetch") as pool:
+            page = self._resumable(lambda: fetch(None))
+            while True:
+                cursor = page.cursor
+                ahead = pool.submit(fetch, cursor) if cursor and not delay else None
+                yield page
+                if not cursor:
+                    return
+                if ahead is None:
+                    self.sleep(delay)
+                    page = self._resumable(lambda c=cursor: fetch(c))
+                    continue
+                try:
+                    page = ahead.result()
+                except RESUMABLE:
+                    page = self._resumable(lambda c=cursor: fetch(c))
 
     # incremental ----------------------------------------------------------------------
     def _incremental(self) -> None:
@@ -199,7 +235,12 @@ class SyncRunner:
         run.cursor = cursor
         run.heartbeat_at = utcnow()
         self._check_failures(final=False)
-        db.session.commit()
+        # Progress (and the pages written so far) is committed at most every PROGRESS_COMMIT_SECONDS:
+        # watchers poll about once a second, and a commit per 100-item page was a fifth of the work.
+        now = time.monotonic()
+        if cursor is None or now - self._committed_at >= PROGRESS_COMMIT_SECONDS:
+            db.session.commit()
+            self._committed_at = now
         if self.progress:
             self.progress(run)
 

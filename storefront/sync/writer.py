@@ -165,8 +165,13 @@ class CatalogWriter:
         item_ids: dict[str, int] = {}
         if to_create:
             rows = [{**self._row(v, None), "first_seen_at": now} for v in to_create]
-            for row in db.session.execute(insert(Item).returning(Item.id, Item.ecs_id), rows):
-                item_ids[row.ecs_id] = row.id
+            # Core executemany on the table, then one SELECT for the new ids: cheaper than the ORM's
+            # bulk INSERT … RETURNING path, and a full sync is mostly inserts.
+            items = Item.__table__
+            conn = db.session.connection()
+            conn.execute(insert(items), rows)
+            item_ids.update((ecs_id, item_id) for item_id, ecs_id in conn.execute(
+                select(items.c.id, items.c.ecs_id).where(items.c.ecs_id.in_([r["ecs_id"] for r in rows]))).all())
         if to_update:
             details = {d.item_id: d for d in db.session.scalars(
                 select(ItemDetail).where(ItemDetail.item_id.in_([i for i, _v in to_update])))}
@@ -205,7 +210,7 @@ class CatalogWriter:
                      for v in [*to_create, *(v for _i, v in to_update)]
                      for genre_id, _name in dict.fromkeys(self._genre_pairs(v))]
             if pairs:
-                db.session.execute(insert(ItemGenre), pairs)
+                db.session.execute(insert(ItemGenre.__table__), pairs)
         outcome.touched_item_ids.update(touched)
 
     def _insert_variations(self, rows: list[dict[str, Any]]) -> None:
@@ -214,7 +219,7 @@ class CatalogWriter:
                                         .where(ItemVariation.ecs_id.in_([r["ecs_id"] for r in rows]))).all())
         fresh = [r for r in rows if r["ecs_id"] not in moved]
         if fresh:
-            db.session.execute(insert(ItemVariation), fresh)
+            db.session.execute(insert(ItemVariation.__table__), fresh)
         if moved:
             db.session.execute(update(ItemVariation), [{"id": moved[r["ecs_id"]], **r} for r in rows
                                                        if r["ecs_id"] in moved])
