@@ -56,6 +56,9 @@ SETTINGS: dict[str, tuple[Any, str]] = {
     "SYNC_STALE_MINUTES": (15, "A running sync with no progress for this long is declared dead."),
     "CATALOG_CACHE_SIZE": (256, "Recent catalog listings (results and rendered fragments) kept per web process; "
                                 "0 = none. Entries of an older catalog revision are never served."),
+    "CATALOG_REVISION_TTL_SECONDS": (1.0, "How long a web process trusts its copy of the catalog revision (the key of "
+                                          "cached listings and ETags): changes made by another process show within "
+                                          "this time. 0 = read it on every request."),
     "CART_MAX_PER_ITEM": (10, "Most units of one item a cart may hold."),
     "CHECKOUT_RESERVATION_MINUTES": (15, "How long an unpaid checkout holds its stock."),
     "ECS_DECREMENTS_STOCK_ON_PAYMENT": (True, "The ECS lowers stock itself when an order is paid (Square does "

@@ -98,6 +98,9 @@ def _base_config(database_url: str, **extra: Any) -> dict[str, Any]:
         "REDIS_URL": os.environ.get("REDIS_URL") or None,
         "RATELIMIT_KEY_PREFIX": f"test-{uuid.uuid4().hex}",
         "ECS_BASE_URL": "http://127.0.0.1:9",  # nothing listens: tests that need the ECS start one
+        # Workers in other processes change the catalog in some tests: read the revision every time
+        # (test_catalog_pages checks the production setting's own behaviour).
+        "CATALOG_REVISION_TTL_SECONDS": 0,
     }
     if config["REDIS_URL"] is None:
         config["RATELIMIT_STORAGE_URI"] = "memory://"

@@ -7,14 +7,15 @@ from collections import Counter
 
 import pytest
 from accounthelpers import login_customer, make_customer
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from conftest import soup
 from factories import make_genre, make_item
 from storefront.catalog.models import Genre, Item, ItemGenre
-from storefront.catalog.services import bump_catalog_revision
+from storefront.catalog.services import bump_catalog_revision, catalog_revision
 from storefront.catalog.stock import refresh_item_stock
 from storefront.extensions import db
+from storefront.sync.models import SyncState
 
 HX = {"HX-Request": "true", "HX-Target": "results"}
 
@@ -278,3 +279,19 @@ def test_a_stock_change_renews_the_listing_and_the_product_page(client, shop):
     again = soup(client.get("/catalog?q=kind")).select_one(".product-card")
     assert again.select(".sold-out"), "the cached fragment kept the old stock"
     assert client.get(product_url, headers={"If-None-Match": etag}).status_code == 200
+
+
+def test_the_revision_is_trusted_for_its_ttl_but_a_local_change_renews_it_at_once(make_app):
+    app = make_app(CATALOG_REVISION_TTL_SECONDS=60)
+    with app.app_context():
+        make_item(artist="Miles Davis", title="Kind of Blue", commit=True)
+        first = catalog_revision()
+        # another process bumps the revision: this one keeps its copy until the TTL passes
+        db.session.execute(update(SyncState).values(catalog_revision=SyncState.catalog_revision + 5))
+        db.session.commit()
+        assert catalog_revision() == first
+        bump_catalog_revision()  # a change made in this process is seen at once
+        db.session.commit()
+        assert catalog_revision() == first + 6
+    with make_app(CATALOG_REVISION_TTL_SECONDS=0).app_context():
+        assert catalog_revision() == first + 6

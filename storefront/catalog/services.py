@@ -9,6 +9,7 @@ process sees a change on its next request. The page's rows are always read fresh
 from __future__ import annotations
 
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -32,12 +33,33 @@ PRICE_BUCKETS: tuple[tuple[int, int | None], ...] = (
 
 # --- the revision -----------------------------------------------------------------------------
 def catalog_revision() -> int:
-    """The catalog's change counter (0 before the first sync)."""
-    return int(db.session.scalar(select(SyncState.catalog_revision).where(SyncState.id == 1)) or 0)
+    """The catalog's change counter (0 before the first sync).
+
+    A web process trusts the value it read for ``CATALOG_REVISION_TTL_SECONDS`` (it keys the
+    cached listings and the pages' ETags, so it is read on every catalog request): a change made
+    by another process (a worker, another web process) shows within that time, one made in this
+    process at once (:func:`bump_catalog_revision` forgets the copy).
+    """
+    ttl = float(current_app.config.get("CATALOG_REVISION_TTL_SECONDS") or 0)
+    now = time.monotonic()
+    if ttl > 0:
+        cached = current_app.extensions.get("catalog_revision")
+        if cached is not None and cached[1] > now:
+            return int(cached[0])
+    value = int(db.session.scalar(select(SyncState.catalog_revision).where(SyncState.id == 1)) or 0)
+    if ttl > 0:
+        current_app.extensions["catalog_revision"] = (value, now + ttl)
+    return value
+
+
+def forget_catalog_revision() -> None:
+    """Drop this process's copy of the revision (it is about to change here)."""
+    current_app.extensions.pop("catalog_revision", None)
 
 
 def bump_catalog_revision() -> None:
     """Mark the catalog changed (stock, prices, enrichment …) so cached listings and ETags renew. No commit."""
+    forget_catalog_revision()
     if db.session.scalar(select(SyncState.id).where(SyncState.id == 1)) is None:
         db.session.add(SyncState(id=1, catalog_revision=1))
         db.session.flush()

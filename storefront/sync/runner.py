@@ -13,6 +13,7 @@ from flask import current_app
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from storefront.catalog.services import forget_catalog_revision
 from storefront.catalog.stock import apply_inventory_counts, refresh_item_stock
 from storefront.ecs.errors import ECSRateLimited, ECSServerError, ECSUnavailable
 from storefront.ecs.provider import ecs_client, shop_location_id
@@ -138,6 +139,7 @@ class SyncRunner:
             state.latest_time = latest_time or state.latest_time
             state.last_full_sync_at = utcnow()
             state.catalog_revision += 1
+            forget_catalog_revision()
         self.run.latest_time = latest_time
 
     def _item_pages(self) -> Iterator[Any]:
@@ -215,6 +217,8 @@ class SyncRunner:
             state.latest_time = latest_time
             if touched_items:
                 state.catalog_revision += 1
+                forget_catalog_revision()
+            forget_catalog_revision()
         self.run.latest_time = latest_time
 
     # bookkeeping ----------------------------------------------------------------------

@@ -312,17 +312,23 @@ def throughput(args: argparse.Namespace, workdir: Path, results: PageResults) ->
         generator = Generator(args, workdir)
         print(f"load generator: {generator.description}", flush=True)
         gunicorn = {"workers": args.workers, "threads": args.threads}
-        measured: list[tuple[Page, Load]] = []
-        with gunicorn_process("app:app", env, ready_path="/static/css/shop.css", **gunicorn) as base:
+        # Both servers run side by side and every URL, the baseline included, is measured once per
+        # round, rounds interleaved: this machine's speed drifts (a neighbour's load, CPU clocks), so a
+        # ratio of two runs minutes apart could be off by 2×; each figure is its median over the rounds.
+        samples: dict[str, list[Load]] = {}
+        with gunicorn_process("app:app", env, ready_path="/static/css/shop.css", **gunicorn) as base, \
+                gunicorn_process("tests.benchmarks.hello_app:app", env, **gunicorn) as hello_base:
             for page in pages:
                 verify(base, page)
-            for page in pages:
-                measured.append((page, measure(generator, base, page, args)))
+            verify(hello_base, hello)
+            for round_no in range(1, args.rounds + 1):
+                print(f"round {round_no}/{args.rounds}", flush=True)
+                for page, at in [*((p, base) for p in pages), (hello, hello_base)]:
+                    samples.setdefault(page.label, []).append(measure(generator, at, page, args))
             weights = [("catalog page", first_view(base + "/catalog")),
                        ("product page", first_view(f"{base}/catalog/{product_id}"))]
-        with gunicorn_process("tests.benchmarks.hello_app:app", env, **gunicorn) as base:
-            verify(base, hello)
-            hello_load = measure(generator, base, hello, args)
+        measured = [(page, _median_load(samples[page.label])) for page in pages]
+        hello_load = _median_load(samples[hello.label])
 
     ms = lambda v: "—" if v is None else f"{v:.1f}"  # noqa: E731
     for page, load in [*measured, (hello, hello_load)]:
@@ -339,7 +345,8 @@ def throughput(args: argparse.Namespace, workdir: Path, results: PageResults) ->
                                f"≤ {BUDGET_REQUESTS} requests, ≤ {BUDGET_BYTES:,} bytes", verdict))
     results.notes += [
         f"load generator: {generator.description}; {args.connections} connections, "
-        f"{args.duration}s per URL after a {args.warmup}s warm-up",
+        f"{args.duration}s per URL after a {args.warmup}s warm-up, {args.rounds} interleaved rounds "
+        "(app and hello-world servers side by side), median round reported",
         f"gunicorn -w {args.workers} -k gthread --threads {args.threads} for both apps, "
         f"STOREFRONT_ENV_NAME=production, JOBS_MODE=sync, no Redis; {os.cpu_count()} CPUs shared with the generator",
         "HTML pages carry no Flask-Limiter limit (only /api/v1 and some POST routes do); "
@@ -348,6 +355,11 @@ def throughput(args: argparse.Namespace, workdir: Path, results: PageResults) ->
         "pages run with the app's listing cache on (its default): repeated URLs reuse ids/facets per worker, "
         "cards and templates are rendered on every request; no If-None-Match is sent, so no 304s",
     ]
+
+
+def _median_load(loads: list[Load]) -> Load:
+    """The round with the median req/s (its latencies come with it)."""
+    return sorted(loads, key=lambda load: load.rps)[len(loads) // 2]
 
 
 def measure(generator: Generator, base: str, page: Page, args: argparse.Namespace) -> Load:
@@ -464,7 +476,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--items", type=int, default=10_000, help="catalog size for the HTTP benchmark")
     parser.add_argument("--search-items", type=int, default=100_000, help="catalog size for the search benchmark")
-    parser.add_argument("--duration", type=int, default=10, help="seconds of load per URL")
+    parser.add_argument("--duration", type=int, default=10, help="seconds of load per URL and round")
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds; each figure is the median")
     parser.add_argument("--warmup", type=int, default=None, help="warm-up seconds per URL (default: 2, "
                                                                  "or a third of --duration when shorter; 0: none)")
     parser.add_argument("--connections", type=int, default=8)

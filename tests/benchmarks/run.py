@@ -69,7 +69,7 @@ def machine_info(args: argparse.Namespace) -> list[str]:
 
 # --- sections -----------------------------------------------------------------------------------
 def pages_section(args: argparse.Namespace) -> str:
-    argv = ["--items", "2000", "--search-items", "10000", "--duration", "3"] if args.quick else []
+    argv = ["--items", "2000", "--search-items", "10000", "--duration", "3", "--rounds", "1"] if args.quick else []
     if args.database_url:
         argv += ["--database-url", args.database_url]
     result = bench_pages.main(argv)
