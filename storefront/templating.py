@@ -2,18 +2,30 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, url_for
+from flask import Flask, current_app, has_request_context, request, url_for
 from werkzeug.routing import BuildError
 
 HTMX_VERSION = "2.0.8"
 
 
 def url_if(endpoint: str, **values: object) -> str | None:
-    """URL of ``endpoint`` or None when that feature is not installed (nav hides the link)."""
-    try:
-        return url_for(endpoint, **values)
-    except BuildError:
-        return None
+    """URL of ``endpoint`` or None when that feature is not installed (nav hides the link).
+
+    Argument-less URLs (the navigation, on every page) are remembered per app and script root.
+    """
+    if values:
+        try:
+            return url_for(endpoint, **values)
+        except BuildError:
+            return None
+    known: dict[tuple[str, str], str | None] = current_app.extensions.setdefault("nav_urls", {})
+    key = (endpoint, request.script_root if has_request_context() else "")
+    if key not in known:
+        try:
+            known[key] = url_for(endpoint)
+        except BuildError:
+            known[key] = None
+    return known[key]
 
 
 def format_money(amount: int | None, currency: str = "USD") -> str:

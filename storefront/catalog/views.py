@@ -14,17 +14,20 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Blueprint, Response, current_app, redirect, render_template, request, session, url_for
+from flask import Blueprint, Response, current_app, g, redirect, render_template, request, session, url_for
 from flask_login import current_user
 from markupsafe import Markup
 
 from storefront.catalog.forms import DEFAULT_LIMIT, SORT_LABELS, CatalogQuery, major_units, parse_catalog_query
 from storefront.catalog.product import get_product
 from storefront.catalog.services import CatalogResult, ListingCache, catalog_revision, search_catalog
+from storefront.extensions import limiter
 from storefront.pagination import PageRequest, pagination_dict
 from storefront.templating import format_money
 
 bp = Blueprint("catalog", __name__, url_prefix="/catalog")
+# Read-only pages with no limit of their own: skip Flask-Limiter's per-request bookkeeping.
+limiter.exempt(bp)
 
 # HX-Target → the partial returned for it. "results" swaps the listing (and moves focus there);
 # "results-region" is the search box's target, so focus stays in the box while typing.
@@ -61,11 +64,20 @@ def _csrf_period() -> int:
     return int(time.time() // max(1, int(limit) // 2)) if limit else 0
 
 
+def _header_state() -> list[Any]:
+    """The header's per-visitor values (context processors: cart count …), once per request."""
+    cached = g.get("catalog_header_state")
+    if cached is None:
+        context: dict[str, Any] = {}
+        current_app.update_template_context(context)
+        cached = g.catalog_header_state = sorted(
+            (k, v) for k, v in context.items() if isinstance(v, str | int | float | bool))
+    return cached  # type: ignore[no-any-return]
+
+
 def _visitor_state(item_id: int | None = None) -> list[Any]:
     """What makes this visitor's copy of a page theirs: session, login, header counters, wishlist."""
-    context: dict[str, Any] = {}
-    current_app.update_template_context(context)  # the header's context processors (cart count …)
-    state: list[Any] = [sorted((k, v) for k, v in context.items() if isinstance(v, str | int | float | bool)),
+    state: list[Any] = [_header_state(),
                         current_user.get_id() if current_user.is_authenticated else None,
                         # Flask-Login's bookkeeping keys ("_id", "_remember", "_fresh") churn without
                         # changing the page; who is logged in is already in the state above.
