@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections import Counter
 
@@ -295,3 +296,23 @@ def test_the_revision_is_trusted_for_its_ttl_but_a_local_change_renews_it_at_onc
         assert catalog_revision() == first + 6
     with make_app(CATALOG_REVISION_TTL_SECONDS=0).app_context():
         assert catalog_revision() == first + 6
+
+
+def _page_token(response) -> str:
+    return json.loads(soup(response).body["hx-headers"])["X-CSRFToken"]
+
+
+def test_anonymous_visitors_share_the_rendered_page_but_each_gets_a_working_token(app, shop):
+    first, second = app.test_client(), app.test_client()
+    page_a, page_b = first.get("/catalog?genre=jazz"), second.get("/catalog?genre=jazz")
+    token_a, token_b = _page_token(page_a), _page_token(page_b)
+    assert token_a and token_b and token_a != token_b
+    assert "<csrf-token>" not in page_a.get_data(as_text=True)
+    assert titles_in(soup(page_a)) == titles_in(soup(page_b)) and titles_in(soup(page_a))
+    with shop.app_context():
+        item_id = db.session.scalar(select(Item.id).where(Item.title == "Kind of Blue"))
+    # each token belongs to its own visitor's session: it works there and nowhere else
+    ok = first.post("/wishlist/add", data={"item_id": item_id}, headers={"X-CSRFToken": token_a})
+    assert ok.status_code in (302, 303)
+    refused = second.post("/wishlist/add", data={"item_id": item_id}, headers={"X-CSRFToken": token_a})
+    assert refused.status_code == 400

@@ -16,6 +16,7 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, g, redirect, render_template, request, session, url_for
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
 from storefront.catalog.forms import DEFAULT_LIMIT, SORT_LABELS, CatalogQuery, major_units, parse_catalog_query
@@ -199,17 +200,50 @@ def index() -> Response:
     if parsed.errors:  # pages with messages are rendered afresh (they echo the bad input)
         fragments = _render_fragments(query, parsed.errors, revision)
     else:
-        etag = _etag("catalog", revision, query.cache_key(), partial, _visitor_state())
+        # A partial holds nothing of the visitor's (no header, no forms with tokens): its tag is the
+        # listing's alone. The full page carries the visitor's header and session.
+        visitor = _visitor_state() if partial is None else None
+        etag = _etag("catalog", revision, query.cache_key(), partial, visitor)
         not_modified = _not_modified(etag)
         if not_modified is not None:
             return not_modified
         fragments = _listing_fragments(query, revision)
     template = PARTIALS[partial] if partial else "catalog/index.html"
-    body = render_template(template, fragments=fragments, query=query, form=_form_values(query),
-                           error_fields={e.field: e.message for e in parsed.errors})
-    if etag is not None and session.modified:  # rendering started a session (CSRF token): tag what was sent
+    context = {"fragments": fragments, "query": query, "form": _form_values(query),
+               "error_fields": {e.field: e.message for e in parsed.errors}}
+    if partial is None and not parsed.errors and _plain_anonymous_visit():
+        body = _anonymous_page(template, context, revision, query)
+    else:
+        body = render_template(template, **context)
+    if etag is not None and partial is None and session.modified:  # rendering started a session (CSRF token)
         etag = _etag("catalog", revision, query.cache_key(), partial, _visitor_state())
     return _cache_headers(Response(body), etag)
+
+
+_CSRF_PLACEHOLDER = Markup("<csrf-token>")  # "<" never survives autoescaping, so content cannot forge it
+
+
+def _plain_anonymous_visit() -> bool:
+    """Not logged in and nothing waiting to be flashed: the page differs from the next visitor's
+    only by the header values (part of the cache key) and the CSRF token (filled in per request)."""
+    return not current_user.is_authenticated and not session.get("_flashes")
+
+
+def _anonymous_page(template: str, context: dict[str, Any], revision: int, query: CatalogQuery) -> str:
+    """The full listing page for an anonymous visitor: rendered once per (revision, query, header
+    values) and process, with this visitor's CSRF token put in its one place."""
+    cache = current_app.extensions.get("catalog_page_cache")
+    if cache is None:
+        cache = current_app.extensions["catalog_page_cache"] = ListingCache(
+            int(current_app.config.get("CATALOG_CACHE_SIZE", 256)))
+    key = (revision, query.cache_key(), tuple(_header_state()), request.script_root)
+    page = cache.get(key)
+    if page is None:
+        page = render_template(template, **context, csrf_token=lambda: _CSRF_PLACEHOLDER)
+        if page.count(_CSRF_PLACEHOLDER) != 1:  # the layout changed: do not guess, render per visitor
+            return render_template(template, **context)
+        cache.put(key, page)
+    return page.replace(_CSRF_PLACEHOLDER, generate_csrf(), 1)
 
 
 # --- product pages -----------------------------------------------------------------------------
