@@ -113,3 +113,17 @@ def test_history_lists_only_the_customers_own_orders_newest_first(app, client, c
     assert [o["number"] for o in body["orders"]] == ["GC-0000-0002", "GC-0000-0001"]
     assert body["pagination"]["total"] == 2
     assert client.get("/api/v1/orders/history").status_code == 401
+
+
+def test_an_order_always_gets_the_same_status_link(app, customer, monkeypatch):
+    """The checkout's redirect URL carries this token; a payment link retried under the order's
+    idempotency key must be the same request, so the token cannot depend on the clock."""
+    import time as clock
+
+    order = make_order(customer.id, "owner@example.com", "GC-CCCC-DDDD")
+    first = status_link_token(order)
+    later = clock.time() + 3600
+    monkeypatch.setattr(clock, "time", lambda: later)
+    assert status_link_token(order) == first
+    response = app.test_client().get(f"/orders/status/{first}")
+    assert response.status_code == 200 and "GC-CCCC-DDDD" in response.get_data(as_text=True)

@@ -5,9 +5,10 @@ from __future__ import annotations
 import hmac
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 from flask import current_app
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
@@ -46,13 +47,32 @@ def lookup_order(number: str, email: str) -> Order:
     return order
 
 
-def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="order-status-link")
+class _StampedSigner(TimestampSigner):
+    """A timestamp signer whose stamp is given (an order's creation time) rather than "now"."""
+
+    def __init__(self, *args: Any, stamp: int | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.stamp = stamp
+
+    def get_timestamp(self) -> int:
+        return super().get_timestamp() if self.stamp is None else self.stamp
+
+
+def _serializer(stamp: int | None = None) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="order-status-link",
+                                  signer=_StampedSigner, signer_kwargs={"stamp": stamp})
 
 
 def status_link_token(order: Order) -> str:
-    """A signed token that opens this order's status page directly (sent in the confirmation email)."""
-    return _serializer().dumps({"n": order.number, "e": _normalise_email(order.email)})
+    """A signed token that opens this order's status page directly (sent in the confirmation email).
+
+    It is stamped with the order's creation time, so the same order always gets the same token:
+    the checkout's redirect URL carries it, and a payment link retried under the same idempotency
+    key must be the very same request (a token minted a second later made it a different one).
+    The link stays valid for STATUS_LINK_MAX_AGE from the order.
+    """
+    stamp = int(order.created_at.timestamp()) if order.created_at else None
+    return _serializer(stamp).dumps({"n": order.number, "e": _normalise_email(order.email)})
 
 
 def order_from_status_token(token: str) -> Order:
