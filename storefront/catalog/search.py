@@ -11,26 +11,14 @@ tsquery lexeme), terms are ANDed, and the last one matches as a prefix.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import (
-    DDL,
-    ColumnElement,
-    Select,
-    Subquery,
-    Table,
-    bindparam,
-    case,
-    column,
-    event,
-    func,
-    literal_column,
-    or_,
-    select,
-)
+import numpy as np
+from sqlalchemy import DDL, ColumnElement, Table, bindparam, column, event, func, literal_column, select, text
 from sqlalchemy import table as sql_table
 from sqlalchemy.engine import Connection
+
+from storefront.extensions import db
 
 FTS_TABLE = "items_fts"
 PG_INDEX = "ix_items_search_tsv"
@@ -131,53 +119,22 @@ def pg_tsquery(terms: Sequence[str]) -> str:
     return " & ".join(quoted)
 
 
-@dataclass(frozen=True)
-class TextMatch:
-    """How a search narrows and orders items.
-
-    ``condition`` filters (counts, facets, listings); ``by_relevance(stmt)`` adds what ordering by
-    relevance needs to a ``select`` over items: exact artist/title/name matches first, then rank.
-    """
-
-    condition: ColumnElement[bool]
-    exact: ColumnElement[int] | None = None
-    rank: ColumnElement[Any] | None = None
-    ranked: Subquery | None = None
-
-    def by_relevance(self, stmt: Select[Any], item_id: ColumnElement[int]) -> Select[Any]:
-        if self.exact is None:
-            return stmt
-        if self.ranked is not None:
-            return stmt.join(self.ranked, self.ranked.c.rowid == item_id).order_by(self.exact, self.ranked.c.score)
-        return stmt.order_by(self.exact, self.rank)
-
-
-def text_match(item: Any, q: str, dialect: str) -> TextMatch:
-    """The search ``q`` over the mapped ``item`` class, for ``dialect`` ("sqlite" / "postgresql")."""
+def text_condition(item: Any, q: str, dialect: str) -> ColumnElement[bool]:
+    """A WHERE clause: items of the mapped ``item`` class matching ``q`` (staff item search)."""
     terms = search_terms(q)
     if not terms:  # nothing searchable (only punctuation): match nothing rather than everything
-        return TextMatch(literal_column("1") == literal_column("0"))
-    normalised = " ".join(q.split()).lower()
-    exact = case((or_(func.lower(item.artist) == normalised, func.lower(item.title) == normalised,
-                      func.lower(item.name) == normalised), 0), else_=1)
+        return literal_column("1") == literal_column("0")
     if dialect == "postgresql":
-        vector = literal_column(PG_VECTOR)
         tsquery = func.to_tsquery(literal_column("'simple'::regconfig"), bindparam("tsq", pg_tsquery(terms)))
-        return TextMatch(vector.op("@@")(tsquery), exact, func.ts_rank(vector, tsquery).desc())
+        return literal_column(PG_VECTOR).op("@@")(tsquery)
     fts = sql_table(FTS_TABLE, column("rowid"))
     match = literal_column(FTS_TABLE).op("MATCH")(bindparam("fts", fts5_query(terms)))
-    ranked = select(fts.c.rowid, func.bm25(literal_column(FTS_TABLE)).label("score")).where(match).subquery("fts_rank")
-    return TextMatch(item.id.in_(select(fts.c.rowid).where(match)), exact, ranked=ranked)
+    return item.id.in_(select(fts.c.rowid).where(match))
 
 
 def matching_ids(q: str, dialect: str, *, with_scores: bool = False) -> tuple[Any, Any]:
     """Ids of the items matching ``q`` (a sorted NumPy array) and, when asked, their scores in the
     same order — lower is better (FTS5 ``bm25``; PostgreSQL's ``ts_rank`` negated)."""
-    import numpy as np
-    from sqlalchemy import text
-
-    from storefront.extensions import db
-
     terms = search_terms(q)
     if not terms:
         return np.zeros(0, dtype=np.int64), (np.zeros(0) if with_scores else None)

@@ -18,7 +18,7 @@ from sqlalchemy.orm import selectinload
 from storefront.audit.services import actor_from, record
 from storefront.catalog.indexing import compose_search_text
 from storefront.catalog.models import Genre, Item, ItemDetail, ItemGenre
-from storefront.catalog.search import text_match
+from storefront.catalog.search import text_condition
 from storefront.catalog.services import bump_catalog_revision
 from storefront.enrichment.validation import FIELDS, MAX_ID, EnrichmentValues, validate_enrichment
 from storefront.errors import Conflict, FieldError, NotFound, ValidationError
@@ -115,7 +115,7 @@ def list_items(filters: ItemFilter, page: PageRequest) -> tuple[list[Item], int]
     """Live items matching ``filters`` (name order) and how many there are in all."""
     conditions: list[Any] = [Item.is_deleted.is_(False)]
     if filters.q:
-        conditions.append(text_match(Item, filters.q, db.session.get_bind().dialect.name).condition)
+        conditions.append(text_condition(Item, filters.q, db.session.get_bind().dialect.name))
     if filters.missing:
         conditions += [Item.kind == "record", _missing_condition()]
     if filters.genre_id is not None:
