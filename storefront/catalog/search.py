@@ -1,7 +1,8 @@
 """Full-text search over ``items.search_text``: the index DDL per dialect and safe query building.
 
 * SQLite: an FTS5 external-content table ``items_fts`` (rowid = ``items.id``) kept in step by
-  triggers; relevance is ``bm25``.
+  triggers; relevance is ``bm25``. A bulk load switches the insert trigger off for its own
+  transaction and indexes the new rows in one statement (:func:`bulk_item_inserts`).
 * PostgreSQL: a GIN index on ``to_tsvector('simple', search_text)``; relevance is ``ts_rank``.
 
 Shopper input never reaches the FTS syntax: every term is quoted as a literal (FTS5 string /
@@ -10,7 +11,8 @@ tsquery lexeme), terms are ANDed, and the last one matches as a prefix.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -21,6 +23,7 @@ from sqlalchemy.engine import Connection
 from storefront.extensions import db
 
 FTS_TABLE = "items_fts"
+FTS_DEFERRED = "items_fts_deferred"  # holds a row only inside a bulk load's own transaction
 PG_INDEX = "ix_items_search_tsv"
 PG_VECTOR = "to_tsvector('simple'::regconfig, search_text)"  # must match the index expression exactly
 MAX_TERMS = 12
@@ -29,7 +32,9 @@ MAX_TERMS = 12
 _SQLITE_CREATE = (
     "CREATE VIRTUAL TABLE IF NOT EXISTS items_fts USING fts5("
     "search_text, content='items', content_rowid='id', tokenize='unicode61 remove_diacritics 2')",
-    "CREATE TRIGGER IF NOT EXISTS items_fts_ai AFTER INSERT ON items BEGIN "
+    "CREATE TABLE IF NOT EXISTS items_fts_deferred (id INTEGER PRIMARY KEY)",
+    "CREATE TRIGGER IF NOT EXISTS items_fts_ai AFTER INSERT ON items "
+    "WHEN NOT EXISTS (SELECT 1 FROM items_fts_deferred) BEGIN "
     "INSERT INTO items_fts(rowid, search_text) VALUES (new.id, new.search_text); END",
     "CREATE TRIGGER IF NOT EXISTS items_fts_ad AFTER DELETE ON items BEGIN "
     "INSERT INTO items_fts(items_fts, rowid, search_text) VALUES ('delete', old.id, old.search_text); END",
@@ -43,6 +48,7 @@ _SQLITE_DROP = (
     "DROP TRIGGER IF EXISTS items_fts_ad",
     "DROP TRIGGER IF EXISTS items_fts_au",
     "DROP TABLE IF EXISTS items_fts",
+    "DROP TABLE IF EXISTS items_fts_deferred",
 )
 _PG_CREATE = ("CREATE INDEX IF NOT EXISTS ix_items_search_tsv ON items USING gin "
               "(to_tsvector('simple'::regconfig, search_text))",)
@@ -68,6 +74,32 @@ def drop_search_index(connection: Connection) -> None:
     """Remove the full-text index (the migration's downgrade)."""
     for statement in _DROP.get(connection.dialect.name, ()):
         connection.exec_driver_sql(statement)
+
+
+@contextmanager
+def bulk_item_inserts(connection: Connection) -> Iterator[None]:
+    """Insert many items in this block; they are searchable when it ends (same transaction).
+
+    On SQLite the per-row ``AFTER INSERT`` trigger costs more than the insert itself when a sync
+    writes thousands of items, so the block switches it off with a marker row and then indexes
+    every row added since in one ``INSERT … SELECT``. The marker is written and removed inside
+    the caller's transaction, so no other connection ever sees it: their inserts are indexed by
+    the trigger as always, and a rollback takes the marker and the rows away together. Holding
+    the write lock from the marker on, the rows with an id above the largest one before the
+    block are exactly the rows it inserted. On PostgreSQL the GIN index needs no help.
+    """
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    connection.exec_driver_sql(f"INSERT INTO {FTS_DEFERRED} (id) VALUES (1)")  # noqa: S608 (constant)
+    before = connection.exec_driver_sql("SELECT coalesce(max(id), 0) FROM items").scalar_one()
+    try:
+        yield
+    finally:
+        connection.exec_driver_sql(f"DELETE FROM {FTS_DEFERRED}")  # noqa: S608 (constant)
+    connection.exec_driver_sql(
+        f"INSERT INTO {FTS_TABLE}(rowid, search_text) SELECT id, search_text FROM items WHERE id > ?",  # noqa: S608
+        (before,))
 
 
 def attach_search_index(items: Table) -> None:

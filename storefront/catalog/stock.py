@@ -6,12 +6,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, func, insert, select, update
+from sqlalchemy import Select, and_, func, select, update
 
+from storefront.bulkinsert import insert_many
 from storefront.catalog.models import Item, ItemVariation, StockLevel
 from storefront.catalog.services import bump_catalog_revision
 from storefront.extensions import db
 from storefront.sync.mapping import parse_timestamp
+
+WHOLE_TABLE_ABOVE = 2000
 
 
 @dataclass(frozen=True)
@@ -29,6 +32,7 @@ def apply_inventory_counts(counts: Iterable[dict[str, Any]], *, dry_run: bool = 
     Does not commit.
     """
     latest: dict[tuple[str, str], tuple[int, Any]] = {}
+    parsed_at: dict[str, Any] = {}  # a full sync's counts share a handful of timestamps
     for count in counts:
         if count.get("state", "IN_STOCK") != "IN_STOCK" or not count.get("catalog_object_id"):
             continue
@@ -37,7 +41,9 @@ def apply_inventory_counts(counts: Iterable[dict[str, Any]], *, dry_run: bool = 
         except (TypeError, ValueError):
             continue
         key = (str(count["catalog_object_id"]), str(count.get("location_id") or ""))
-        at = parse_timestamp(count.get("calculated_at"))
+        raw_at = count.get("calculated_at")
+        raw_at = raw_at if isinstance(raw_at, str) else ""
+        at = parsed_at[raw_at] if raw_at in parsed_at else parsed_at.setdefault(raw_at, parse_timestamp(raw_at))
         previous = latest.get(key)
         if previous is None or (at and (previous[1] is None or at >= previous[1])):
             latest[key] = (quantity, at)
@@ -45,25 +51,26 @@ def apply_inventory_counts(counts: Iterable[dict[str, Any]], *, dry_run: bool = 
         return StockOutcome(0, 0, 0, frozenset())
 
     ecs_ids = {k[0] for k in latest}
-    variations = dict(db.session.execute(
-        select(ItemVariation.ecs_id, ItemVariation.id).where(ItemVariation.ecs_id.in_(ecs_ids))).all())
-    item_of = dict(db.session.execute(
-        select(ItemVariation.id, ItemVariation.item_id).where(ItemVariation.id.in_(variations.values()))).all())
+    variations = {ecs_id: (variation_id, item_id) for ecs_id, variation_id, item_id in db.session.execute(
+        _narrowed(select(ItemVariation.ecs_id, ItemVariation.id, ItemVariation.item_id),
+                  ItemVariation.ecs_id, ecs_ids)) if ecs_id in ecs_ids}
+    variation_ids = {variation_id for variation_id, _item in variations.values()}
     existing = {
         (row.variation_id, row.location_id): row
-        for row in db.session.execute(
+        for row in db.session.execute(_narrowed(
             select(StockLevel.id, StockLevel.variation_id, StockLevel.location_id, StockLevel.quantity,
-                   StockLevel.calculated_at).where(StockLevel.variation_id.in_(variations.values())))
+                   StockLevel.calculated_at), StockLevel.variation_id, variation_ids))
+        if row.variation_id in variation_ids
     }
     inserts: list[dict[str, Any]] = []
     updates: list[dict[str, Any]] = []
     stale = unknown = 0
     touched: set[int] = set()
     for (ecs_id, location_id), (quantity, at) in latest.items():
-        variation_id = variations.get(ecs_id)
-        if variation_id is None:
+        if ecs_id not in variations:
             unknown += 1
             continue
+        variation_id, item_id = variations[ecs_id]
         current = existing.get((variation_id, location_id))
         if current is None:
             inserts.append({"variation_id": variation_id, "location_id": location_id,
@@ -75,13 +82,19 @@ def apply_inventory_counts(counts: Iterable[dict[str, Any]], *, dry_run: bool = 
             updates.append({"id": current.id, "quantity": quantity, "calculated_at": at})
         else:
             continue
-        touched.add(item_of[variation_id])
+        touched.add(item_id)
     if not dry_run:
         if inserts:
-            db.session.execute(insert(StockLevel.__table__), inserts)  # Core: no per-row ORM bookkeeping
+            insert_many(db.session.connection(), StockLevel.__table__, inserts)
         if updates:
             db.session.execute(update(StockLevel), updates)
     return StockOutcome(len(inserts) + len(updates), stale, unknown, frozenset(touched))
+
+
+def _narrowed(query: Select[Any], column: Any, values: set[Any]) -> Select[Any]:
+    """``query`` limited to ``column IN values`` — unless there are so many values (a full sync's
+    counts) that reading the table and filtering in Python is cheaper than binding them all."""
+    return query if len(values) > WHOLE_TABLE_ABOVE else query.where(column.in_(values))
 
 
 def refresh_item_stock(location_id: str, item_ids: Iterable[int] | None = None) -> None:

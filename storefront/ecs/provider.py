@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from flask import Flask, current_app
 
 from storefront.ecs.client import SquareClient
@@ -13,16 +16,20 @@ def ecs_client(app: Flask | None = None, *, quick: bool = False) -> SquareClient
     key = "ecs_client_quick" if quick else "ecs_client"
     client = app.extensions.get(key)
     if client is None:
-        cfg = app.config
-        client = SquareClient(
-            cfg["ECS_BASE_URL"],
-            cfg["ECS_ACCESS_TOKEN"],
-            square_version=cfg["ECS_SQUARE_VERSION"],
-            timeout=2.0 if quick else cfg["ECS_TIMEOUT_SECONDS"],
-            max_retries=0 if quick else cfg["ECS_MAX_RETRIES"],
-        )
+        client = build_client(app.config, quick=quick)
         app.extensions[key] = client
     return client
+
+
+def build_client(config: Mapping[str, Any], *, quick: bool = False) -> SquareClient:
+    """A new Square client from the app's settings (``ecs_client`` keeps one per app)."""
+    return SquareClient(
+        config["ECS_BASE_URL"],
+        config["ECS_ACCESS_TOKEN"],
+        square_version=config["ECS_SQUARE_VERSION"],
+        timeout=2.0 if quick else config["ECS_TIMEOUT_SECONDS"],
+        max_retries=0 if quick else config["ECS_MAX_RETRIES"],
+    )
 
 
 def shop_location_id(app: Flask | None = None) -> str:

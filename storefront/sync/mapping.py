@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Iterable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 EVENT_CATEGORY_NAMES = {"event space", "events"}
 
@@ -13,8 +13,9 @@ class MappingError(ValueError):
     """An ECS object we cannot turn into a catalog row; the message is the reason shown to staff."""
 
 
-@dataclass(frozen=True)
-class VariationValues:
+# NamedTuples rather than frozen dataclasses: a full sync makes one per ECS object, and a
+# frozen dataclass's __init__ (object.__setattr__ per field) was a tenth of the mapping's cost.
+class VariationValues(NamedTuple):
     ecs_id: str
     name: str
     sku: str
@@ -25,8 +26,7 @@ class VariationValues:
     is_deleted: bool
 
 
-@dataclass(frozen=True)
-class ItemValues:
+class ItemValues(NamedTuple):
     ecs_id: str
     name: str
     description: str
@@ -40,7 +40,7 @@ class ItemValues:
     ecs_version: int
     ecs_updated_at: datetime | None
     is_deleted: bool
-    variations: tuple[VariationValues, ...] = field(default_factory=tuple)
+    variations: tuple[VariationValues, ...] = ()
 
     @property
     def price(self) -> tuple[int | None, str]:
@@ -72,11 +72,14 @@ def _custom_attributes(obj: dict[str, Any]) -> dict[str, Any]:
         value = attr.get("string_value")
         if value is None:
             value = attr.get("number_value")
-        if value is None:
-            value = attr.get("boolean_value")
+            if value is None:
+                value = attr.get("boolean_value")
         values[key] = value
-        if attr.get("name"):
-            values.setdefault(str(attr["name"]).strip().lower().replace(" ", "_"), value)
+        name = attr.get("name")
+        if name:
+            name = str(name).strip().lower().replace(" ", "_")
+            if name not in values:
+                values[name] = value
     return values
 
 
@@ -149,8 +152,24 @@ def parse_item(obj: dict[str, Any]) -> ItemValues:
     )
 
 
-def search_text_for(values: ItemValues | Any, genre_names: list[str], detail_text: str = "") -> str:
-    """The text the full-text index covers for an item."""
-    parts = [values.artist, values.title, values.name, values.label, values.catalog_number,
-             values.format, " ".join(genre_names), detail_text]
-    return " ".join(p for p in parts if p)
+class MappedPage(NamedTuple):
+    """A page of ITEM objects mapped to values: what a writer needs, small enough to pass between
+    processes. ``seen_ids`` are every ITEM's id, ``failures`` the ones that could not be mapped."""
+
+    seen_ids: list[str]
+    items: list[ItemValues]
+    failures: list[dict[str, str]]
+
+
+def map_item_page(objects: Iterable[dict[str, Any]]) -> MappedPage:
+    """Map the ITEM objects of a page (other types are skipped); a bad item becomes a failure."""
+    page = MappedPage([], [], [])
+    for obj in objects:
+        if obj.get("type") != "ITEM":
+            continue
+        page.seen_ids.append(str(obj.get("id")))
+        try:
+            page.items.append(parse_item(obj))
+        except (MappingError, KeyError, TypeError, ValueError) as exc:
+            page.failures.append({"ecs_id": str(obj.get("id")), "reason": str(exc)[:300]})
+    return page

@@ -7,6 +7,7 @@ import random
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from typing import Any, TypeVar
 
 from flask import current_app
@@ -16,8 +17,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from storefront.catalog.services import forget_catalog_revision
 from storefront.catalog.stock import apply_inventory_counts, refresh_item_stock
 from storefront.ecs.errors import ECSRateLimited, ECSServerError, ECSUnavailable
-from storefront.ecs.provider import ecs_client, shop_location_id
+from storefront.ecs.provider import build_client, ecs_client, shop_location_id
 from storefront.extensions import db
+from storefront.sync.fetcher import FetchedPage, FetchStopped, fetch_in_child, fork_available
+from storefront.sync.mapping import map_item_page
 from storefront.sync.models import SyncRun
 from storefront.sync.services import request_incremental_sync, sync_state
 from storefront.sync.writer import CatalogWriter, PageOutcome
@@ -119,10 +122,10 @@ class SyncRunner:
         # older than one a webhook wrote meanwhile is ignored), as the next item page is.
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-stock") as pool:
             counts_ahead = pool.submit(fetch_counts)
-            for page in self._item_pages():
-                outcome = self.writer.apply_items(page.objects)
+            for fetched in self._item_pages():
+                outcome = self.writer.apply_mapped(fetched.page)
                 seen.update(outcome.seen_ids)
-                self._record_page(outcome, len(page.objects), page.cursor)
+                self._record_page(outcome, fetched.objects, fetched.cursor)
             self._check_failures(final=True)
             try:
                 counts = counts_ahead.result()
@@ -142,24 +145,42 @@ class SyncRunner:
             forget_catalog_revision()
         self.run.latest_time = latest_time
 
-    def _item_pages(self) -> Iterator[Any]:
-        """The ITEM pages of ListCatalog in order; the next page is fetched while this one is written.
+    def _item_pages(self) -> Iterator[FetchedPage]:
+        """The ITEM pages of ListCatalog in order, mapped; the next page is read while this one is
+        written — by a forked process (:mod:`storefront.sync.fetcher`) where the platform has
+        ``fork`` and ``SYNC_FETCH_PROCESS`` is on, else by a thread. If the process stops, the
+        pages from where it stopped are read here."""
+        delay = float(self.cfg["SYNC_PAGE_DELAY_SECONDS"] or 0)
+        cursor: str | None = None
+        if delay or not self.cfg["SYNC_FETCH_PROCESS"] or not fork_available():
+            yield from self._item_pages_here(cursor)
+            return
+        for message in fetch_in_child(partial(build_client, self.cfg)):
+            if isinstance(message, FetchStopped):
+                log.warning("sync #%s: the fetch process stopped (%s); reading on in this process",
+                            self.run.id, message.reason)
+                yield from self._item_pages_here(message.cursor)
+                return
+            yield message
 
-        The fetch ahead runs in one helper thread and touches no database; if it fails in a
-        resumable way (rate limited, 5xx, unreachable), the page is fetched again here through
-        :meth:`_resumable`. With ``SYNC_PAGE_DELAY_SECONDS`` set, pages are fetched one at a time
-        with the pause between them, as the setting asks.
+    def _item_pages_here(self, cursor: str | None) -> Iterator[FetchedPage]:
+        """The pages from ``cursor`` on, read in this process; the next one by a helper thread.
+
+        The thread touches no database; if its read fails in a resumable way (rate limited, 5xx,
+        unreachable), the page is read again here through :meth:`_resumable`. With
+        ``SYNC_PAGE_DELAY_SECONDS`` set, pages are read one at a time with the pause between them,
+        as the setting asks.
         """
         def fetch(cursor: str | None) -> Any:
             return self.client.list_catalog(cursor=cursor, types="ITEM")
 
         delay = float(self.cfg["SYNC_PAGE_DELAY_SECONDS"] or 0)
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-prefetch") as pool:
-            page = self._resumable(lambda: fetch(None))
+            page = self._resumable(lambda: fetch(cursor))
             while True:
                 cursor = page.cursor
                 ahead = pool.submit(fetch, cursor) if cursor and not delay else None
-                yield page
+                yield FetchedPage(map_item_page(page.objects), len(page.objects), cursor)
                 if not cursor:
                     return
                 if ahead is None:

@@ -7,12 +7,21 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import bindparam, delete, select, update
 
+from storefront.bulkinsert import insert_many
 from storefront.catalog.indexing import compose_search_text
 from storefront.catalog.models import Genre, Item, ItemDetail, ItemGenre, ItemVariation
+from storefront.catalog.search import bulk_item_inserts
 from storefront.extensions import db
-from storefront.sync.mapping import EVENT_CATEGORY_NAMES, ItemValues, MappingError, parse_item, parse_variation
+from storefront.sync.mapping import (
+    EVENT_CATEGORY_NAMES,
+    ItemValues,
+    MappedPage,
+    MappingError,
+    map_item_page,
+    parse_variation,
+)
 from storefront.timeutil import utcnow
 
 
@@ -26,6 +35,17 @@ class PageOutcome:
     failures: list[dict[str, str]] = field(default_factory=list)
     seen_ids: list[str] = field(default_factory=list)
     touched_item_ids: set[int] = field(default_factory=set)
+
+
+# The per-page lookups, built once: only the bound id lists change from page to page.
+_items, _variations = Item.__table__, ItemVariation.__table__
+_ITEMS_BY_ECS_ID = select(_items.c.id, _items.c.ecs_id, _items.c.ecs_version, _items.c.is_deleted).where(
+    _items.c.ecs_id.in_(bindparam("ids", expanding=True)))
+_VARIATIONS_OF_ITEMS = select(
+    _variations.c.id, _variations.c.ecs_id, _variations.c.item_id, _variations.c.ecs_version,
+    _variations.c.is_deleted).where(_variations.c.item_id.in_(bindparam("ids", expanding=True)))
+_VARIATIONS_BY_ECS_ID = select(_variations.c.ecs_id, _variations.c.id).where(
+    _variations.c.ecs_id.in_(bindparam("ids", expanding=True)))
 
 
 def slugify(name: str) -> str:
@@ -82,29 +102,29 @@ class CatalogWriter:
     # items ------------------------------------------------------------------------------
     def apply_items(self, objects: Iterable[dict[str, Any]]) -> PageOutcome:
         """Upsert a page of ITEM objects (with nested variations)."""
-        outcome = PageOutcome()
-        parsed: list[ItemValues] = []
-        for obj in objects:
-            if obj.get("type") != "ITEM":
-                continue
-            outcome.seen += 1
-            outcome.seen_ids.append(str(obj.get("id")))
-            try:
-                parsed.append(parse_item(obj))
-            except (MappingError, KeyError, TypeError, ValueError) as exc:
-                outcome.failures.append({"ecs_id": str(obj.get("id")), "reason": str(exc)[:300]})
-        if not parsed:
-            return outcome
+        return self.apply_mapped(map_item_page(objects))
 
+    def apply_mapped(self, page: MappedPage) -> PageOutcome:
+        """Upsert a page of items already mapped by :func:`map_item_page` (perhaps in another process).
+
+        Writes through Core, so nothing pending in the ORM session concerns it: autoflush is off,
+        and the run's progress counters are flushed when the runner commits, not before every
+        query of every page.
+        """
+        outcome = PageOutcome(seen=len(page.seen_ids), seen_ids=list(page.seen_ids), failures=list(page.failures))
+        if not page.items:
+            return outcome
+        with db.session.no_autoflush:
+            self._apply(page.items, outcome)
+        return outcome
+
+    def _apply(self, parsed: list[ItemValues], outcome: PageOutcome) -> None:
         ids = [v.ecs_id for v in parsed]
-        existing = {row.ecs_id: row for row in db.session.execute(
-            select(Item.id, Item.ecs_id, Item.ecs_version, Item.is_deleted).where(Item.ecs_id.in_(ids)))}
+        conn = db.session.connection()
+        existing = {row.ecs_id: row for row in conn.execute(_ITEMS_BY_ECS_ID, {"ids": ids})}
         known_variations: dict[int, dict[str, tuple[int, int, bool]]] = {}
         if existing:
-            for row in db.session.execute(
-                    select(ItemVariation.id, ItemVariation.ecs_id, ItemVariation.item_id,
-                           ItemVariation.ecs_version, ItemVariation.is_deleted)
-                    .where(ItemVariation.item_id.in_([r.id for r in existing.values()]))):
+            for row in conn.execute(_VARIATIONS_OF_ITEMS, {"ids": [r.id for r in existing.values()]}):
                 known_variations.setdefault(row.item_id, {})[row.ecs_id] = (row.id, row.ecs_version, row.is_deleted)
 
         to_create: list[ItemValues] = []
@@ -133,7 +153,6 @@ class CatalogWriter:
         outcome.created = len(to_create)
         if not self.dry_run:
             self._write(to_create, to_update, known_variations, outcome)
-        return outcome
 
     def _genre_pairs(self, values: ItemValues) -> list[tuple[int, str]]:
         pairs = []
@@ -165,13 +184,13 @@ class CatalogWriter:
         item_ids: dict[str, int] = {}
         if to_create:
             rows = [{**self._row(v, None), "first_seen_at": now} for v in to_create]
-            # Core executemany on the table, then one SELECT for the new ids: cheaper than the ORM's
-            # bulk INSERT … RETURNING path, and a full sync is mostly inserts.
-            items = Item.__table__
+            # One executemany, then one SELECT for the new ids: cheaper than the ORM's bulk
+            # INSERT … RETURNING path, and a full sync is mostly inserts.
             conn = db.session.connection()
-            conn.execute(insert(items), rows)
-            item_ids.update((ecs_id, item_id) for item_id, ecs_id in conn.execute(
-                select(items.c.id, items.c.ecs_id).where(items.c.ecs_id.in_([r["ecs_id"] for r in rows]))).all())
+            with bulk_item_inserts(conn):
+                insert_many(conn, _items, rows)
+            item_ids.update((row.ecs_id, row.id) for row in conn.execute(
+                _ITEMS_BY_ECS_ID, {"ids": [r["ecs_id"] for r in rows]}))
         if to_update:
             details = {d.item_id: d for d in db.session.scalars(
                 select(ItemDetail).where(ItemDetail.item_id.in_([i for i, _v in to_update])))}
@@ -204,22 +223,24 @@ class CatalogWriter:
             db.session.execute(update(ItemVariation), changed_variations)
 
         touched = list(item_ids.values())
+        if to_update:  # a new item has no genres to replace
+            db.session.execute(delete(ItemGenre).where(ItemGenre.item_id.in_([i for i, _v in to_update]),
+                                                       ItemGenre.source == "ecs"))
         if touched:
-            db.session.execute(delete(ItemGenre).where(ItemGenre.item_id.in_(touched), ItemGenre.source == "ecs"))
             pairs = [{"item_id": item_ids[v.ecs_id], "genre_id": genre_id, "source": "ecs"}
                      for v in [*to_create, *(v for _i, v in to_update)]
                      for genre_id, _name in dict.fromkeys(self._genre_pairs(v))]
             if pairs:
-                db.session.execute(insert(ItemGenre.__table__), pairs)
+                insert_many(db.session.connection(), ItemGenre.__table__, pairs)
         outcome.touched_item_ids.update(touched)
 
     def _insert_variations(self, rows: list[dict[str, Any]]) -> None:
         """Insert variations; one that moved from another item is re-pointed instead."""
-        moved = dict(db.session.execute(select(ItemVariation.ecs_id, ItemVariation.id)
-                                        .where(ItemVariation.ecs_id.in_([r["ecs_id"] for r in rows]))).all())
+        moved = {row.ecs_id: row.id for row in db.session.connection().execute(
+            _VARIATIONS_BY_ECS_ID, {"ids": [r["ecs_id"] for r in rows]})}
         fresh = [r for r in rows if r["ecs_id"] not in moved]
         if fresh:
-            db.session.execute(insert(ItemVariation.__table__), fresh)
+            insert_many(db.session.connection(), ItemVariation.__table__, fresh)
         if moved:
             db.session.execute(update(ItemVariation), [{"id": moved[r["ecs_id"]], **r} for r in rows
                                                        if r["ecs_id"] in moved])
