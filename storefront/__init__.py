@@ -15,6 +15,7 @@ from jobs.periodic import register_periodic
 from storefront import input_guard, requestid, security, sqlite_tuning
 from storefront.config import load_config
 from storefront.extensions import csrf, db, limiter, login_manager, migrate
+from storefront.flaskapp import StorefrontFlask
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -27,7 +28,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     instance_path = ((config or {}).get("INSTANCE_PATH")
                      or os.environ.get("STOREFRONT_INSTANCE_PATH")
                      or PROJECT_ROOT / "instance")
-    app = Flask(
+    app = StorefrontFlask(
         __name__,
         instance_path=str(Path(instance_path).resolve()),
         instance_relative_config=True,

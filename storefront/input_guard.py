@@ -18,7 +18,11 @@ MESSAGE = "The request contains a NUL character, which no field accepts."
 
 def has_nul_bytes() -> bool:
     """True when the path, query string, form fields or JSON body carry a NUL character."""
-    if _NUL in request.path or any(_NUL in k or _NUL in v for k, v in request.args.items(multi=True)):
+    if _NUL in request.path:
+        return True
+    raw_query = request.query_string
+    if (b"\x00" in raw_query or b"%00" in raw_query) and any(
+            _NUL in k or _NUL in v for k, v in request.args.items(multi=True)):
         return True
     if request.mimetype == "application/x-www-form-urlencoded" or request.mimetype == "multipart/form-data":
         return any(_NUL in k or _NUL in v for k, v in request.form.items(multi=True))

@@ -176,12 +176,16 @@ class ListingCache:
                 self._entries.popitem(last=False)
 
 
-def _cache() -> ListingCache:
-    cache = current_app.extensions.get("catalog_listing_cache")
+def process_cache(name: str) -> ListingCache:
+    """One of this process's LRU caches (``CATALOG_CACHE_SIZE`` entries), kept on the app by name."""
+    cache = current_app.extensions.get(name)
     if cache is None:
-        cache = current_app.extensions["catalog_listing_cache"] = ListingCache(
-            int(current_app.config.get("CATALOG_CACHE_SIZE", 256)))
+        cache = current_app.extensions[name] = ListingCache(int(current_app.config.get("CATALOG_CACHE_SIZE", 256)))
     return cache  # type: ignore[no-any-return]
+
+
+def _cache() -> ListingCache:
+    return process_cache("catalog_listing_cache")
 
 
 # --- listing ----------------------------------------------------------------------------------

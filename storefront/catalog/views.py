@@ -21,7 +21,7 @@ from markupsafe import Markup
 
 from storefront.catalog.forms import DEFAULT_LIMIT, SORT_LABELS, CatalogQuery, major_units, parse_catalog_query
 from storefront.catalog.product import get_product
-from storefront.catalog.services import CatalogResult, ListingCache, catalog_revision, search_catalog
+from storefront.catalog.services import CatalogResult, catalog_revision, process_cache, search_catalog
 from storefront.extensions import limiter
 from storefront.pagination import PageRequest, pagination_dict
 from storefront.templating import format_money
@@ -29,6 +29,12 @@ from storefront.templating import format_money
 bp = Blueprint("catalog", __name__, url_prefix="/catalog")
 # Read-only pages with no limit of their own: skip Flask-Limiter's per-request bookkeeping.
 limiter.exempt(bp)
+
+
+@limiter.request_filter
+def _catalog_request() -> bool:
+    """The same exemption, checked first: Flask-Limiter then skips resolving limits per request."""
+    return request.blueprint == bp.name
 
 # HX-Target → the partial returned for it. "results" swaps the listing (and moves focus there);
 # "results-region" is the search box's target, so focus stays in the box while typing.
@@ -177,10 +183,7 @@ def _listing_fragments(query: CatalogQuery, revision: int) -> ListingFragments:
     They hold no visitor state (no forms with tokens, no login, no cart), so every shopper can
     share them; the page shell around them is rendered per request.
     """
-    cache = current_app.extensions.get("catalog_fragment_cache")
-    if cache is None:
-        cache = current_app.extensions["catalog_fragment_cache"] = ListingCache(
-            int(current_app.config.get("CATALOG_CACHE_SIZE", 256)))
+    cache = process_cache("catalog_fragment_cache")
     key = (revision, query.cache_key())
     fragments = cache.get(key)
     if fragments is None:
@@ -211,13 +214,27 @@ def index() -> Response:
     template = PARTIALS[partial] if partial else "catalog/index.html"
     context = {"fragments": fragments, "query": query, "form": _form_values(query),
                "error_fields": {e.field: e.message for e in parsed.errors}}
-    if partial is None and not parsed.errors and _plain_anonymous_visit():
+    if partial is not None and not parsed.errors:
+        body = _shared_partial(template, context, revision, query)
+    elif partial is None and not parsed.errors and _plain_anonymous_visit():
         body = _anonymous_page(template, context, revision, query)
     else:
         body = render_template(template, **context)
     if etag is not None and partial is None and session.modified:  # rendering started a session (CSRF token)
         etag = _etag("catalog", revision, query.cache_key(), partial, _visitor_state())
     return _cache_headers(Response(body), etag)
+
+
+def _shared_partial(template: str, context: dict[str, Any], revision: int, query: CatalogQuery) -> str:
+    """An HTMX results partial: the listing's fragments and the shop's name, nothing of the
+    visitor's, so it is rendered once per (revision, query, target) and process for everyone."""
+    cache = process_cache("catalog_page_cache")
+    key = ("partial", template, revision, query.cache_key(), request.script_root)
+    body = cache.get(key)
+    if body is None:
+        body = render_template(template, **context)
+        cache.put(key, body)
+    return body  # type: ignore[no-any-return]
 
 
 _CSRF_PLACEHOLDER = Markup("<csrf-token>")  # "<" never survives autoescaping, so content cannot forge it
@@ -232,10 +249,7 @@ def _plain_anonymous_visit() -> bool:
 def _anonymous_page(template: str, context: dict[str, Any], revision: int, query: CatalogQuery) -> str:
     """The full listing page for an anonymous visitor: rendered once per (revision, query, header
     values) and process, with this visitor's CSRF token put in its one place."""
-    cache = current_app.extensions.get("catalog_page_cache")
-    if cache is None:
-        cache = current_app.extensions["catalog_page_cache"] = ListingCache(
-            int(current_app.config.get("CATALOG_CACHE_SIZE", 256)))
+    cache = process_cache("catalog_page_cache")
     key = (revision, query.cache_key(), tuple(_header_state()), request.script_root)
     page = cache.get(key)
     if page is None:

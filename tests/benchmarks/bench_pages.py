@@ -311,12 +311,15 @@ def throughput(args: argparse.Namespace, workdir: Path, results: PageResults) ->
         env = env_with(DATABASE_URL=url, **settings)
         generator = Generator(args, workdir)
         print(f"load generator: {generator.description}", flush=True)
-        gunicorn = {"workers": args.workers, "threads": args.threads}
+        # Each worker takes at most its share of wrk's keep-alive connections (gunicorn's
+        # --worker-connections, the same for both servers), as a load balancer would spread them:
+        # left alone, one worker could accept nearly all of them in wrk's opening burst and leave
+        # the other idle, and a figure depended on which way that race went (2× apart).
+        share = max(1, -(-args.connections // args.workers))
+        gunicorn = {"workers": args.workers, "threads": args.threads, "worker_connections": share}
         # Both servers run side by side and every URL, the baseline included, is measured once per
         # round, rounds interleaved, and each figure is the best of its rounds (as timeit reports the
-        # best run): interference only ever slows a run down — this machine's speed drifts, and
-        # gunicorn's workers can split the keep-alive connections unevenly — so two single runs
-        # minutes apart differed by 2×.
+        # best run): interference only ever slows a run down, and this machine's speed drifts.
         samples: dict[str, list[Load]] = {}
         with gunicorn_process("app:app", env, ready_path="/static/css/shop.css", **gunicorn) as base, \
                 gunicorn_process("tests.benchmarks.hello_app:app", env, **gunicorn) as hello_base:
@@ -349,13 +352,15 @@ def throughput(args: argparse.Namespace, workdir: Path, results: PageResults) ->
         f"load generator: {generator.description}; {args.connections} connections, "
         f"{args.duration}s per URL after a {args.warmup}s warm-up, {args.rounds} interleaved rounds "
         "(app and hello-world servers side by side), best round reported for every URL alike",
-        f"gunicorn -w {args.workers} -k gthread --threads {args.threads} for both apps, "
+        f"gunicorn -w {args.workers} -k gthread --threads {args.threads} "
+        f"--worker-connections {-(-args.connections // args.workers)} for both apps, "
         f"STOREFRONT_ENV_NAME=production, JOBS_MODE=sync, no Redis; {os.cpu_count()} CPUs shared with the generator",
         "HTML pages carry no Flask-Limiter limit (only /api/v1 and some POST routes do); "
         "STOREFRONT_API_RATE_LIMIT raised anyway",
         "no cookies are sent back: every request is a first-time visitor (a new session and CSRF token)",
-        "pages run with the app's listing cache on (its default): repeated URLs reuse ids/facets per worker, "
-        "cards and templates are rendered on every request; no If-None-Match is sent, so no 304s",
+        "pages run with the app's caches on (their default): per worker and catalog revision, the rendered "
+        "listing fragments are shared, and so are the HTMX partial and, for visitors not logged in, the page "
+        "(each visitor's CSRF token put in); no If-None-Match is sent, so no 304s",
     ]
 
 
@@ -483,8 +488,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--warmup", type=int, default=None, help="warm-up seconds per URL (default: 2, "
                                                                  "or a third of --duration when shorter; 0: none)")
     parser.add_argument("--connections", type=int, default=64,
-                        help="keep-alive connections; gunicorn workers split them at accept time, and with few "
-                             "connections one worker can end up holding all of them (half the machine idle)")
+                        help="keep-alive connections; each gunicorn worker accepts at most its share")
     parser.add_argument("--wrk-threads", type=int, default=1)
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
     parser.add_argument("--threads", type=int, default=4, help="gunicorn threads per worker")

@@ -74,11 +74,12 @@ def markdown_table(rows: list[tuple[str, ...]], headers: tuple[str, ...]) -> str
 
 @contextmanager
 def gunicorn_process(app_spec: str, env: dict[str, str], *, workers: int = 2, threads: int = 4,
-                     ready_path: str = "/") -> Iterator[str]:
+                     worker_connections: int = 1000, ready_path: str = "/") -> Iterator[str]:
     """``gunicorn app_spec`` (gthread) on a free 127.0.0.1 port until the block ends; yields its base URL."""
     port = free_port()
     proc = subprocess.Popen(
         [str(BIN / "gunicorn"), "-w", str(workers), "-k", "gthread", "--threads", str(threads),
+         "--worker-connections", str(worker_connections),
          "-b", f"127.0.0.1:{port}", "--log-level", "warning", app_spec],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=sys.stderr)
     base = f"http://127.0.0.1:{port}"
