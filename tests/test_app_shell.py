@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from conftest import soup
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -84,3 +86,29 @@ def test_session_cookie_flags(make_app):
     app = make_app()
     assert app.config["SESSION_COOKIE_HTTPONLY"] is True
     assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
+
+
+def test_the_session_serializer_is_built_once_per_key_and_keeps_key_rotation(make_app):
+    from itsdangerous import BadSignature
+
+    app = make_app(SECRET_KEY="first-key-for-this-test")
+    interface = app.session_interface
+    first = interface.get_signing_serializer(app)
+    assert interface.get_signing_serializer(app) is first
+    cookie = first.dumps({"cart": 3})
+    app.config["SECRET_KEY"] = "second-key-for-this-test"  # rotated, the old key kept as a fallback
+    app.config["SECRET_KEY_FALLBACKS"] = ["first-key-for-this-test"]
+    rotated = interface.get_signing_serializer(app)
+    assert rotated is not first and rotated.loads(cookie) == {"cart": 3}
+    app.config["SECRET_KEY_FALLBACKS"] = []
+    with pytest.raises(BadSignature):
+        interface.get_signing_serializer(app).loads(cookie)
+
+
+def test_ensure_sync_answers_flask_s_answer_once_per_function(app):
+    def view():
+        return "ok"
+
+    assert app.ensure_sync(view) is view
+    assert app.ensure_sync(view) is app.ensure_sync(view)
+    assert view in app._sync_functions

@@ -107,6 +107,23 @@ def test_htmx_requests_get_only_the_results_partial(client, shop):
     assert "HX-Request" in response.headers["Vary"]
 
 
+def test_the_htmx_partial_is_the_same_for_every_visitor_and_follows_catalog_changes(app, client, shop):
+    """The partial is rendered once per revision and query and shared: a logged-in shopper gets
+    the very bytes an anonymous one gets, and a catalog change shows in the next partial."""
+    customer = make_customer(app)
+    member = app.test_client()
+    login_customer(member, customer.email)
+    first = client.get("/catalog?genre=jazz", headers=HX)
+    assert member.get("/catalog?genre=jazz", headers=HX).data == first.data
+    assert "Kind of Blue" in first.get_data(as_text=True)
+    with app.app_context():
+        db.session.execute(update(Item).where(Item.title == "Kind of Blue").values(title="Kind of Blue (Mono)"))
+        bump_catalog_revision()
+        db.session.commit()
+    after = client.get("/catalog?genre=jazz", headers=HX).get_data(as_text=True)
+    assert "Kind of Blue (Mono)" in after and after != first.get_data(as_text=True)
+
+
 def test_the_search_box_gets_the_results_section_and_other_htmx_requests_the_page(client, shop):
     region = client.get("/catalog?q=blue", headers={"HX-Request": "true", "HX-Target": "results-region"})
     assert "<html" not in region.get_data(as_text=True)
