@@ -5,7 +5,11 @@
   a thread of the web process).
 * ``synchronous=NORMAL``: in WAL mode a commit no longer waits for an fsync of the database, only
   of the log at checkpoints; a power cut can lose the last commits but never corrupts the file.
-  A full sync commits once per catalog page, so this is most of its database time.
+  A full sync commits its progress twice a second; the fsyncs were most of its database time.
+* ``cache_size=-32768``: up to 32 MB of pages per connection instead of SQLite's 2 MB. A full
+  sync of 100,000 items inserts into indexes larger than 2 MB at random places; with the default
+  its inserts took 50 % longer. A connection only holds pages it has read, so a small shop's
+  database costs no more memory than before.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ def _on_connect(dbapi_connection: Any, _record: Any) -> None:
     try:
         cursor.execute("PRAGMA journal_mode=WAL")  # in-memory databases answer "memory": fine
         cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA cache_size=-32768")
     finally:
         cursor.close()
 
