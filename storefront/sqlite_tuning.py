@@ -10,6 +10,9 @@
   sync of 100,000 items inserts into indexes larger than 2 MB at random places; with the default
   its inserts took 50 % longer. A connection only holds pages it has read, so a small shop's
   database costs no more memory than before.
+* ``wal_autocheckpoint=10000``: the log is copied back into the database every 40 MB instead of
+  every 4 MB. A sync rewrites the same index pages commit after commit; each checkpoint copies
+  them again, and at 100,000 items the checkpoints were a tenth of the sync.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")  # in-memory databases answer "memory": fine
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA cache_size=-32768")
+        cursor.execute("PRAGMA wal_autocheckpoint=10000")
     finally:
         cursor.close()
 

@@ -125,3 +125,12 @@ def test_rows_another_connection_writes_after_a_bulk_load_are_indexed(app_ctx):
         other.execute(insert(Item.__table__), [item_row(2)])
     assert found("zanzibar1") == ["Record 1"]
     assert found("zanzibar2") == ["Record 2"]
+
+
+def test_sqlite_connections_get_the_write_settings(app_ctx):
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite only")
+    with db.engine.connect() as conn:
+        read = {name: conn.exec_driver_sql(f"PRAGMA {name}").scalar()
+                for name in ("journal_mode", "synchronous", "cache_size", "wal_autocheckpoint")}
+    assert read == {"journal_mode": "wal", "synchronous": 1, "cache_size": -32768, "wal_autocheckpoint": 10000}

@@ -1,6 +1,6 @@
 """Full catalog sync vs the paging floor (the same client walking the catalog, writing nothing).
 
-    .venv/bin/python -m tests.benchmarks.bench_sync [--items 10000 100000] [--rounds 3] [--database-url URL]
+    .venv/bin/python -m tests.benchmarks.bench_sync [--items 10000 100000] [--rounds 5] [--database-url URL]
 
 The sandbox runs in its own process and is warmed up by one untimed walk of the catalog first
 (its first answers are slower, and only the floor would otherwise pay for that). Then, in each
@@ -70,7 +70,7 @@ def main(argv: list[str] | None = None) -> list[tuple[str, ...]]:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--items", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--database-url", default=None)
-    parser.add_argument("--rounds", type=int, default=3, help="timed rounds per size (medians are reported)")
+    parser.add_argument("--rounds", type=int, default=5, help="timed rounds per size (medians are reported)")
     args = parser.parse_args(argv)
     rows = []
     for n in args.items:
