@@ -50,7 +50,8 @@ SETTINGS: dict[str, tuple[Any, str]] = {
     "WEBHOOK_FAULT_INJECTION_RATE": (0.0, "Testing only (ENV_NAME=testing): share of webhook events whose "
                                           "handler fails on purpose. Ignored elsewhere."),
     "SYNC_PAGE_DELAY_SECONDS": (0.0, "Pause between catalog pages during a sync (be gentle with the ECS)."),
-    "SYNC_FETCH_PROCESS": (True, "Read and map catalog pages in a forked process while a full sync writes (POSIX)."),
+    "SYNC_FETCH_PROCESS": (True, "Read and map catalog pages in a forked process while a full sync writes "
+                                 "(Linux; elsewhere a thread)."),
     "SYNC_FAILURE_THRESHOLD": (0.05, "Abort a sync when more than this share of items fail (0.05 = 5%)."),
     "SYNC_RESUME_ATTEMPTS": (8, "Times a sync waits and retries a page after the ECS keeps rate-limiting/failing."),
     "SYNC_RESUME_BACKOFF_SECONDS": (2.0, "First wait before retrying a page; doubles, capped at 60 s."),

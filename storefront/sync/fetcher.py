@@ -11,7 +11,7 @@ way), so the parent's pooled database connections are never closed or written to
 pipe holds about one page, so the child runs one page ahead at most. On any error it reports the
 cursor it was reading and stops; the runner then goes on from that cursor in its own process with
 its usual resume-and-backoff handling, so a failing child never makes a sync fail. Where ``fork``
-does not exist (Windows, and macOS by default) the runner reads ahead with a thread instead.
+is missing or unsafe (Windows, macOS) the runner reads ahead with a thread instead.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ import contextlib
 import gc
 import logging
 import multiprocessing
+import sys
 import warnings
 from collections.abc import Callable, Iterator
 from multiprocessing.connection import Connection
@@ -44,7 +45,9 @@ class FetchStopped(NamedTuple):
 
 
 def fork_available() -> bool:
-    return "fork" in multiprocessing.get_all_start_methods()
+    """Linux and the BSDs. macOS offers fork, but its system frameworks are not safe in a forked
+    child (requests' proxy lookup can crash there), so it reads ahead with the thread."""
+    return sys.platform != "darwin" and "fork" in multiprocessing.get_all_start_methods()
 
 
 def _child(make_client: Callable[[], SquareClient], out: Connection) -> None:
