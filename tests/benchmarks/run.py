@@ -96,7 +96,9 @@ def sync_section(args: argparse.Namespace) -> str:
     return "\n\n".join([
         markdown_table(rows, headers),
         f"Target: full sync / paging floor ≤ {SYNC_TARGET:.1f} (the floor is the same ECS client walking the "
-        "catalog and stock without writing anything). The ECS sandbox runs in its own process.",
+        "catalog and stock without writing anything). The ECS sandbox runs in its own process and is warmed "
+        "up by one untimed walk; floor and full sync are timed in interleaved rounds (a fresh database each) "
+        "and the medians are shown.",
     ])
 
 
