@@ -205,3 +205,19 @@ def test_full_sync_of_ten_thousand_items(make_app, sandbox):
             assert db.session.scalar(select(func.count()).select_from(ItemVariation)) >= 10_000
     finally:
         sandbox.reset(items=60)
+
+
+def test_a_growing_catalog_gets_fresh_planner_statistics_during_a_postgresql_sync(synced_app, sandbox, monkeypatch):
+    """PostgreSQL replans the per-page lookups once the first items are in (and again at ×10);
+    SQLite only needs the ANALYZE at the end of a full sync."""
+    import storefront.sync.runner as runner
+
+    calls = []
+    real = runner.refresh_planner_statistics
+    monkeypatch.setattr(runner, "refresh_planner_statistics", lambda: (calls.append(1), real())[1])
+    monkeypatch.setattr(runner, "ANALYZE_FIRST_AT", 10)
+    with synced_app.app_context():
+        run = run_sync()
+        assert run.status == "succeeded", run.message
+        postgres = db.engine.dialect.name == "postgresql"
+    assert len(calls) == (2 if postgres else 1)
