@@ -148,15 +148,17 @@ class SyncRunner:
             forget_catalog_revision()
         self.run.latest_time = latest_time
 
+    @property
+    def page_delay(self) -> float:
+        return float(self.cfg["SYNC_PAGE_DELAY_SECONDS"] or 0)
+
     def _item_pages(self) -> Iterator[FetchedPage]:
         """The ITEM pages of ListCatalog in order, mapped; the next page is read while this one is
         written — by a forked process (:mod:`storefront.sync.fetcher`) where the platform has
         ``fork`` and ``SYNC_FETCH_PROCESS`` is on, else by a thread. If the process stops, the
         pages from where it stopped are read here."""
-        delay = float(self.cfg["SYNC_PAGE_DELAY_SECONDS"] or 0)
-        cursor: str | None = None
-        if delay or not self.cfg["SYNC_FETCH_PROCESS"] or not fork_available():
-            yield from self._item_pages_here(cursor)
+        if self.page_delay or not self.cfg["SYNC_FETCH_PROCESS"] or not fork_available():
+            yield from self._item_pages_here(None)
             return
         for message in fetch_in_child(partial(build_client, self.cfg)):
             if isinstance(message, FetchStopped):
@@ -177,7 +179,7 @@ class SyncRunner:
         def fetch(cursor: str | None) -> Any:
             return self.client.list_catalog(cursor=cursor, types="ITEM")
 
-        delay = float(self.cfg["SYNC_PAGE_DELAY_SECONDS"] or 0)
+        delay = self.page_delay
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-prefetch") as pool:
             page = self._resumable(lambda: fetch(cursor))
             while True:
