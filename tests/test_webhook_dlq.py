@@ -23,7 +23,7 @@ DLQ = "/api/v1/staff/webhooks/dlq"
 PII_PAYMENT = {
     "id": "PAY1", "status": "FAILED", "amount_money": {"amount": 2599, "currency": "USD"},
     "buyer_email_address": "ada@example.com", "note": "Call me on 555-0101, ada@example.com",
-    "billing_address": {"address_line_1": "1 Secret Lane", "locality": "Springfield", "postal_code": "90210"},
+    "billing_address": {"address_line_1": "1 Secret Lane", "locality": "Springfield", "postal_code": "SW1A 2AA"},
     "shipping_address": {"first_name": "Ada", "last_name": "Lovelace"},
     "card_details": {"card": {"cardholder_name": "ADA LOVELACE", "last_4": "1111"}},
     "line_items": [{"name": "Blue Train LP", "quantity": "1"}],
@@ -31,7 +31,9 @@ PII_PAYMENT = {
 PII_ORDER = {"order_id": "O1", "fulfillments": [{"shipment_details": {"recipient": {
     "display_name": "Ada Lovelace", "email_address": "ada@example.com", "phone_number": "+1 555 010 1234",
     "address": {"address_line_1": "1 Secret Lane"}}}}], "customer_note": "leave at the back door"}
-SECRETS = ("ada@example.com", "Lovelace", "Secret Lane", "555", "back door", "ADA LOVELACE", "90210")
+# Distinctive strings only: a bare "555" or "90210" also turns up inside random UUIDs and timestamps.
+SECRETS = ("ada@example.com", "Lovelace", "Secret Lane", "555-0101", "555 010 1234", "back door", "ADA LOVELACE",
+           "SW1A 2AA")
 
 
 @pytest.fixture
