@@ -6,6 +6,10 @@ and that bookkeeping was a quarter of its CPU time. Here the statement is compil
 dialect, table and column set, each processor runs once per distinct value, and the driver's
 ``executemany`` gets plain tuples (or dicts, for a named paramstyle). Values are converted by the
 columns' own types exactly as SQLAlchemy would convert them, so the rows read back the same.
+
+On PostgreSQL through psycopg 3 the rows go in by ``COPY … FROM STDIN`` instead, on the session's
+own connection and transaction: the server then parses one stream rather than executing one
+INSERT per row, which made a 10,000-item sync about a sixth faster there.
 """
 
 from __future__ import annotations
@@ -82,19 +86,47 @@ def insert_many(connection: Connection, table: Table, rows: Sequence[Mapping[str
     sql, order, processors = _prepared(connection, table, (*given, *defaults))
     converters = [(index, name, _memoized(processor))
                   for index, (name, processor) in enumerate(zip(order, processors, strict=True)) if processor]
-    params: list[Any] = []
-    if connection.dialect.positional:
-        getter = itemgetter(*order)
-        single = len(order) == 1
-        for row in rows:
-            values = [getter(row)] if single else list(getter(row))
-            for index, _name, convert in converters:
-                values[index] = convert(values[index])  # type: ignore[misc]
-            params.append(tuple(values))
+    if _copies(connection):
+        _copy(connection, table, order, _tuples(rows, order, converters))
+    elif connection.dialect.positional:
+        connection.exec_driver_sql(sql, _tuples(rows, order, converters))
     else:
+        params = []
         for row in rows:
             values = {name: row[name] for name in order}
             for _index, name, convert in converters:
                 values[name] = convert(values[name])  # type: ignore[misc]
             params.append(values)
-    connection.exec_driver_sql(sql, params)
+        connection.exec_driver_sql(sql, params)
+
+
+def _tuples(rows: Sequence[Mapping[str, Any]], order: tuple[str, ...],
+            converters: list[tuple[int, str, Processor | None]]) -> list[tuple[Any, ...]]:
+    getter = itemgetter(*order)
+    single = len(order) == 1
+    params = []
+    for row in rows:
+        values = [getter(row)] if single else list(getter(row))
+        for index, _name, convert in converters:
+            values[index] = convert(values[index])  # type: ignore[misc]
+        params.append(tuple(values))
+    return params
+
+
+def _copies(connection: Connection) -> bool:
+    dialect = connection.dialect
+    return dialect.name == "postgresql" and dialect.driver == "psycopg"
+
+
+def _copy(connection: Connection, table: Table, order: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
+    """``COPY`` the rows in through the connection's psycopg cursor (same transaction). psycopg
+    escapes each value for the text format; ``None`` becomes NULL."""
+    quote = connection.dialect.identifier_preparer
+    columns = ", ".join(quote.quote(table.c[name].name) for name in order)
+    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        with cursor.copy(f"COPY {quote.format_table(table)} ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+    finally:
+        cursor.close()

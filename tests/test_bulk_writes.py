@@ -26,7 +26,7 @@ def found(q: str) -> list[str]:
 def item_row(n: int, **fields) -> dict:
     row = {"ecs_id": f"BULK-{n}", "name": f"Bulk Artist {n} — Record {n}", "artist": f"Bulk Artist {n}",
            "title": f"Record {n}", "search_text": f"Bulk Artist {n} Record {n} zanzibar{n}",
-           "price_amount": 1500 + n, "is_deleted": False,
+           "price_amount": 1500 + n, "is_deleted": False, "description": f"Pressing {n}",
            "ecs_updated_at": datetime(2026, 5, 1, 12, 30, n, 250_000, tzinfo=UTC)}
     row.update(fields)
     return row
@@ -42,7 +42,9 @@ def read_back(ecs_ids: list[str]) -> list[tuple]:
 def test_insert_many_stores_what_sqlalchemy_core_stores(app_ctx):
     other_zone = timezone(timedelta(hours=-5))
     rows = [item_row(1), item_row(2, is_deleted=True, price_amount=None),
-            item_row(3, ecs_updated_at=datetime(2026, 5, 1, 7, 30, tzinfo=other_zone))]
+            item_row(3, ecs_updated_at=datetime(2026, 5, 1, 7, 30, tzinfo=other_zone)),
+            # what a COPY stream must escape: tabs, newlines, backslashes, its NULL and end markers
+            item_row(4, title="\\.", description="tab\there\nnew line \\ \\N \r 'q' \"dq\" ünïcødé 🎵 ,;|")]
     insert_many(db.session.connection(), Item.__table__, rows)
     core_rows = [{**r, "ecs_id": r["ecs_id"].replace("BULK", "CORE")} for r in rows]
     db.session.execute(insert(Item.__table__), core_rows)
@@ -51,7 +53,8 @@ def test_insert_many_stores_what_sqlalchemy_core_stores(app_ctx):
     theirs = read_back([r["ecs_id"] for r in core_rows])
     assert [row[1:] for row in ours] == [row[1:] for row in theirs]
     # the model's defaults were applied and the datetimes came back as the same instants, in UTC
-    assert [row[7:10] for row in ours] == [(0, "USD", "record")] * 3
+    assert [row[7:10] for row in ours] == [(0, "USD", "record")] * 4
+    assert ours[3][3] == "\\." and ours[3][10].startswith("tab\there\nnew line \\ \\N \r")
     assert ours[2][6] == datetime(2026, 5, 1, 12, 30, tzinfo=UTC)
     first_seen = db.session.scalars(select(Item.first_seen_at).where(Item.ecs_id.like("BULK-%"))).all()
     assert len(set(first_seen)) == 1 and first_seen[0].tzinfo is not None  # one timestamp for the batch

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from ecs_fixtures import ecs_config
 from storefront.catalog.models import Item, ItemDetail, ItemVariation, StockLevel
@@ -208,16 +209,78 @@ def test_full_sync_of_ten_thousand_items(make_app, sandbox):
 
 
 def test_a_growing_catalog_gets_fresh_planner_statistics_during_a_postgresql_sync(synced_app, sandbox, monkeypatch):
-    """PostgreSQL replans the per-page lookups once the first items are in (and again at ×10);
-    SQLite only needs the ANALYZE at the end of a full sync."""
+    """PostgreSQL replans the per-page lookups once the first items are in (inside the run's open
+    transaction, not at its next commit) and again at ×10; SQLite only needs the ANALYZE at the
+    end of a full sync."""
     import storefront.sync.runner as runner
 
-    calls = []
+    calls: list[tuple[bool, float]] = []
     real = runner.refresh_planner_statistics
-    monkeypatch.setattr(runner, "refresh_planner_statistics", lambda: (calls.append(1), real())[1])
-    monkeypatch.setattr(runner, "ANALYZE_FIRST_AT", 10)
+
+    def spy(*, in_transaction: bool = False) -> None:
+        real(in_transaction=in_transaction)
+        if db.engine.dialect.name == "postgresql":  # what the planner now believes
+            rows = db.session.scalar(text("SELECT reltuples FROM pg_class WHERE relname = 'items'"))
+            calls.append((in_transaction, rows))
+        else:
+            calls.append((in_transaction, -1))
+
+    monkeypatch.setattr(runner, "refresh_planner_statistics", spy)
+    monkeypatch.setattr(runner, "ANALYZE_FIRST_AT", 150)
+    sandbox.reset(items=600)  # six pages, at least 540 of the items new
+    try:
+        with synced_app.app_context():
+            run = run_sync()
+            assert run.status == "succeeded", run.message
+            postgres = db.engine.dialect.name == "postgresql"
+    finally:
+        sandbox.reset(items=60)
+    if postgres:
+        # once mid-run (the statistics then count the rows written so far), once at the end
+        assert [in_tx for in_tx, _rows in calls] == [True, False]
+        assert 150 <= calls[0][1] < 600 <= calls[1][1]
+    else:
+        assert calls == [(False, -1)]
+
+
+def test_new_items_are_written_with_their_stock_when_the_counts_are_in(synced_app, sandbox):
+    """The writer's head start: given the counts, new items are inserted with their stock (the
+    sum over live variations), so the end-of-sync refresh has nothing left to rewrite."""
+    from storefront.sync.writer import CatalogWriter
+
+    with synced_app.app_context():
+        ecs = ecs_snapshot(sandbox)
+        writer = CatalogWriter(dry_run=False)
+        writer.stock_on_hand = sandbox.inventory()
+        for page in ecs_client().iter_catalog(types="ITEM"):
+            writer.apply_items(page.objects)
+        db.session.commit()
+        stored = dict(db.session.execute(select(Item.ecs_id, Item.stock).where(Item.is_deleted.is_(False))).all())
+        assert stored == {ecs_id: item["stock"] for ecs_id, item in ecs.items()}
+        assert sum(stored.values()) > 0
+
+
+def test_the_final_stock_refresh_has_the_last_word_over_the_head_start(synced_app, sandbox, monkeypatch):
+    """Even a wrong head start (here: every variation 999 on hand) ends equal to the ECS."""
+    import storefront.sync.runner as runner
+
+    used = []
+    real_pages = runner.SyncRunner._item_pages
+
+    def slow_pages(self):
+        for number, page in enumerate(real_pages(self)):
+            if number == 0:
+                time.sleep(0.5)  # the stock counts (read meanwhile) are in before the first page is written
+            yield page
+
+    def wrong(latest, location_id):
+        used.append(location_id)
+        return {ecs_id: 999 for (ecs_id, _location) in latest}
+
+    monkeypatch.setattr(runner.SyncRunner, "_item_pages", slow_pages)
+    monkeypatch.setattr(runner, "quantities_at", wrong)
     with synced_app.app_context():
         run = run_sync()
         assert run.status == "succeeded", run.message
-        postgres = db.engine.dialect.name == "postgresql"
-    assert len(calls) == (2 if postgres else 1)
+        assert used, "the head start was never taken"
+        assert local_snapshot() == ecs_snapshot(sandbox)

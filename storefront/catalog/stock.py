@@ -25,13 +25,12 @@ class StockOutcome:
     item_ids: frozenset[int]
 
 
-def apply_inventory_counts(counts: Iterable[dict[str, Any]], *, dry_run: bool = False) -> StockOutcome:
-    """Write IN_STOCK counts; a count older than the one we hold is ignored (out-of-order events).
+Counts = dict[tuple[str, str], tuple[int, Any]]  # (variation ecs_id, location id) → (quantity, calculated_at)
 
-    Counts for variations we do not know are skipped (a sync will bring the item first).
-    Does not commit.
-    """
-    latest: dict[tuple[str, str], tuple[int, Any]] = {}
+
+def latest_counts(counts: Iterable[dict[str, Any]]) -> Counts:
+    """The newest IN_STOCK count per variation and location (a batch may hold several)."""
+    latest: Counts = {}
     parsed_at: dict[str, Any] = {}  # a full sync's counts share a handful of timestamps
     for count in counts:
         if count.get("state", "IN_STOCK") != "IN_STOCK" or not count.get("catalog_object_id"):
@@ -47,6 +46,25 @@ def apply_inventory_counts(counts: Iterable[dict[str, Any]], *, dry_run: bool = 
         previous = latest.get(key)
         if previous is None or (at and (previous[1] is None or at >= previous[1])):
             latest[key] = (quantity, at)
+    return latest
+
+
+def quantities_at(latest: Counts, location_id: str) -> dict[str, int]:
+    """Variation ecs_id → quantity at one location."""
+    return {ecs_id: quantity for (ecs_id, location), (quantity, _at) in latest.items() if location == location_id}
+
+
+def apply_inventory_counts(counts: Iterable[dict[str, Any]], *, dry_run: bool = False) -> StockOutcome:
+    """Write IN_STOCK counts; a count older than the one we hold is ignored (out-of-order events).
+
+    Counts for variations we do not know are skipped (a sync will bring the item first).
+    Does not commit.
+    """
+    return apply_latest_counts(latest_counts(counts), dry_run=dry_run)
+
+
+def apply_latest_counts(latest: Counts, *, dry_run: bool = False) -> StockOutcome:
+    """:func:`apply_inventory_counts` for counts already reduced by :func:`latest_counts`."""
     if not latest:
         return StockOutcome(0, 0, 0, frozenset())
 
@@ -114,7 +132,9 @@ def refresh_item_stock(location_id: str, item_ids: Iterable[int] | None = None) 
                     StockLevel.location_id == location_id))
         .scalar_subquery()
     )
-    statement = update(Item).values(stock=total)
+    # Only rows whose count differs: an UPDATE writes a new row version, and on PostgreSQL every
+    # index entry with it (the search index too), whether or not the value changed.
+    statement = update(Item).values(stock=total).where(Item.stock != total)
     if item_ids is not None:
         ids = list(item_ids)
         if not ids:

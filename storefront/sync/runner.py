@@ -15,7 +15,13 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from storefront.catalog.services import forget_catalog_revision
-from storefront.catalog.stock import apply_inventory_counts, refresh_item_stock
+from storefront.catalog.stock import (
+    apply_inventory_counts,
+    apply_latest_counts,
+    latest_counts,
+    quantities_at,
+    refresh_item_stock,
+)
 from storefront.ecs.errors import ECSRateLimited, ECSServerError, ECSUnavailable
 from storefront.ecs.provider import build_client, ecs_client, shop_location_id
 from storefront.extensions import db
@@ -38,20 +44,29 @@ class SyncAborted(RuntimeError):
     """Too many items failed; the run stops before it can do more harm."""
 
 
-def refresh_planner_statistics() -> None:
+def refresh_planner_statistics(*, in_transaction: bool = False) -> None:
     """ANALYZE the catalog tables after a full sync: a bulk load leaves the query planner's row
     counts stale (or, on a new SQLite file, absent), and SQLite then walks the listing index for
-    queries a search or primary-key lookup would answer in a fraction of the time."""
+    queries a search or primary-key lookup would answer in a fraction of the time.
+
+    ``in_transaction`` (PostgreSQL, during a run): inside the run's open transaction, under a
+    savepoint. ANALYZE counts the rows this transaction has inserted, and the session's prepared
+    lookups are replanned at once rather than at the next commit."""
     dialect = db.session.get_bind().dialect.name
     statement = {"sqlite": "ANALYZE", "postgresql": "ANALYZE items, item_genres, item_variations, stock_levels"}
     if dialect not in statement:
         return
     try:
+        if in_transaction:
+            with db.session.begin_nested():
+                db.session.execute(text(statement[dialect]))
+            return
         db.session.execute(text(statement[dialect]))
         db.session.commit()
     except SQLAlchemyError:  # statistics are an optimisation: the sync itself has succeeded
-        db.session.rollback()
-        log.warning("could not refresh planner statistics after the sync", exc_info=True)
+        if not in_transaction:
+            db.session.rollback()
+        log.warning("could not refresh planner statistics", exc_info=True)
 
 
 class SyncRunner:
@@ -125,19 +140,25 @@ class SyncRunner:
         # older than one a webhook wrote meanwhile is ignored), as the next item page is.
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-stock") as pool:
             counts_ahead = pool.submit(fetch_counts)
+            latest = None
             for fetched in self._item_pages():
+                if latest is None and counts_ahead.done() and counts_ahead.exception() is None:
+                    latest = latest_counts(counts_ahead.result())
+                    self.writer.stock_on_hand = quantities_at(latest, self.location_id)
                 outcome = self.writer.apply_mapped(fetched.page)
                 seen.update(outcome.seen_ids)
                 self._record_page(outcome, fetched.objects, fetched.cursor)
             self._check_failures(final=True)
-            try:
-                counts = counts_ahead.result()
-            except RESUMABLE:
-                counts = self._resumable(fetch_counts)
+            if latest is None:
+                try:
+                    counts = counts_ahead.result()
+                except RESUMABLE:
+                    counts = self._resumable(fetch_counts)
+                latest = latest_counts(counts)
 
         missing = live_before - seen
         self.run.items_deleted += self.writer.mark_deleted(missing)
-        stock = apply_inventory_counts(counts, dry_run=self.run.dry_run)
+        stock = apply_latest_counts(latest, dry_run=self.run.dry_run)
         self.run.stock_updates += stock.updated
         if not self.run.dry_run:
             refresh_item_stock(self.location_id)
@@ -265,20 +286,21 @@ class SyncRunner:
         run.cursor = cursor
         run.heartbeat_at = utcnow()
         self._check_failures(final=False)
+        if self._analyze_at and cursor and not run.dry_run and run.items_created >= self._analyze_at:
+            # A sync into an empty or small catalog: the planner's statistics still say the tables
+            # are tiny, and PostgreSQL keeps a sequential-scan plan for the per-page lookups (the
+            # driver prepares them after five pages): 5–10 ms each by a few thousand items. Fresh
+            # statistics at 1,000, 10,000, 100,000 … new items replan them (the last page is followed by
+            # the full sync's own ANALYZE). (SQLite plans these
+            # lookups by their unique index whatever its statistics say.)
+            refresh_planner_statistics(in_transaction=True)
+            self._analyze_at = run.items_created * 10
         # Progress (and the pages written so far) is committed at most every PROGRESS_COMMIT_SECONDS:
         # watchers poll about once a second, and a commit per 100-item page was a fifth of the work.
         now = time.monotonic()
         if cursor is None or now - self._committed_at >= PROGRESS_COMMIT_SECONDS:
             db.session.commit()
             self._committed_at = now
-            if self._analyze_at and not run.dry_run and run.items_created >= self._analyze_at:
-                # A sync into an empty or small catalog: the planner's statistics still say the
-                # tables are tiny, and PostgreSQL keeps a sequential-scan plan for the per-page
-                # lookups (the driver prepares them after five pages): 10 ms each at 10,000 items.
-                # Fresh statistics at 1,000, 10,000, 100,000 … new items replan them. (SQLite
-                # plans these lookups by their unique index whatever its statistics say.)
-                refresh_planner_statistics()
-                self._analyze_at = run.items_created * 10
         if self.progress:
             self.progress(run)
 

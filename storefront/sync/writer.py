@@ -57,6 +57,10 @@ class CatalogWriter:
 
     def __init__(self, *, dry_run: bool) -> None:
         self.dry_run = dry_run
+        # Variation ecs_id → quantity at the shop, once a full sync has its stock counts: new items
+        # are then inserted with their stock rather than updated once more at the end. Only a
+        # head start — the run's final stock refresh recomputes every item from its stock levels.
+        self.stock_on_hand: dict[str, int] | None = None
         self.genres: dict[str, tuple[int, str]] = {
             row.ecs_category_id: (row.id, row.name)
             for row in db.session.execute(
@@ -184,6 +188,11 @@ class CatalogWriter:
         item_ids: dict[str, int] = {}
         if to_create:
             rows = [{**self._row(v, None), "first_seen_at": now} for v in to_create]
+            if self.stock_on_hand is not None:
+                on_hand = self.stock_on_hand
+                for row, values in zip(rows, to_create, strict=True):
+                    row["stock"] = 0 if values.is_deleted else sum(
+                        on_hand.get(v.ecs_id, 0) for v in values.variations if not v.is_deleted)
             # One executemany, then one SELECT for the new ids: cheaper than the ORM's bulk
             # INSERT … RETURNING path, and a full sync is mostly inserts.
             conn = db.session.connection()
