@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from functools import cache
+from typing import Any, NamedTuple
 
-from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy import ARRAY, Select, any_, bindparam, delete, select, update
 
 from storefront.bulkinsert import insert_many
 from storefront.catalog.indexing import compose_search_text
@@ -37,15 +38,34 @@ class PageOutcome:
     touched_item_ids: set[int] = field(default_factory=set)
 
 
-# The per-page lookups, built once: only the bound id lists change from page to page.
+# The per-page lookups, built once per dialect: only the bound id lists change from page to page.
 _items, _variations = Item.__table__, ItemVariation.__table__
-_ITEMS_BY_ECS_ID = select(_items.c.id, _items.c.ecs_id, _items.c.ecs_version, _items.c.is_deleted).where(
-    _items.c.ecs_id.in_(bindparam("ids", expanding=True)))
-_VARIATIONS_OF_ITEMS = select(
-    _variations.c.id, _variations.c.ecs_id, _variations.c.item_id, _variations.c.ecs_version,
-    _variations.c.is_deleted).where(_variations.c.item_id.in_(bindparam("ids", expanding=True)))
-_VARIATIONS_BY_ECS_ID = select(_variations.c.ecs_id, _variations.c.id).where(
-    _variations.c.ecs_id.in_(bindparam("ids", expanding=True)))
+
+
+class _Lookups(NamedTuple):
+    items_by_ecs_id: Select[Any]
+    variations_of_items: Select[Any]
+    variations_by_ecs_id: Select[Any]
+
+
+def _in_ids(column: Any, postgres: bool) -> Any:
+    """``column IN :ids``. On PostgreSQL ``= ANY(:ids)``: one array parameter, so every page runs
+    the same short statement text, which SQLAlchemy, psycopg and the server each prepare once (an
+    expanding IN is re-rendered and re-parsed for every page: a tenth of a sync's time there)."""
+    if postgres:
+        return column == any_(bindparam("ids", type_=ARRAY(column.type)))
+    return column.in_(bindparam("ids", expanding=True))
+
+
+@cache
+def _lookups(postgres: bool) -> _Lookups:
+    return _Lookups(
+        select(_items.c.id, _items.c.ecs_id, _items.c.ecs_version, _items.c.is_deleted).where(
+            _in_ids(_items.c.ecs_id, postgres)),
+        select(_variations.c.id, _variations.c.ecs_id, _variations.c.item_id, _variations.c.ecs_version,
+               _variations.c.is_deleted).where(_in_ids(_variations.c.item_id, postgres)),
+        select(_variations.c.ecs_id, _variations.c.id).where(_in_ids(_variations.c.ecs_id, postgres)),
+    )
 
 
 def slugify(name: str) -> str:
@@ -57,6 +77,7 @@ class CatalogWriter:
 
     def __init__(self, *, dry_run: bool) -> None:
         self.dry_run = dry_run
+        self.lookups = _lookups(db.session.get_bind().dialect.name == "postgresql")
         # Variation ecs_id → quantity at the shop, once a full sync has its stock counts: new items
         # are then inserted with their stock rather than updated once more at the end. Only a
         # head start — the run's final stock refresh recomputes every item from its stock levels.
@@ -125,10 +146,10 @@ class CatalogWriter:
     def _apply(self, parsed: list[ItemValues], outcome: PageOutcome) -> None:
         ids = [v.ecs_id for v in parsed]
         conn = db.session.connection()
-        existing = {row.ecs_id: row for row in conn.execute(_ITEMS_BY_ECS_ID, {"ids": ids})}
+        existing = {row.ecs_id: row for row in conn.execute(self.lookups.items_by_ecs_id, {"ids": ids})}
         known_variations: dict[int, dict[str, tuple[int, int, bool]]] = {}
         if existing:
-            for row in conn.execute(_VARIATIONS_OF_ITEMS, {"ids": [r.id for r in existing.values()]}):
+            for row in conn.execute(self.lookups.variations_of_items, {"ids": [r.id for r in existing.values()]}):
                 known_variations.setdefault(row.item_id, {})[row.ecs_id] = (row.id, row.ecs_version, row.is_deleted)
 
         to_create: list[ItemValues] = []
@@ -199,7 +220,7 @@ class CatalogWriter:
             with bulk_item_inserts(conn):
                 insert_many(conn, _items, rows)
             item_ids.update((row.ecs_id, row.id) for row in conn.execute(
-                _ITEMS_BY_ECS_ID, {"ids": [r["ecs_id"] for r in rows]}))
+                self.lookups.items_by_ecs_id, {"ids": [r["ecs_id"] for r in rows]}))
         if to_update:
             details = {d.item_id: d for d in db.session.scalars(
                 select(ItemDetail).where(ItemDetail.item_id.in_([i for i, _v in to_update])))}
@@ -246,7 +267,7 @@ class CatalogWriter:
     def _insert_variations(self, rows: list[dict[str, Any]]) -> None:
         """Insert variations; one that moved from another item is re-pointed instead."""
         moved = {row.ecs_id: row.id for row in db.session.connection().execute(
-            _VARIATIONS_BY_ECS_ID, {"ids": [r["ecs_id"] for r in rows]})}
+            self.lookups.variations_by_ecs_id, {"ids": [r["ecs_id"] for r in rows]})}
         fresh = [r for r in rows if r["ecs_id"] not in moved]
         if fresh:
             insert_many(db.session.connection(), ItemVariation.__table__, fresh)
