@@ -333,3 +333,61 @@ def test_anonymous_visitors_share_the_rendered_page_but_each_gets_a_working_toke
     assert ok.status_code in (302, 303)
     refused = second.post("/wishlist/add", data={"item_id": item_id}, headers={"X-CSRFToken": token_a})
     assert refused.status_code == 400
+
+
+def _without_tokens(response) -> str:
+    return re.sub(r"(X-CSRFToken&#34;: &#34;|X-CSRFToken\": \"|name=\"csrf_token\" value=\")[^\"&]+", r"\1",
+                  response.get_data(as_text=True))
+
+
+def test_anonymous_visitors_share_a_product_page_but_not_their_tokens_or_wishlists(app, shop):
+    """A product page is rendered once per revision for anonymous visitors; each gets their own
+    token in every form, their own guest-wishlist state, and a catalog change renders it anew."""
+    with shop.app_context():
+        item_id = db.session.scalar(select(Item.id).where(Item.title == "Kind of Blue"))
+    first, second = app.test_client(), app.test_client()
+    url = soup(first.get(f"/catalog/{item_id}")).select_one("link[rel=canonical]")["href"]
+    page_a, page_b = first.get(url), second.get(url)
+    assert page_a.status_code == page_b.status_code == 200
+    assert "<csrf-token>" not in page_a.get_data(as_text=True)
+    token_a, token_b = _page_token(page_a), _page_token(page_b)
+    assert token_a and token_b and token_a != token_b
+    for page, token in ((page_a, token_a), (page_b, token_b)):
+        form_tokens = {i["value"] for i in soup(page).select("input[name=csrf_token]")}
+        assert form_tokens == {token}
+    assert _without_tokens(page_a) == _without_tokens(page_b)
+
+    # the first visitor's token works in their session only; their guest wishlist is theirs alone
+    refused = second.post("/wishlist/add", data={"item_id": item_id}, headers={"X-CSRFToken": token_a})
+    assert refused.status_code == 400
+    added = first.post("/wishlist/add", data={"item_id": item_id}, headers={"X-CSRFToken": token_a})
+    assert added.status_code in (302, 303)
+    first.get(url)  # shows (and so clears) the "added" message: the next visit is a plain one again
+    assert soup(first.get(url)).select_one(".wishlist-toggle")["data-in-wishlist"] == "true"
+    assert soup(second.get(url)).select_one(".wishlist-toggle")["data-in-wishlist"] == "false"
+
+    # a wrong slug still redirects to the canonical address, cached page or not
+    wrong = second.get(f"/catalog/{item_id}/not-the-title")
+    assert wrong.status_code == 301 and wrong.headers["Location"].endswith(url)
+
+    # a catalog change (here: the item sells out) renders the shared page anew
+    assert not soup(second.get(url)).select("article.product .sold-out")
+    with shop.app_context():
+        refresh_item_stock("L-EMPTY", [item_id])
+        db.session.commit()
+    assert soup(second.get(url)).select("article.product .sold-out")
+
+
+def test_a_signed_in_customer_gets_their_own_product_page(app, shop):
+    with shop.app_context():
+        item_id = db.session.scalar(select(Item.id).where(Item.title == "Kind of Blue"))
+    make_customer(shop, "ada@example.com")
+    anonymous, customer = app.test_client(), app.test_client()
+    anonymous.get(f"/catalog/{item_id}")  # the shared copy exists
+    login_customer(customer, "ada@example.com")
+    page = customer.get(f"/catalog/{item_id}")
+    token = _page_token(page)
+    assert customer.post("/wishlist/add", data={"item_id": item_id},
+                         headers={"X-CSRFToken": token}).status_code in (302, 303)
+    assert soup(customer.get(f"/catalog/{item_id}")).select_one(".wishlist-toggle")["data-in-wishlist"] == "true"
+    assert soup(anonymous.get(f"/catalog/{item_id}")).select_one(".wishlist-toggle")["data-in-wishlist"] == "false"

@@ -11,6 +11,7 @@ import hashlib
 import json
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -90,10 +91,15 @@ def _visitor_state(item_id: int | None = None) -> list[Any]:
                         # changing the page; who is logged in is already in the state above.
                         json.dumps({k: v for k, v in session.items() if not k.startswith("_")},
                                    sort_keys=True, default=str), _csrf_period()]
-    wishlist_ids = current_app.jinja_env.globals.get("wishlist_item_ids")
-    if item_id is not None and callable(wishlist_ids):
-        state.append(item_id in wishlist_ids())
+    if item_id is not None:
+        state.append(_on_wishlist(item_id))
     return state
+
+
+def _on_wishlist(item_id: int) -> bool | None:
+    """Whether the item is on the visitor's wishlist (None without the wishlist feature)."""
+    wishlist_ids = current_app.jinja_env.globals.get("wishlist_item_ids")
+    return item_id in wishlist_ids() if callable(wishlist_ids) else None
 
 
 def _etag(*parts: Any) -> str:
@@ -248,16 +254,32 @@ def _plain_anonymous_visit() -> bool:
 
 def _anonymous_page(template: str, context: dict[str, Any], revision: int, query: CatalogQuery) -> str:
     """The full listing page for an anonymous visitor: rendered once per (revision, query, header
-    values) and process, with this visitor's CSRF token put in its one place."""
-    cache = process_cache("catalog_page_cache")
+    values) and process, with this visitor's CSRF token put in its place."""
     key = (revision, query.cache_key(), tuple(_header_state()), request.script_root)
+    return _with_csrf_token(key, lambda token: render_template(template, **context, csrf_token=token))
+
+
+def _with_csrf_token(key: tuple[Any, ...], render: Callable[[Callable[[], str]], str]) -> str:
+    """A page shared by anonymous visitors, cached under ``key`` with a placeholder wherever the
+    template asked for the CSRF token; each visitor's own token replaces the placeholders."""
+    cache = process_cache("catalog_page_cache")
     page = cache.get(key)
     if page is None:
-        page = render_template(template, **context, csrf_token=lambda: _CSRF_PLACEHOLDER)
-        if page.count(_CSRF_PLACEHOLDER) != 1:  # the layout changed: do not guess, render per visitor
-            return render_template(template, **context)
+        asked: list[int] = []
+
+        def placeholder() -> str:
+            asked.append(1)
+            return _CSRF_PLACEHOLDER
+
+        page = render(placeholder)
+        if page.count(_CSRF_PLACEHOLDER) != len(asked):  # a token went through a filter: do not guess
+            return render(generate_csrf)
         cache.put(key, page)
-    return page.replace(_CSRF_PLACEHOLDER, generate_csrf(), 1)
+    return _filled(page)
+
+
+def _filled(page: str) -> str:
+    return page.replace(_CSRF_PLACEHOLDER, generate_csrf())
 
 
 # --- product pages -----------------------------------------------------------------------------
@@ -270,11 +292,24 @@ def product(item_id: int, slug: str | None = None) -> Response:
     not_modified = _not_modified(etag)
     if not_modified is not None:
         return not_modified
-    view = get_product(item_id)
-    canonical = product_url(view.item)
-    if slug is not None and request.path != canonical:
-        return redirect(canonical, code=301)  # type: ignore[return-value]
-    body = render_template("catalog/product.html", product=view, item=view.item, canonical_url=canonical)
+    # Shared by anonymous visitors: what differs between them is the header values, whether the
+    # item is on their guest wishlist, and the CSRF token; the path goes into the forms.
+    key = ("product", revision, item_id, request.full_path, tuple(_header_state()), _on_wishlist(item_id),
+           request.script_root) if _plain_anonymous_visit() else None
+    cached = process_cache("catalog_page_cache").get(key) if key else None
+    if cached is not None:  # rendered for this very path: it was the canonical one
+        body = _filled(cached)
+    else:
+        view = get_product(item_id)
+        canonical = product_url(view.item)
+        if slug is not None and request.path != canonical:
+            return redirect(canonical, code=301)  # type: ignore[return-value]
+
+        def render(token: Callable[[], str] = generate_csrf) -> str:
+            return render_template("catalog/product.html", product=view, item=view.item,
+                                   canonical_url=canonical, csrf_token=token)
+
+        body = _with_csrf_token(key, render) if key else render()
     if session.modified:  # rendering started a session (CSRF token): tag the copy that was sent
         etag = _etag("product", revision, item_id, slug, _visitor_state(item_id))
     return _cache_headers(Response(body), etag)
