@@ -298,9 +298,9 @@ class SyncRunner:
             # A sync into an empty or small catalog: the planner's statistics still say the tables
             # are tiny, and PostgreSQL keeps a sequential-scan plan for the per-page lookups (the
             # driver prepares them after five pages): 5–10 ms each by a few thousand items. Fresh
-            # statistics at 1,000, 10,000, 100,000 … new items replan them (the last page is followed by
-            # the full sync's own ANALYZE). (SQLite plans these
-            # lookups by their unique index whatever its statistics say.)
+            # statistics at 1,000, 10,000, 100,000 … new items replan them; the last page is
+            # followed by the full sync's own ANALYZE. (SQLite plans these lookups by their unique
+            # index whatever its statistics say.)
             refresh_planner_statistics(in_transaction=True)
             self._analyze_at = run.items_created * 10
         # Progress (and the pages written so far) is committed at most every PROGRESS_COMMIT_SECONDS:

@@ -359,8 +359,8 @@ def throughput(args: argparse.Namespace, workdir: Path, results: PageResults) ->
         "STOREFRONT_API_RATE_LIMIT raised anyway",
         "no cookies are sent back: every request is a first-time visitor (a new session and CSRF token)",
         "pages run with the app's caches on (their default): per worker and catalog revision, the rendered "
-        "listing fragments are shared, and so are the HTMX partial and, for visitors not logged in, the page "
-        "(each visitor's CSRF token put in); no If-None-Match is sent, so no 304s",
+        "listing fragments are shared, and so are the HTMX partial and, for visitors not logged in, the "
+        "listing and product pages (each visitor's CSRF token put in); no If-None-Match is sent, so no 304s",
     ]
 
 
