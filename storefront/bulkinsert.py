@@ -20,6 +20,7 @@ from typing import Any
 
 from sqlalchemy import Table, insert
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError
 
 Processor = Callable[[Any], Any]
 _STATEMENTS: dict[tuple[Any, ...], tuple[str, tuple[str, ...], tuple[Processor | None, ...]]] = {}
@@ -120,13 +121,25 @@ def _copies(connection: Connection) -> bool:
 
 def _copy(connection: Connection, table: Table, order: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
     """``COPY`` the rows in through the connection's psycopg cursor (same transaction). psycopg
-    escapes each value for the text format; ``None`` becomes NULL."""
+    escapes each value for the text format; ``None`` becomes NULL. A driver error is raised as
+    SQLAlchemy's own (``IntegrityError`` …), as an executemany's would be, and a lost connection
+    is invalidated so the pool does not hand it out again."""
     quote = connection.dialect.identifier_preparer
     columns = ", ".join(quote.quote(table.c[name].name) for name in order)
-    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    statement = f"COPY {quote.format_table(table)} ({columns}) FROM STDIN"
+    driver_error = connection.dialect.loaded_dbapi.Error
+    raw = connection.connection.driver_connection
+    cursor = raw.cursor()  # type: ignore[union-attr]
     try:
-        with cursor.copy(f"COPY {quote.format_table(table)} ({columns}) FROM STDIN") as copy:
+        with cursor.copy(statement) as copy:
             for row in rows:
                 copy.write_row(row)
+    except driver_error as exc:
+        lost = connection.dialect.is_disconnect(exc, raw, cursor)
+        if lost:
+            connection.invalidate(exc)
+        raise DBAPIError.instance(statement, None, exc, driver_error, hide_parameters=True,
+                                  connection_invalidated=lost, dialect=connection.dialect) from exc
     finally:
-        cursor.close()
+        if not cursor.closed:
+            cursor.close()

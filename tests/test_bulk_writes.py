@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import insert, select, text
+from sqlalchemy.exc import IntegrityError
 
 from storefront.bulkinsert import insert_many
 from storefront.catalog import search
@@ -137,3 +138,16 @@ def test_sqlite_connections_get_the_write_settings(app_ctx):
         read = {name: conn.exec_driver_sql(f"PRAGMA {name}").scalar()
                 for name in ("journal_mode", "synchronous", "cache_size", "wal_autocheckpoint")}
     assert read == {"journal_mode": "wal", "synchronous": 1, "cache_size": -32768, "wal_autocheckpoint": 10000}
+
+
+def test_a_failed_insert_raises_sqlalchemys_own_error_and_changes_nothing(app_ctx):
+    """The same exception on both databases (PostgreSQL's COPY path too): callers catch SQLAlchemy's."""
+    insert_many(db.session.connection(), Item.__table__, [item_row(1)])
+    db.session.commit()
+    with pytest.raises(IntegrityError):
+        insert_many(db.session.connection(), Item.__table__, [item_row(2), item_row(1)])
+    db.session.rollback()
+    assert db.session.scalars(select(Item.ecs_id).order_by(Item.ecs_id)).all() == ["BULK-1"]
+    insert_many(db.session.connection(), Item.__table__, [item_row(3)])  # the session goes on working
+    db.session.commit()
+    assert db.session.scalars(select(Item.ecs_id).order_by(Item.ecs_id)).all() == ["BULK-1", "BULK-3"]

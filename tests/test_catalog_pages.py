@@ -340,14 +340,20 @@ def _without_tokens(response) -> str:
                   response.get_data(as_text=True))
 
 
-def test_anonymous_visitors_share_a_product_page_but_not_their_tokens_or_wishlists(app, shop):
+def test_anonymous_visitors_share_a_product_page_but_not_their_tokens_or_wishlists(app, shop, monkeypatch):
     """A product page is rendered once per revision for anonymous visitors; each gets their own
     token in every form, their own guest-wishlist state, and a catalog change renders it anew."""
+    import storefront.catalog.views as views
+
+    loads = []
+    real_get_product = views.get_product
+    monkeypatch.setattr(views, "get_product", lambda item_id: (loads.append(item_id), real_get_product(item_id))[1])
     with shop.app_context():
         item_id = db.session.scalar(select(Item.id).where(Item.title == "Kind of Blue"))
     first, second = app.test_client(), app.test_client()
     url = soup(first.get(f"/catalog/{item_id}")).select_one("link[rel=canonical]")["href"]
     page_a, page_b = first.get(url), second.get(url)
+    assert len(loads) == 2  # the slug-less address, then the canonical one once for both visitors
     assert page_a.status_code == page_b.status_code == 200
     assert "<csrf-token>" not in page_a.get_data(as_text=True)
     token_a, token_b = _page_token(page_a), _page_token(page_b)
@@ -366,9 +372,15 @@ def test_anonymous_visitors_share_a_product_page_but_not_their_tokens_or_wishlis
     assert soup(first.get(url)).select_one(".wishlist-toggle")["data-in-wishlist"] == "true"
     assert soup(second.get(url)).select_one(".wishlist-toggle")["data-in-wishlist"] == "false"
 
-    # a wrong slug still redirects to the canonical address, cached page or not
+    # a wrong slug still redirects to the canonical address (its own path is never a cached one)
     wrong = second.get(f"/catalog/{item_id}/not-the-title")
     assert wrong.status_code == 301 and wrong.headers["Location"].endswith(url)
+
+    # made-up query strings are rendered per request, not kept
+    loads.clear()
+    for n in range(3):
+        assert second.get(f"{url}?utm={n}").status_code == 200
+    assert len(loads) == 3
 
     # a catalog change (here: the item sells out) renders the shared page anew
     assert not soup(second.get(url)).select("article.product .sold-out")
@@ -391,3 +403,21 @@ def test_a_signed_in_customer_gets_their_own_product_page(app, shop):
                          headers={"X-CSRFToken": token}).status_code in (302, 303)
     assert soup(customer.get(f"/catalog/{item_id}")).select_one(".wishlist-toggle")["data-in-wishlist"] == "true"
     assert soup(anonymous.get(f"/catalog/{item_id}")).select_one(".wishlist-toggle")["data-in-wishlist"] == "false"
+
+
+def test_a_page_holding_a_visitors_real_token_is_never_shared(app):
+    """If a template gets the real token past the placeholder (an imported macro calls the global
+    csrf_token), that page is rendered for this visitor alone and not kept for the next one."""
+    from flask_wtf.csrf import generate_csrf
+
+    import storefront.catalog.views as views
+    from storefront.catalog.services import process_cache
+
+    key = ("test-page", 1)
+    with app.test_request_context("/catalog/1"):
+        page = views._with_csrf_token(key, lambda token: f"<p>{token()}</p><p>{generate_csrf()}</p>")
+        assert page == f"<p>{generate_csrf()}</p><p>{generate_csrf()}</p>"
+        assert process_cache("catalog_page_cache").get(key) is None
+        shared = views._with_csrf_token(key + (2,), lambda token: f"<p>{token()}</p>")
+        assert shared == f"<p>{generate_csrf()}</p>"
+        assert process_cache("catalog_page_cache").get(key + (2,)) == "<p><csrf-token></p>"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from concurrent.futures import Future
 
 import pytest
 from sqlalchemy import func, select, text
@@ -222,6 +223,8 @@ def test_a_growing_catalog_gets_fresh_planner_statistics_during_a_postgresql_syn
         if db.engine.dialect.name == "postgresql":  # what the planner now believes
             rows = db.session.scalar(text("SELECT reltuples FROM pg_class WHERE relname = 'items'"))
             calls.append((in_transaction, rows))
+            # the ANALYZE's short lock timeout does not outlive it in the run's transaction
+            assert db.session.scalar(text("SELECT current_setting('lock_timeout')")) == "0"
         else:
             calls.append((in_transaction, -1))
 
@@ -260,27 +263,78 @@ def test_new_items_are_written_with_their_stock_when_the_counts_are_in(synced_ap
         assert sum(stored.values()) > 0
 
 
+class InlineExecutor:
+    """A ThreadPoolExecutor stand-in that runs each task at once: the stock counts are in before
+    the first item page is written, every time."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        pass
+
+    def __enter__(self) -> InlineExecutor:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        return None
+
+    def submit(self, fn, *args, **kwargs) -> Future:
+        future: Future = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as exc:  # noqa: BLE001 — handed to the caller, as an executor does
+            future.set_exception(exc)
+        return future
+
+
 def test_the_final_stock_refresh_has_the_last_word_over_the_head_start(synced_app, sandbox, monkeypatch):
     """Even a wrong head start (here: every variation 999 on hand) ends equal to the ECS."""
     import storefront.sync.runner as runner
 
     used = []
-    real_pages = runner.SyncRunner._item_pages
-
-    def slow_pages(self):
-        for number, page in enumerate(real_pages(self)):
-            if number == 0:
-                time.sleep(0.5)  # the stock counts (read meanwhile) are in before the first page is written
-            yield page
 
     def wrong(latest, location_id):
         used.append(location_id)
         return {ecs_id: 999 for (ecs_id, _location) in latest}
 
-    monkeypatch.setattr(runner.SyncRunner, "_item_pages", slow_pages)
+    monkeypatch.setattr(runner, "ThreadPoolExecutor", InlineExecutor)
     monkeypatch.setattr(runner, "quantities_at", wrong)
     with synced_app.app_context():
         run = run_sync()
         assert run.status == "succeeded", run.message
         assert used, "the head start was never taken"
         assert local_snapshot() == ecs_snapshot(sandbox)
+
+
+def test_a_mid_run_analyze_that_cannot_get_its_lock_is_skipped(synced_app, sandbox, monkeypatch, caplog):
+    """Autovacuum (here: another transaction) holding the catalog tables' ANALYZE lock costs the
+    run at most the lock timeout: it goes on with the old statistics and succeeds."""
+    import storefront.sync.runner as runner
+
+    with synced_app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("PostgreSQL only: SQLite runs no ANALYZE during a sync")
+    real = runner.refresh_planner_statistics
+    seen = []
+
+    def spy(*, in_transaction: bool = False) -> None:
+        real(in_transaction=in_transaction)
+        if in_transaction:
+            seen.append(db.session.scalar(text("SELECT current_setting('lock_timeout')")))
+            blocker.rollback()  # autovacuum is done: the final ANALYZE gets its lock
+
+    monkeypatch.setattr(runner, "refresh_planner_statistics", spy)
+    monkeypatch.setattr(runner, "ANALYZE_FIRST_AT", 150)
+    sandbox.reset(items=600)
+    try:
+        with synced_app.app_context():
+            with db.engine.connect() as other:
+                blocker = other
+                other.execute(text("LOCK TABLE item_genres IN SHARE UPDATE EXCLUSIVE MODE"))
+                started = time.monotonic()
+                run = run_sync()
+                assert run.status == "succeeded", run.message
+                assert time.monotonic() - started < 30
+            assert seen == ["0"]
+            assert local_snapshot() == ecs_snapshot(sandbox)
+    finally:
+        sandbox.reset(items=60)
+    assert "could not refresh planner statistics" in caplog.text

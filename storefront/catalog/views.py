@@ -272,7 +272,10 @@ def _with_csrf_token(key: tuple[Any, ...], render: Callable[[Callable[[], str]],
             return _CSRF_PLACEHOLDER
 
         page = render(placeholder)
-        if page.count(_CSRF_PLACEHOLDER) != len(asked):  # a token went through a filter: do not guess
+        token = generate_csrf()
+        # A token that went through a filter, or one a macro got from the real global (an
+        # imported macro does not see the placeholder): never share that page.
+        if page.count(_CSRF_PLACEHOLDER) != len(asked) or token in page:
             return render(generate_csrf)
         cache.put(key, page)
     return _filled(page)
@@ -293,9 +296,11 @@ def product(item_id: int, slug: str | None = None) -> Response:
     if not_modified is not None:
         return not_modified
     # Shared by anonymous visitors: what differs between them is the header values, whether the
-    # item is on their guest wishlist, and the CSRF token; the path goes into the forms.
-    key = ("product", revision, item_id, request.full_path, tuple(_header_state()), _on_wishlist(item_id),
-           request.script_root) if _plain_anonymous_visit() else None
+    # item is on their guest wishlist, and the CSRF token; the path goes into the forms. Only the
+    # plain address is shared: made-up query strings would each take a slot in the cache.
+    shared = _plain_anonymous_visit() and not request.query_string
+    key = ("product", revision, item_id, request.path, tuple(_header_state()), _on_wishlist(item_id),
+           request.script_root) if shared else None
     cached = process_cache("catalog_page_cache").get(key) if key else None
     if cached is not None:  # rendered for this very path: it was the canonical one
         body = _filled(cached)

@@ -38,6 +38,7 @@ T = TypeVar("T")
 RESUMABLE = (ECSRateLimited, ECSServerError, ECSUnavailable)
 PROGRESS_COMMIT_SECONDS = 0.5
 MAX_STORED_FAILURES = 200
+ANALYZE_LOCK_TIMEOUT = "200ms"  # a mid-run ANALYZE waits no longer than this for autovacuum
 ANALYZE_FIRST_AT = 1000  # items created by a run before its first mid-run ANALYZE
 
 
@@ -59,15 +60,22 @@ def refresh_planner_statistics(*, in_transaction: bool = False) -> None:
 
     ``in_transaction`` (PostgreSQL, during a run): inside the run's open transaction, under a
     savepoint. ANALYZE counts the rows this transaction has inserted, and the session's prepared
-    lookups are replanned at once rather than at the next commit."""
+    lookups are replanned at once rather than at the next commit. It waits at most
+    ``ANALYZE_LOCK_TIMEOUT`` for its lock (autovacuum may be analysing the same tables): then it
+    is skipped, and the run goes on with the old statistics."""
     dialect = db.session.get_bind().dialect.name
     statement = {"sqlite": "ANALYZE", "postgresql": _PG_ANALYZE}
     if dialect not in statement:
         return
+    if in_transaction:
+        db.session.flush()  # the savepoint would flush the run's own changes: let their errors be theirs
     try:
         if in_transaction:
+            previous = db.session.scalar(text("SELECT current_setting('lock_timeout')"))
             with db.session.begin_nested():
+                db.session.execute(text("SELECT set_config('lock_timeout', :t, true)"), {"t": ANALYZE_LOCK_TIMEOUT})
                 db.session.execute(text(statement[dialect]))
+            db.session.execute(text("SELECT set_config('lock_timeout', :t, true)"), {"t": previous})
             return
         db.session.execute(text(statement[dialect]))
         db.session.commit()
