@@ -211,9 +211,8 @@ class CatalogWriter:
             rows = [{**self._row(v, None), "first_seen_at": now} for v in to_create]
             if self.stock_on_hand is not None:
                 on_hand = self.stock_on_hand
-                for row, values in zip(rows, to_create, strict=True):
-                    row["stock"] = 0 if values.is_deleted else sum(
-                        on_hand.get(v.ecs_id, 0) for v in values.variations if not v.is_deleted)
+                for row, values in zip(rows, to_create, strict=True):  # new items are never deleted ones
+                    row["stock"] = sum(on_hand.get(v.ecs_id, 0) for v in values.variations if not v.is_deleted)
             # One executemany, then one SELECT for the new ids: cheaper than the ORM's bulk
             # INSERT … RETURNING path, and a full sync is mostly inserts.
             conn = db.session.connection()
