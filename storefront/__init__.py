@@ -12,10 +12,11 @@ from flask import Flask, abort
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from jobs.periodic import register_periodic
-from storefront import input_guard, requestid, security, sqlite_tuning
+from storefront import extensions  # not `db` by name: it would shadow the storefront.db package
 from storefront.config import load_config
-from storefront.extensions import csrf, db, limiter, login_manager, migrate
-from storefront.flaskapp import StorefrontFlask
+from storefront.db import sqlite_tuning
+from storefront.web import input_guard, requestid, security
+from storefront.web.flaskapp import StorefrontFlask
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -59,17 +60,17 @@ def register_extensions(app: Flask) -> None:
     from storefront import models  # noqa: F401  (every domain's models, for Alembic)
 
     sqlite_tuning.install()
-    db.init_app(app)
+    extensions.db.init_app(app)
     from storefront.catalog.search import include_name, include_object
 
     # The full-text index (FTS5 table / GIN index) is built by the migration, not declared by a
     # model: keep autogenerate from proposing to drop it.
-    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True,
+    extensions.migrate.init_app(app, extensions.db, directory=str(MIGRATIONS_DIR), render_as_batch=True,
                      include_name=include_name, include_object=include_object)
-    csrf.init_app(app)
-    limiter.init_app(app)
-    login_manager.init_app(app)
-    from storefront import identity
+    extensions.csrf.init_app(app)
+    extensions.limiter.init_app(app)
+    extensions.login_manager.init_app(app)
+    from storefront.web import identity
 
     identity.init_app(app)
 
@@ -85,7 +86,7 @@ def register_request_hooks(app: Flask) -> None:
 
     security.init_app(app)
     input_guard.init_app(app)
-    from storefront import templating
+    from storefront.web import templating
 
     templating.init_app(app)
 
@@ -141,7 +142,7 @@ def register_webhook_handlers() -> None:
 
 
 def register_error_handlers(app: Flask) -> None:
-    from storefront.errorhandlers import register_error_handlers as register
+    from storefront.web.errorhandlers import register_error_handlers as register
 
     register(app)
 

@@ -20,10 +20,10 @@ from sqlalchemy import select
 
 from conftest import csrf_token
 from storefront.accounts.models import Customer
-from storefront.accounts.passwords import hash_password
+from storefront.core.passwords import hash_password
+from storefront.db.timestamps import utcnow
 from storefront.extensions import db
 from storefront.notifications.models import OutboundEmail
-from storefront.timeutil import utcnow
 
 PASSWORD = "vinyl crackle at midnight"
 _URL = re.compile(r"https?://\S+")

@@ -13,8 +13,8 @@ from typing import Any
 from storefront.catalog.indexing import compose_search_text
 from storefront.catalog.models import Genre, Item, ItemDetail, ItemGenre, ItemVariation
 from storefront.catalog.services import bump_catalog_revision
+from storefront.db.timestamps import utcnow
 from storefront.extensions import db
-from storefront.timeutil import utcnow
 
 _ids = itertools.count(1)
 

@@ -19,13 +19,13 @@ from flask_login import UserMixin, login_user
 from sqlalchemy import inspect, select
 
 from conftest import csrf_token
-from storefront import identity
 from storefront.apitokens.services import issue_token
+from storefront.core.passwords import hash_password
+from storefront.db.timestamps import utcnow
 from storefront.extensions import db
 from storefront.staff.auth import begin_staff_session
 from storefront.staff.models import StaffMember
-from storefront.staff.passwords import hash_password
-from storefront.timeutil import utcnow
+from storefront.web import identity
 
 PASSWORD = "correct horse battery staple"
 TEST_LOGIN_PATH = "/_test/login"

@@ -18,13 +18,13 @@ from itsdangerous import TimestampSigner
 
 from conftest import csrf_token, soup
 from storefront.accounts.models import Customer
-from storefront.accounts.passwords import common_passwords, password_problems
 from storefront.accounts.services import (
     LOGIN_FAILED_MESSAGE,
     REGISTER_PENDING_MESSAGE,
     ensure_customer,
     login_hooks,
 )
+from storefront.core.passwords import common_passwords, password_problems
 from storefront.extensions import db
 
 STRONG = "turntable dust jacket 1972"

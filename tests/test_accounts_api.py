@@ -10,8 +10,8 @@ from accounthelpers import PASSWORD, customer_bearer, customer_count, link_path,
 from staffhelpers import bearer, make_staff
 from storefront.apitokens.models import ApiToken
 from storefront.apitokens.services import revoke_all
+from storefront.db.timestamps import utcnow
 from storefront.extensions import db
-from storefront.timeutil import utcnow
 
 STRONG = "turntable dust jacket 1972"
 

@@ -39,9 +39,9 @@ from staffhelpers import make_staff
 from storefront import create_app
 from storefront.api.openapi import build_document
 from storefront.apitokens.services import authenticate, issue_token
+from storefront.db.timestamps import utcnow
 from storefront.extensions import db
 from storefront.inquiries.models import EventInquiry
-from storefront.timeutil import utcnow
 from storefront.webhooks.models import WebhookEvent
 
 MAX_EXAMPLES = int(os.environ.get("CONTRACT_MAX_EXAMPLES", "25"))

@@ -9,7 +9,7 @@ from flask import jsonify, request
 
 from storefront.api.body import json_object
 from storefront.extensions import csrf
-from storefront.pagination import page_request, pagination_dict
+from storefront.web.pagination import page_request, pagination_dict
 
 
 def assert_envelope(response, status: int, code: str) -> dict:

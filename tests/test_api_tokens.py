@@ -20,9 +20,9 @@ from storefront.api.auth import (
 )
 from storefront.apitokens.models import ApiToken
 from storefront.apitokens.services import authenticate, issue_token, revoke, revoke_all
+from storefront.db.timestamps import utcnow
 from storefront.extensions import csrf, db
 from storefront.staff import totp
-from storefront.timeutil import utcnow
 
 KEY = "test-staff-hmac-key"
 

@@ -11,10 +11,10 @@ from conftest import soup
 from staffhelpers import PASSWORD, bearer, install_test_login, login_as, login_with_password, make_staff
 from storefront.audit.models import AuditEntry
 from storefront.audit.services import Actor, AuditFilters, actor_from, list_entries, parse_filters, record
-from storefront.errors import ValidationError
+from storefront.core.errors import ValidationError
 from storefront.extensions import db
-from storefront.pagination import PageRequest
 from storefront.staff.models import StaffMember
+from storefront.web.pagination import PageRequest
 
 
 def _count() -> int:

@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy import insert, select, text
 from sqlalchemy.exc import IntegrityError
 
-from storefront.bulkinsert import insert_many
 from storefront.catalog import search
 from storefront.catalog.models import Item, StockLevel
+from storefront.db.bulkinsert import insert_many
 from storefront.extensions import db
 
 

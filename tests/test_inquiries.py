@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy import func, select
 
 from conftest import csrf_token, soup
+from storefront.db.timestamps import utcnow
 from storefront.extensions import db
 from storefront.inquiries.models import EventInquiry
 from storefront.notifications.models import OutboundEmail
-from storefront.timeutil import utcnow
 
 TRACKING = re.compile(r"^EV-[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}$")
 PAGE = "/events/inquiry"

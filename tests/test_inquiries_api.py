@@ -13,10 +13,10 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from storefront.db.timestamps import utcnow
 from storefront.extensions import db
 from storefront.inquiries.models import EventInquiry
 from storefront.notifications.models import OutboundEmail
-from storefront.timeutil import utcnow
 
 URL = "/api/v1/events/inquiry"
 TRACKING = re.compile(r"^EV-[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}$")

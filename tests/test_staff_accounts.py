@@ -10,7 +10,8 @@ from sqlalchemy import select
 from conftest import csrf_token, soup
 from staffhelpers import PASSWORD, bearer, install_test_login, login_as, login_with_password, make_staff
 from storefront.audit.models import AuditEntry
-from storefront.errors import Conflict, ValidationError
+from storefront.core.errors import Conflict, ValidationError
+from storefront.db.timestamps import utcnow
 from storefront.extensions import db
 from storefront.staff import shell, totp
 from storefront.staff.models import StaffMember
@@ -20,7 +21,6 @@ from storefront.staff.services import (
     ensure_staff,
     update_staff,
 )
-from storefront.timeutil import utcnow
 
 NEW_PASSWORD = "a much longer new password"
 

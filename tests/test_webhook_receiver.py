@@ -9,8 +9,8 @@ import pytest
 from redis import Redis
 from rq import Queue
 
+from storefront.db.timestamps import utcnow
 from storefront.extensions import db
-from storefront.timeutil import utcnow
 from storefront.webhooks.models import WebhookEvent
 from storefront.webhooks.services import job_id_for, reconcile
 from webhookhelpers import (

@@ -11,10 +11,10 @@ from sqlalchemy import select
 
 from conftest import csrf_token, soup
 from storefront.accounts.models import Customer
-from storefront.accounts.passwords import hash_password
 from storefront.catalog.models import Item
+from storefront.core.passwords import hash_password
+from storefront.db.timestamps import utcnow
 from storefront.extensions import db
-from storefront.timeutil import utcnow
 from storefront.wishlist.models import WishlistEntry
 
 PASSWORD = "a long and unusual passphrase 42"

@@ -8,8 +8,8 @@ from sqlalchemy import select
 from staffhelpers import bearer, make_staff
 from storefront.accounts.models import Customer
 from storefront.catalog.models import Item
+from storefront.db.timestamps import utcnow
 from storefront.extensions import db
-from storefront.timeutil import utcnow
 from storefront.wishlist import services
 from storefront.wishlist.models import WishlistEntry
 

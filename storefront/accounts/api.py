@@ -25,7 +25,7 @@ from storefront.accounts.services import (
 from storefront.api import bp
 from storefront.api.auth import bearer_token, customer_token_required
 from storefront.api.body import json_object
-from storefront.errors import FieldError, Unauthorized, ValidationError
+from storefront.core.errors import FieldError, Unauthorized, ValidationError
 
 
 def customer_json(customer: Customer) -> dict[str, Any]:

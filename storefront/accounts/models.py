@@ -9,9 +9,9 @@ from flask_login import UserMixin
 from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from storefront.db.timestamps import UTCDateTime, utcnow
 from storefront.extensions import db
-from storefront.identity import register_user_kind
-from storefront.timeutil import UTCDateTime, utcnow
+from storefront.web.identity import register_user_kind
 
 
 class Customer(UserMixin, db.Model):

@@ -21,19 +21,19 @@ from sqlalchemy.exc import IntegrityError
 
 from storefront.accounts import signed_links
 from storefront.accounts.models import Customer
-from storefront.accounts.passwords import (
+from storefront.apitokens.services import IssuedToken, issue_token, revoke, revoke_all
+from storefront.core.errors import DomainError, FieldError, Unauthorized, ValidationError
+from storefront.core.passwords import (
     burn_verification,
     hash_password,
     needs_rehash,
     password_problems,
     verify_password,
 )
-from storefront.apitokens.services import IssuedToken, issue_token, revoke, revoke_all
-from storefront.errors import DomainError, FieldError, Unauthorized, ValidationError
+from storefront.db.timestamps import utcnow
 from storefront.extensions import db
 from storefront.notifications.services import queue_email
-from storefront.timeutil import utcnow
-from storefront.urls import public_url
+from storefront.web.urls import public_url
 
 log = logging.getLogger("storefront.accounts")
 

@@ -3,7 +3,7 @@
 A link's token is an itsdangerous ``URLSafeTimedSerializer`` signature (the app's SECRET_KEY,
 one salt per purpose) over the customer id and the account's ``account_stamp``. The stamp
 changes when the link is used (confirmation time or password changes), so every link works once.
-Links are built with :func:`storefront.urls.public_url` on PUBLIC_BASE_URL — never the request's
+Links are built with :func:`storefront.web.urls.public_url` on PUBLIC_BASE_URL — never the request's
 Host header, which an attacker could set to steal the token ("password reset poisoning").
 """
 
@@ -14,7 +14,7 @@ from typing import Any
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
-from storefront.urls import public_url  # noqa: F401  (re-exported for the email builders)
+from storefront.web.urls import public_url  # noqa: F401  (re-exported for the email builders)
 
 CONFIRM = "customer-confirm-email"
 RESET = "customer-reset-password"

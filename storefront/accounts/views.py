@@ -27,9 +27,9 @@ from storefront.accounts.services import (
     resend_confirmation,
     reset_password,
 )
-from storefront.errors import ValidationError
-from storefront.identity import current_customer
-from storefront.safe_redirect import local_path
+from storefront.core.errors import ValidationError
+from storefront.web.identity import current_customer
+from storefront.web.safe_redirect import local_path
 
 bp = Blueprint("accounts", __name__, url_prefix="/account")
 

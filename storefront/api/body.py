@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import request
 
-from storefront.errors import DomainError
+from storefront.core.errors import DomainError
 
 
 class BadRequestBody(DomainError):

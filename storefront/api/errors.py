@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Response, jsonify
 
-from storefront.requestid import current_request_id
+from storefront.web.requestid import current_request_id
 
 # HTTP status -> machine-readable code for errors raised by Flask/Werkzeug itself.
 STATUS_CODES = {

@@ -90,7 +90,7 @@ def header_param(name: str, schema: Schema, description: str = "", *, required: 
 
 
 def page_params(default_limit: int, max_limit: int) -> tuple[Schema, Schema]:
-    """``page``/``limit`` as storefront.pagination.page_request validates them."""
+    """``page``/``limit`` as storefront.web.pagination.page_request validates them."""
     return (query_param("page", {"type": "integer", "minimum": 1, "maximum": 10_000, "default": 1},
                         "1-based page number."),
             query_param("limit", {"type": "integer", "minimum": 1, "maximum": max_limit, "default": default_limit},

@@ -17,8 +17,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 
 from storefront.apitokens.models import TOKEN_KINDS, ApiToken
+from storefront.db.timestamps import utcnow
 from storefront.extensions import db
-from storefront.timeutil import utcnow
 
 _PREFIX = {"customer": "sfc_", "staff": "sfs_"}
 MAX_TOKEN_LENGTH = 200

@@ -7,7 +7,7 @@ from flask import Response, jsonify, request
 from storefront.api import bp
 from storefront.api.auth import staff_token_required
 from storefront.audit.services import audit_entry_json, list_entries, parse_filters
-from storefront.pagination import page_request, pagination_dict
+from storefront.web.pagination import page_request, pagination_dict
 
 
 @bp.get("/staff/audit")

@@ -16,9 +16,9 @@ from typing import Any
 from sqlalchemy import func, or_, select
 
 from storefront.audit.models import AuditEntry
-from storefront.errors import FieldError, ValidationError
+from storefront.core.errors import FieldError, ValidationError
 from storefront.extensions import db
-from storefront.pagination import PageRequest
+from storefront.web.pagination import PageRequest
 
 _SECRET_HINTS = ("password", "secret", "token", "signature", "totp_code", "authorization")
 MAX_REASON = 2000

@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask import Response, render_template, request
 
 from storefront.audit.services import AuditFilters, distinct_actions, list_entries, parse_filters
-from storefront.errors import ValidationError
-from storefront.pagination import page_request, pagination_dict
+from storefront.core.errors import ValidationError
 from storefront.staff.auth import staff_blueprint, staff_required
+from storefront.web.pagination import page_request, pagination_dict
 
 bp = staff_blueprint("audit", __name__, url_prefix="/staff/audit")
 

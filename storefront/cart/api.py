@@ -20,8 +20,8 @@ from storefront.cart.services import (
     set_quantity,
     view_cart,
 )
-from storefront.errors import NotFound
-from storefront.money import money_json
+from storefront.core.errors import NotFound
+from storefront.core.money import money_json
 
 CART_HEADER = "X-Cart-Token"
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import joinedload
 
 from storefront.cart.models import Cart
 from storefront.catalog.models import ItemVariation, StockLevel
-from storefront.errors import FieldError, NotFound, ValidationError
+from storefront.core.errors import FieldError, NotFound, ValidationError
 from storefront.extensions import db
 from storefront.orders.models import StockHold
 

@@ -14,8 +14,8 @@ from storefront.cart.services import (
     view_cart,
 )
 from storefront.cart.session import session_cart, session_cart_count
-from storefront.errors import DomainError
-from storefront.safe_redirect import local_path
+from storefront.core.errors import DomainError
+from storefront.web.safe_redirect import local_path
 
 bp = Blueprint("cart", __name__, url_prefix="/cart")
 

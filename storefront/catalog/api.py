@@ -12,7 +12,7 @@ from storefront.catalog.forms import parse_catalog_query
 from storefront.catalog.product import get_product
 from storefront.catalog.serializers import catalog_json, product_json
 from storefront.catalog.services import search_catalog
-from storefront.pagination import PageRequest, pagination_dict
+from storefront.web.pagination import PageRequest, pagination_dict
 
 
 @bp.get("/products")

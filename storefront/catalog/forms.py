@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
-from storefront.errors import FieldError, ValidationError
+from storefront.core.errors import FieldError, ValidationError
 
 SORTS = ("relevance", "newest", "price_asc", "price_desc", "title")
 SORT_LABELS = {"relevance": "Best match", "newest": "Newest", "price_asc": "Price: low to high",

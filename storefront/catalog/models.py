@@ -10,8 +10,8 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from storefront.db.timestamps import UTCDateTime, utcnow
 from storefront.extensions import db
-from storefront.timeutil import UTCDateTime, utcnow
 
 
 class Genre(db.Model):

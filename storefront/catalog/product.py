@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from storefront.catalog.models import Genre, Item, ItemDetail, ItemGenre, StockLevel
 from storefront.catalog.services import CatalogCard, load_cards, stock_state
-from storefront.errors import NotFound
+from storefront.core.errors import NotFound
 from storefront.extensions import db
 
 

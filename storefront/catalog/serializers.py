@@ -10,7 +10,7 @@ from storefront.catalog.forms import CatalogQuery
 from storefront.catalog.product import ProductView
 from storefront.catalog.services import CatalogCard, CatalogResult, Facets
 from storefront.catalog.views import product_url
-from storefront.money import money_json
+from storefront.core.money import money_json
 
 
 def product_summary_json(card: CatalogCard) -> dict[str, Any]:

@@ -8,9 +8,9 @@ from typing import Any
 
 from sqlalchemy import Select, and_, func, select, update
 
-from storefront.bulkinsert import insert_many
 from storefront.catalog.models import Item, ItemVariation, StockLevel
 from storefront.catalog.services import bump_catalog_revision
+from storefront.db.bulkinsert import insert_many
 from storefront.extensions import db
 from storefront.sync.mapping import parse_timestamp
 

@@ -23,9 +23,9 @@ from markupsafe import Markup
 from storefront.catalog.forms import DEFAULT_LIMIT, SORT_LABELS, CatalogQuery, major_units, parse_catalog_query
 from storefront.catalog.product import get_product
 from storefront.catalog.services import CatalogResult, catalog_revision, process_cache, search_catalog
+from storefront.core.money import format_money
 from storefront.extensions import limiter
-from storefront.pagination import PageRequest, pagination_dict
-from storefront.templating import format_money
+from storefront.web.pagination import PageRequest, pagination_dict
 
 bp = Blueprint("catalog", __name__, url_prefix="/catalog")
 # Read-only pages with no limit of their own: skip Flask-Limiter's per-request bookkeeping.

@@ -9,9 +9,9 @@ from flask import Response, jsonify, request
 from storefront.api import bp
 from storefront.api.auth import staff_token_required
 from storefront.api.body import json_object
+from storefront.core.errors import FieldError, ValidationError
 from storefront.enrichment import discogs
 from storefront.enrichment.services import current_payload, get_item, item_genres, save_enrichment
-from storefront.errors import FieldError, ValidationError
 from storefront.staff.auth import acting_staff
 
 

@@ -14,6 +14,7 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from storefront.catalog.models import Genre
+from storefront.core.errors import DomainError, FieldError, NotFound, ServiceUnavailable, ValidationError
 from storefront.discogs import (
     DiscogsAuthError,
     DiscogsClient,
@@ -26,7 +27,6 @@ from storefront.discogs import (
     SearchResults,
 )
 from storefront.enrichment.validation import TEXT_LIMITS, is_allowed_image
-from storefront.errors import DomainError, FieldError, NotFound, ServiceUnavailable, ValidationError
 from storefront.extensions import db
 
 EXTENSION_KEY = "discogs_client"

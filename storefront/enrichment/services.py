@@ -20,10 +20,10 @@ from storefront.catalog.indexing import compose_search_text
 from storefront.catalog.models import Genre, Item, ItemDetail, ItemGenre
 from storefront.catalog.search import text_condition
 from storefront.catalog.services import bump_catalog_revision
+from storefront.core.errors import Conflict, FieldError, NotFound, ValidationError
 from storefront.enrichment.validation import FIELDS, MAX_ID, EnrichmentValues, validate_enrichment
-from storefront.errors import Conflict, FieldError, NotFound, ValidationError
 from storefront.extensions import db
-from storefront.pagination import PageRequest
+from storefront.web.pagination import PageRequest
 
 LOW_STOCK_MAX = 2  # the dashboard's "low stock": 1 or 2 left
 STOCK_FILTERS = ("low", "out")

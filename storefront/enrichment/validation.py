@@ -11,9 +11,9 @@ from urllib.parse import urlsplit
 from sqlalchemy import select
 
 from storefront.catalog.models import Genre
-from storefront.errors import FieldError, ValidationError
+from storefront.core.errors import FieldError, ValidationError
+from storefront.db.timestamps import utcnow
 from storefront.extensions import db
-from storefront.timeutil import utcnow
 
 IMAGE_HOSTS = ("i.discogs.com", "img.discogs.com")  # what the CSP's img-src allows
 MIN_YEAR = 1900

@@ -7,6 +7,7 @@ from typing import Any
 from flask import Response, flash, redirect, render_template, request, url_for
 
 from storefront.catalog.models import Item
+from storefront.core.errors import DomainError, ValidationError
 from storefront.enrichment import discogs
 from storefront.enrichment.forms import field_errors, form_values, payload_from_form
 from storefront.enrichment.services import (
@@ -20,10 +21,9 @@ from storefront.enrichment.services import (
     parse_item_filter,
     save_enrichment,
 )
-from storefront.errors import DomainError, ValidationError
-from storefront.pagination import page_request, pagination_dict
 from storefront.staff.auth import acting_staff, staff_blueprint
 from storefront.staff.shell import DashboardCard, register_dashboard_card, register_staff_nav
+from storefront.web.pagination import page_request, pagination_dict
 
 bp = staff_blueprint("staff_items", __name__, url_prefix="/staff/items")
 

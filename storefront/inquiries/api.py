@@ -9,7 +9,7 @@ from flask import Response, g, jsonify, request
 from storefront.api import bp
 from storefront.api.auth import staff_token_required
 from storefront.api.body import json_object
-from storefront.errors import FieldError, ValidationError
+from storefront.core.errors import FieldError, ValidationError
 from storefront.inquiries.limits import attempt_limit, submission_limit
 from storefront.inquiries.models import EventInquiry
 from storefront.inquiries.services import (
@@ -19,7 +19,7 @@ from storefront.inquiries.services import (
     parse_status_filter,
     submit_inquiry,
 )
-from storefront.pagination import page_request, pagination_dict
+from storefront.web.pagination import page_request, pagination_dict
 
 # JSON names of the submission ↔ the service's field names.
 PAYLOAD_FIELDS = {"name": "name", "email": "email", "phone": "phone", "eventType": "event_type",

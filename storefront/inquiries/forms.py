@@ -9,7 +9,7 @@ from wtforms import SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import DateInput, EmailInput, NumberInput, TelInput
 
-from storefront.errors import FieldError
+from storefront.core.errors import FieldError
 from storefront.inquiries.models import EVENT_TYPES
 from storefront.inquiries.services import MESSAGE_MAX, NAME_MAX
 

@@ -7,8 +7,8 @@ from datetime import date, datetime
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from storefront.db.timestamps import UTCDateTime, utcnow
 from storefront.extensions import db
-from storefront.timeutil import UTCDateTime, utcnow
 
 STATUSES = ("new", "contacted", "booked", "declined")
 EVENT_TYPES: dict[str, str] = {

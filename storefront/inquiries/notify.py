@@ -7,10 +7,10 @@ from typing import Any
 
 from flask import current_app
 
+from storefront.db.timestamps import utcnow
 from storefront.extensions import db
 from storefront.inquiries.models import EventInquiry
-from storefront.timeutil import utcnow
-from storefront.urls import public_url
+from storefront.web.urls import public_url
 
 log = logging.getLogger(__name__)
 

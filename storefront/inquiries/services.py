@@ -16,11 +16,11 @@ from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from sqlalchemy import func, select
 
-from storefront.errors import FieldError, NotFound, ValidationError
+from storefront.core.errors import FieldError, NotFound, ValidationError
+from storefront.db.timestamps import utcnow
 from storefront.extensions import db
 from storefront.inquiries.models import EVENT_TYPES, STATUSES, EventInquiry, InquiryStatusChange
-from storefront.pagination import PageRequest
-from storefront.timeutil import utcnow
+from storefront.web.pagination import PageRequest
 
 log = logging.getLogger(__name__)
 

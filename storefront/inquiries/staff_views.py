@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Response, flash, redirect, render_template, request, url_for
 
-from storefront.errors import ValidationError
+from storefront.core.errors import ValidationError
 from storefront.inquiries.models import STATUSES
 from storefront.inquiries.services import (
     change_status,
@@ -13,9 +13,9 @@ from storefront.inquiries.services import (
     list_inquiries,
     parse_status_filter,
 )
-from storefront.pagination import page_request, pagination_dict
 from storefront.staff.auth import acting_staff, staff_blueprint
 from storefront.staff.shell import DashboardCard, register_dashboard_card, register_staff_nav
+from storefront.web.pagination import page_request, pagination_dict
 
 bp = staff_blueprint("staff_inquiries", __name__, url_prefix="/staff/inquiries")
 

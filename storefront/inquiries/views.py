@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, redirect, render_template, request, session, url_for
 
-from storefront.errors import ValidationError
-from storefront.identity import current_customer
+from storefront.core.errors import ValidationError
 from storefront.inquiries.forms import InquiryForm
 from storefront.inquiries.limits import attempt_limit, submission_limit
 from storefront.inquiries.services import submit_inquiry
+from storefront.web.identity import current_customer
 
 bp = Blueprint("inquiries", __name__, url_prefix="/events")
 

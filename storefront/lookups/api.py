@@ -9,7 +9,7 @@ from flask import Response, jsonify, request
 from storefront.api import bp
 from storefront.api.auth import staff_token_required
 from storefront.api.body import json_object
-from storefront.errors import FieldError, ValidationError
+from storefront.core.errors import FieldError, ValidationError
 from storefront.lookups import services
 from storefront.staff.auth import acting_staff
 

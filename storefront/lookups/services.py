@@ -19,9 +19,9 @@ from sqlalchemy.exc import IntegrityError
 from storefront.audit.services import record
 from storefront.catalog.models import Format, Genre, Item, ItemGenre
 from storefront.catalog.services import bump_catalog_revision
+from storefront.core.errors import Conflict, FieldError, NotFound, ValidationError
 from storefront.enrichment.services import refresh_search_text
 from storefront.enrichment.validation import MAX_ID
-from storefront.errors import Conflict, FieldError, NotFound, ValidationError
 from storefront.extensions import db
 
 GENRE_NAME_MAX = 80

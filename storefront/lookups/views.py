@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Response, flash, redirect, render_template, request, url_for
 
-from storefront.errors import DomainError, ValidationError
+from storefront.core.errors import DomainError, ValidationError
 from storefront.lookups import services
 from storefront.staff.auth import acting_staff, staff_blueprint
 from storefront.staff.shell import register_staff_nav

@@ -25,9 +25,9 @@ from flask import current_app, render_template
 from sqlalchemy import select
 
 from jobs import enqueue
+from storefront.db.timestamps import utcnow
 from storefront.extensions import db
 from storefront.notifications.models import OutboundEmail
-from storefront.timeutil import utcnow
 
 log = logging.getLogger("storefront.notifications")
 

@@ -9,7 +9,7 @@ from storefront.api.auth import customer_token_required, staff_token_required
 from storefront.api.body import json_object
 from storefront.cart.models import Cart
 from storefront.cart.services import find_cart
-from storefront.errors import FieldError, NotFound, PermissionDenied, ValidationError
+from storefront.core.errors import FieldError, NotFound, PermissionDenied, ValidationError
 from storefront.extensions import db, limiter
 from storefront.orders.checkout import Buyer, checkout
 from storefront.orders.limits import order_number_key, order_status_limit
@@ -23,7 +23,7 @@ from storefront.orders.services import (
     staff_update_order,
 )
 from storefront.orders.views import confirmation_url
-from storefront.pagination import page_request, pagination_dict
+from storefront.web.pagination import page_request, pagination_dict
 
 
 def _customer():  # noqa: ANN202

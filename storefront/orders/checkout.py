@@ -18,13 +18,13 @@ from sqlalchemy.exc import IntegrityError
 from storefront.cart.models import Cart
 from storefront.cart.services import view_cart
 from storefront.catalog.stock import apply_inventory_counts, refresh_item_stock
+from storefront.core.errors import Conflict, FieldError, ServiceUnavailable, ValidationError
+from storefront.db.timestamps import utcnow
 from storefront.ecs.errors import ECSError
 from storefront.ecs.provider import ecs_client, shop_location_id
-from storefront.errors import Conflict, FieldError, ServiceUnavailable, ValidationError
 from storefront.extensions import db
 from storefront.orders.models import Order, OrderLine, Reservation, StockHold
 from storefront.orders.numbers import new_order_number
-from storefront.timeutil import utcnow
 
 log = logging.getLogger("storefront.orders")
 

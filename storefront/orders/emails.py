@@ -5,7 +5,7 @@ from __future__ import annotations
 from storefront.notifications.services import queue_email
 from storefront.orders.models import Order
 from storefront.orders.services import status_link_token
-from storefront.urls import public_url
+from storefront.web.urls import public_url
 
 
 def send_confirmation(order: Order) -> None:

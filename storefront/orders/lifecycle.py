@@ -10,12 +10,12 @@ from flask import current_app
 from sqlalchemy import select
 
 from storefront.catalog.stock import apply_inventory_counts, refresh_item_stock
+from storefront.core.errors import Conflict
+from storefront.db.timestamps import utcnow
 from storefront.ecs.provider import ecs_client, shop_location_id
-from storefront.errors import Conflict
 from storefront.extensions import db
 from storefront.orders.checkout import release_holds
 from storefront.orders.models import TRANSITIONS, Order, Reservation
-from storefront.timeutil import utcnow
 
 log = logging.getLogger("storefront.orders")
 POLL_INTERVAL = timedelta(seconds=5)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from storefront.money import money_json
+from storefront.core.money import money_json
 from storefront.orders.models import Order
 
 

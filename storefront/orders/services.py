@@ -12,12 +12,12 @@ from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSaf
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from storefront.errors import FieldError, NotFound, ValidationError
+from storefront.core.errors import FieldError, NotFound, ValidationError
 from storefront.extensions import db
 from storefront.orders.lifecycle import move
 from storefront.orders.models import ORDER_STATUSES, Order
 from storefront.orders.numbers import normalise_order_number
-from storefront.pagination import PageRequest
+from storefront.web.pagination import PageRequest
 
 NOT_FOUND_MESSAGE = "We couldn't find an order with that number and email address."
 STATUS_LINK_MAX_AGE = 60 * 60 * 24 * 90

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Response, flash, redirect, render_template, request, url_for
 
-from storefront.errors import DomainError, ValidationError
+from storefront.core.errors import DomainError, ValidationError
 from storefront.orders.lifecycle import can_move
 from storefront.orders.services import (
     STAFF_STATUSES,
@@ -13,9 +13,9 @@ from storefront.orders.services import (
     staff_orders,
     staff_update_order,
 )
-from storefront.pagination import page_request, pagination_dict
 from storefront.staff.auth import current_staff, staff_blueprint
 from storefront.staff.shell import register_staff_nav
+from storefront.web.pagination import page_request, pagination_dict
 
 bp = staff_blueprint("staff_orders", __name__, "/staff/orders")
 register_staff_nav("staff_orders.index", "Orders", order=20)

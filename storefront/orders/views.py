@@ -7,9 +7,8 @@ from flask_login import login_required
 
 from storefront.cart.services import view_cart
 from storefront.cart.session import session_cart
-from storefront.errors import DomainError, NotFound, ValidationError
+from storefront.core.errors import DomainError, NotFound, ValidationError
 from storefront.extensions import limiter
-from storefront.identity import current_customer
 from storefront.orders.checkout import Buyer, checkout
 from storefront.orders.lifecycle import poll_if_due
 from storefront.orders.limits import order_number_key, order_status_limit
@@ -20,8 +19,9 @@ from storefront.orders.services import (
     order_history,
     status_link_token,
 )
-from storefront.pagination import page_request
-from storefront.urls import public_url
+from storefront.web.identity import current_customer
+from storefront.web.pagination import page_request
+from storefront.web.urls import public_url
 
 bp = Blueprint("orders", __name__)
 
@@ -118,6 +118,6 @@ def history() -> Response | str:
         return redirect_response
     page = page_request(request.args, default_limit=10, max_limit=50)
     orders, total = order_history(customer.id, page)
-    from storefront.pagination import pagination_dict
+    from storefront.web.pagination import pagination_dict
 
     return render_template("orders/history.html", orders=orders, pagination=pagination_dict(page, total))

@@ -10,7 +10,7 @@ from storefront.api import bp
 from storefront.api.auth import bearer_token, public_endpoint, staff_token_required
 from storefront.api.body import json_object
 from storefront.apitokens.services import revoke
-from storefront.errors import FieldError, ValidationError
+from storefront.core.errors import FieldError, ValidationError
 from storefront.staff.models import StaffMember
 from storefront.staff.services import (
     api_login,

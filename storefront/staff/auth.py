@@ -21,10 +21,10 @@ from typing import Any
 from flask import Blueprint, Flask, Response, current_app, flash, g, redirect, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
-from storefront.errors import PermissionDenied
-from storefront.identity import logged_in_kind
-from storefront.safe_redirect import local_path
+from storefront.core.errors import PermissionDenied
 from storefront.staff.models import StaffMember
+from storefront.web.identity import logged_in_kind
+from storefront.web.safe_redirect import local_path
 
 STAFF_PATH_PREFIX = "/staff"
 SESSION_STAMP_KEY = "staff_stamp"

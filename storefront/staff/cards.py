@@ -7,10 +7,10 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from storefront.audit.models import AuditEntry
+from storefront.db.timestamps import utcnow
 from storefront.extensions import db
 from storefront.staff.models import StaffMember
 from storefront.staff.shell import DashboardCard, register_dashboard_card
-from storefront.timeutil import utcnow
 
 
 def catalog_items_card() -> DashboardCard:

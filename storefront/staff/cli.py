@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
-from storefront.errors import DomainError
+from storefront.core.errors import DomainError
 from storefront.staff.models import ROLES
 from storefront.staff.services import create_staff, find_staff_by_email, list_staff, reset_password, unlock_staff
 

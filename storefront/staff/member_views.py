@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
 
-from storefront.errors import DomainError
+from storefront.core.errors import DomainError
 from storefront.staff import totp
 from storefront.staff.auth import admin_required, current_staff, staff_blueprint
 from storefront.staff.forms import ActionForm, PasswordResetForm, StaffCreateForm, StaffEditForm

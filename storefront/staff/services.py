@@ -16,18 +16,19 @@ from sqlalchemy.exc import IntegrityError
 
 from storefront.apitokens.services import IssuedToken, issue_token, revoke_all
 from storefront.audit.services import Actor, actor_from, record
-from storefront.errors import Conflict, FieldError, NotFound, Unauthorized, ValidationError
-from storefront.extensions import db
-from storefront.staff import totp
-from storefront.staff.models import ROLES, StaffMember
-from storefront.staff.passwords import (
+from storefront.core.errors import Conflict, FieldError, NotFound, Unauthorized, ValidationError
+from storefront.core.passwords import (
+    STAFF_MIN_LENGTH,
     burn_verification,
     hash_password,
     needs_rehash,
     password_problems,
     verify_password,
 )
-from storefront.timeutil import utcnow
+from storefront.db.timestamps import utcnow
+from storefront.extensions import db
+from storefront.staff import totp
+from storefront.staff.models import ROLES, StaffMember
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 LOGIN_FAILED_MESSAGE = ("Those sign-in details didn't work. Check them and try again; "
@@ -95,7 +96,8 @@ def create_staff(email: str, name: str, password: str, role: str = "staff", *,
         errors.append(FieldError("email", "Enter a valid email address."))
     _check_name(name, errors)
     _check_role(role, errors)
-    errors += password_problems(password or "", email=email)
+    errors += password_problems(password or "", email=email, min_length=STAFF_MIN_LENGTH,
+                                refuse_common=False)
     if errors:
         raise ValidationError("Check the staff account details.", details=errors)
     if find_staff_by_email(email):
@@ -172,7 +174,8 @@ def update_staff(staff_id: int, *, actor: object, name: str | None = None, role:
 def reset_password(staff_id: int, new_password: str, *, actor: object) -> StaffMember:
     """Set a new password, clear any lockout and end the account's sessions and API tokens."""
     staff = get_staff(staff_id)
-    problems = password_problems(new_password or "", email=staff.email)
+    problems = password_problems(new_password or "", email=staff.email,
+                                 min_length=STAFF_MIN_LENGTH, refuse_common=False)
     if problems:
         raise ValidationError("Choose a stronger password.", details=problems)
     staff.password_hash = hash_password(new_password)

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field, replace
 from flask import request
 
 from storefront.extensions import db
-from storefront.templating import url_if
+from storefront.web.templating import url_if
 
 log = logging.getLogger(__name__)
 

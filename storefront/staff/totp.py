@@ -14,7 +14,7 @@ import segno
 from flask import current_app
 
 from storefront.audit.services import record
-from storefront.errors import Conflict, FieldError, NotFound, ValidationError
+from storefront.core.errors import Conflict, FieldError, NotFound, ValidationError
 from storefront.extensions import db
 from storefront.staff.models import StaffMember
 

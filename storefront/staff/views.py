@@ -7,9 +7,8 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, session, url_for
 
-from storefront.errors import DomainError
+from storefront.core.errors import DomainError
 from storefront.extensions import limiter
-from storefront.safe_redirect import local_path
 from storefront.staff import totp
 from storefront.staff.auth import (
     begin_staff_session,
@@ -30,6 +29,7 @@ from storefront.staff.services import (
     verify_second_factor,
 )
 from storefront.staff.shell import dashboard_summary, register_staff_nav, staff_nav_links
+from storefront.web.safe_redirect import local_path
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 bp.before_app_request(guard_staff_area)

@@ -6,7 +6,7 @@ from flask import Response, g, jsonify, request, url_for
 
 from storefront.api import bp
 from storefront.api.auth import staff_token_required
-from storefront.errors import NotFound, ValidationError
+from storefront.core.errors import NotFound, ValidationError
 from storefront.extensions import limiter
 from storefront.sync.serializers import sync_run_json
 from storefront.sync.services import active_run, get_run, recent_runs, start_sync

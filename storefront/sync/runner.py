@@ -23,6 +23,7 @@ from storefront.catalog.stock import (
     quantities_at,
     refresh_item_stock,
 )
+from storefront.db.timestamps import utcnow
 from storefront.ecs.errors import ECSRateLimited, ECSServerError, ECSUnavailable
 from storefront.ecs.provider import build_client, ecs_client, shop_location_id
 from storefront.extensions import db
@@ -31,7 +32,6 @@ from storefront.sync.mapping import map_item_page
 from storefront.sync.models import SyncRun
 from storefront.sync.services import request_incremental_sync, sync_state
 from storefront.sync.writer import CatalogWriter, PageOutcome
-from storefront.timeutil import utcnow
 
 log = logging.getLogger("storefront.sync")
 T = TypeVar("T")

@@ -8,10 +8,10 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from storefront.errors import Conflict, ValidationError
+from storefront.core.errors import Conflict, ValidationError
+from storefront.db.timestamps import utcnow
 from storefront.extensions import db
 from storefront.sync.models import SyncRun, SyncState
-from storefront.timeutil import utcnow
 
 SYNC_QUEUE = "sync"
 INCREMENTAL_JOB_ID = "catalog-sync-incremental"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Response, flash, redirect, render_template, request, url_for
 
-from storefront.errors import NotFound
+from storefront.core.errors import NotFound
 from storefront.staff.auth import current_staff, staff_blueprint
 from storefront.staff.shell import register_staff_nav
 from storefront.sync.services import SyncAlreadyRunning, active_run, get_run, recent_runs, start_sync

@@ -10,10 +10,11 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import ARRAY, Select, any_, bindparam, delete, select, update
 
-from storefront.bulkinsert import insert_many
 from storefront.catalog.indexing import compose_search_text
 from storefront.catalog.models import Genre, Item, ItemDetail, ItemGenre, ItemVariation
 from storefront.catalog.search import bulk_item_inserts
+from storefront.db.bulkinsert import insert_many
+from storefront.db.timestamps import utcnow
 from storefront.extensions import db
 from storefront.sync.mapping import (
     EVENT_CATEGORY_NAMES,
@@ -23,7 +24,6 @@ from storefront.sync.mapping import (
     map_item_page,
     parse_variation,
 )
-from storefront.timeutil import utcnow
 
 
 @dataclass

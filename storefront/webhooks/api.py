@@ -15,7 +15,7 @@ from storefront.api.auth import staff_dlq_required
 from storefront.api.body import json_object
 from storefront.audit.services import record
 from storefront.extensions import db
-from storefront.pagination import page_request, pagination_dict
+from storefront.web.pagination import page_request, pagination_dict
 from storefront.webhooks import dlq
 from storefront.webhooks.serializers import event_detail, event_summary
 

@@ -7,8 +7,8 @@ import json
 import click
 from flask.cli import with_appcontext
 
-from storefront.errors import DomainError
-from storefront.pagination import PageRequest
+from storefront.core.errors import DomainError
+from storefront.web.pagination import PageRequest
 from storefront.webhooks import dlq
 from storefront.webhooks.serializers import event_detail
 

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from sqlalchemy import func, select, update
 
 from storefront.audit.services import MAX_REASON, record
-from storefront.errors import Conflict, FieldError, NotFound, ValidationError
+from storefront.core.errors import Conflict, FieldError, NotFound, ValidationError
+from storefront.db.timestamps import utcnow
 from storefront.extensions import db
-from storefront.pagination import PageRequest
-from storefront.timeutil import utcnow
+from storefront.web.pagination import PageRequest
 from storefront.webhooks.models import DEAD, DISCARDED, FAILED, RECEIVED, STATUSES, WebhookEvent
 from storefront.webhooks.services import enqueue_after_commit
 

@@ -13,8 +13,8 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from storefront.db.timestamps import UTCDateTime, utcnow
 from storefront.extensions import db
-from storefront.timeutil import UTCDateTime, utcnow
 
 RECEIVED = "received"
 PROCESSING = "processing"

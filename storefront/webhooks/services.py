@@ -25,11 +25,11 @@ from flask import Flask, current_app
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from storefront.core.errors import DomainError
+from storefront.db.timestamps import utcnow
 from storefront.ecs.signature import verify
-from storefront.errors import DomainError
 from storefront.extensions import db
 from storefront.sync.mapping import parse_timestamp
-from storefront.timeutil import utcnow
 from storefront.webhooks import faults
 from storefront.webhooks.handlers import dispatch
 from storefront.webhooks.models import (

@@ -11,11 +11,11 @@ from wtforms.validators import DataRequired, Length
 
 from storefront.api.errors import error_response
 from storefront.audit.services import MAX_REASON
-from storefront.errors import DomainError, ValidationError
+from storefront.core.errors import DomainError, ValidationError
 from storefront.extensions import csrf
-from storefront.pagination import page_request, pagination_dict
 from storefront.staff.auth import current_staff, dlq_page_required, staff_blueprint
 from storefront.staff.shell import DashboardCard, register_dashboard_card, register_staff_nav
+from storefront.web.pagination import page_request, pagination_dict
 from storefront.webhooks import dlq
 from storefront.webhooks.redaction import redact
 from storefront.webhooks.services import SIGNATURE_HEADER, PayloadTooLarge, WebhookRejected, receive

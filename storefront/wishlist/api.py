@@ -9,9 +9,9 @@ from flask import Response, g, jsonify, request, url_for
 from storefront.api import bp
 from storefront.api.auth import customer_token_required
 from storefront.api.body import json_object
-from storefront.errors import NotFound
-from storefront.money import money_json
-from storefront.pagination import page_request, pagination_dict
+from storefront.core.errors import NotFound
+from storefront.core.money import money_json
+from storefront.web.pagination import page_request, pagination_dict
 from storefront.wishlist import services
 
 

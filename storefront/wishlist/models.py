@@ -8,8 +8,8 @@ from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from storefront.catalog.models import Item
+from storefront.db.timestamps import UTCDateTime, utcnow
 from storefront.extensions import db
-from storefront.timeutil import UTCDateTime, utcnow
 
 
 class WishlistEntry(db.Model):

@@ -19,9 +19,9 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
 from storefront.catalog.models import Item
-from storefront.errors import NotFound, ValidationError
+from storefront.core.errors import NotFound, ValidationError
 from storefront.extensions import db
-from storefront.pagination import PageRequest
+from storefront.web.pagination import PageRequest
 from storefront.wishlist.models import WishlistEntry, WishlistShare
 
 # A customer's list is bounded too, so one account cannot grow a table without limit.

@@ -6,10 +6,10 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 
 from storefront.accounts.signed_links import public_url
 from storefront.catalog.models import Item
-from storefront.errors import DomainError, NotFound, ValidationError
+from storefront.core.errors import DomainError, NotFound, ValidationError
 from storefront.extensions import db
-from storefront.safe_redirect import local_path
-from storefront.templating import url_if
+from storefront.web.safe_redirect import local_path
+from storefront.web.templating import url_if
 from storefront.wishlist import services
 from storefront.wishlist.visitor import (
     current_item_ids,

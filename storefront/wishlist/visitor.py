@@ -8,7 +8,7 @@ from typing import Any
 from flask import current_app, g, session
 
 from storefront.accounts.services import login_hooks
-from storefront.identity import current_customer
+from storefront.web.identity import current_customer
 from storefront.wishlist import services
 
 SESSION_KEY = "guest_wishlist"

@@ -22,11 +22,11 @@ from datetime import timedelta
 from typing import Any
 
 from storefront.catalog.indexing import compose_search_text
+from storefront.db.timestamps import utcnow
 from storefront.ecs.sandbox import demo_words as words
 from storefront.ecs.sandbox.demo_catalog import _artist, _Dice, _labels, _title, paused_gc
 from storefront.sync.runner import refresh_planner_statistics
 from storefront.sync.writer import slugify
-from storefront.timeutil import utcnow
 
 LOCATION = "LSEED"
 BATCH = 5_000

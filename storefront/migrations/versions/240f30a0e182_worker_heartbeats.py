@@ -7,7 +7,7 @@ Create Date: 2026-11-23 07:10:43.632682
 """
 from alembic import op
 import sqlalchemy as sa
-import storefront.timeutil  # noqa: F401  (UTCDateTime columns)
+import storefront.db.timestamps  # noqa: F401  (UTCDateTime columns)
 
 
 # revision identifiers, used by Alembic.
@@ -24,7 +24,7 @@ def upgrade():
     sa.Column('token', sa.String(length=64), nullable=False),
     sa.Column('hostname', sa.String(length=255), nullable=False),
     sa.Column('pid', sa.Integer(), nullable=False),
-    sa.Column('ran_at', storefront.timeutil.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('ran_at', storefront.db.timestamps.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_worker_heartbeats')),
     sa.UniqueConstraint('token', name=op.f('uq_worker_heartbeats_token'))
     )

@@ -7,7 +7,7 @@ Create Date: 2026-11-30 12:50:15.091959
 """
 from alembic import op
 import sqlalchemy as sa
-import storefront.timeutil  # noqa: F401  (UTCDateTime columns)
+import storefront.db.timestamps  # noqa: F401  (UTCDateTime columns)
 from storefront.catalog.search import create_search_index, drop_search_index
 
 
@@ -25,10 +25,10 @@ def upgrade():
     sa.Column('kind', sa.String(length=16), nullable=False),
     sa.Column('subject_id', sa.Integer(), nullable=False),
     sa.Column('token_hash', sa.String(length=64), nullable=False),
-    sa.Column('created_at', storefront.timeutil.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('expires_at', storefront.timeutil.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('revoked_at', storefront.timeutil.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('last_used_at', storefront.timeutil.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', storefront.db.timestamps.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', storefront.db.timestamps.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('revoked_at', storefront.db.timestamps.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('last_used_at', storefront.db.timestamps.UTCDateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_api_tokens')),
     sa.UniqueConstraint('token_hash', name=op.f('uq_api_tokens_token_hash'))
     )
@@ -37,7 +37,7 @@ def upgrade():
 
     op.create_table('audit_entries',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('at', storefront.timeutil.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('at', storefront.db.timestamps.UTCDateTime(timezone=True), nullable=False),
     sa.Column('actor_kind', sa.String(length=16), nullable=False),
     sa.Column('actor_id', sa.Integer(), nullable=True),
     sa.Column('actor_label', sa.String(length=255), nullable=False),
@@ -59,9 +59,9 @@ def upgrade():
     sa.Column('email', sa.String(length=254), nullable=False),
     sa.Column('name', sa.String(length=120), nullable=False),
     sa.Column('password_hash', sa.String(length=255), nullable=False),
-    sa.Column('email_confirmed_at', storefront.timeutil.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('created_at', storefront.timeutil.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('last_login_at', storefront.timeutil.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('email_confirmed_at', storefront.db.timestamps.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', storefront.db.timestamps.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('last_login_at', storefront.db.timestamps.UTCDateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_customers')),
     sa.UniqueConstraint('email', name=op.f('uq_customers_email'))
     )
@@ -77,9 +77,9 @@ def upgrade():
     sa.Column('message', sa.Text(), nullable=False),
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('ip_hash', sa.String(length=64), nullable=False),
-    sa.Column('created_at', storefront.timeutil.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', storefront.timeutil.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('notified_at', storefront.timeutil.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', storefront.db.timestamps.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', storefront.db.timestamps.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('notified_at', storefront.db.timestamps.UTCDateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_event_inquiries')),
     sa.UniqueConstraint('tracking_id', name=op.f('uq_event_inquiries_tracking_id'))
     )
@@ -123,9 +123,9 @@ def upgrade():
     sa.Column('stock', sa.Integer(), nullable=False),
     sa.Column('is_deleted', sa.Boolean(), nullable=False),
     sa.Column('ecs_version', sa.BigInteger(), nullable=False),
-    sa.Column('ecs_updated_at', storefront.timeutil.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('first_seen_at', storefront.timeutil.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('synced_at', storefront.timeutil.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('ecs_updated_at', storefront.db.timestamps.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('first_seen_at', storefront.db.timestamps.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('synced_at', storefront.db.timestamps.UTCDateTime(timezone=True), nullable=False),
     sa.Column('search_text', sa.Text(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_items')),
     sa.UniqueConstraint('ecs_id', name=op.f('uq_items_ecs_id'))
@@ -146,8 +146,8 @@ def upgrade():
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('error', sa.Text(), nullable=True),
     sa.Column('attempts', sa.Integer(), nullable=False),
-    sa.Column('created_at', storefront.timeutil.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('sent_at', storefront.timeutil.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', storefront.db.timestamps.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('sent_at', storefront.db.timestamps.UTCDateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_outbound_emails'))
     )
     with op.batch_alter_table('outbound_emails', schema=None) as batch_op:
@@ -164,9 +164,9 @@ def upgrade():
     sa.Column('totp_enabled', sa.Boolean(), nullable=False),
     sa.Column('totp_last_step', sa.BigInteger(), nullable=True),
     sa.Column('failed_logins', sa.Integer(), nullable=False),
-    sa.Column('locked_until', storefront.timeutil.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('last_login_at', storefront.timeutil.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('created_at', storefront.timeutil.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('locked_until', storefront.db.timestamps.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('last_login_at', storefront.db.timestamps.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', storefront.db.timestamps.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_staff_members')),
     sa.UniqueConstraint('email', name=op.f('uq_staff_members_email'))
     )
@@ -177,10 +177,10 @@ def upgrade():
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('active', sa.Integer(), nullable=True),
     sa.Column('started_by', sa.String(length=255), nullable=False),
-    sa.Column('created_at', storefront.timeutil.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('started_at', storefront.timeutil.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('finished_at', storefront.timeutil.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('heartbeat_at', storefront.timeutil.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', storefront.db.timestamps.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('started_at', storefront.db.timestamps.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('finished_at', storefront.db.timestamps.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('heartbeat_at', storefront.db.timestamps.UTCDateTime(timezone=True), nullable=True),
     sa.Column('pages', sa.Integer(), nullable=False),
     sa.Column('objects_seen', sa.Integer(), nullable=False),
     sa.Column('items_seen', sa.Integer(), nullable=False),
@@ -203,7 +203,7 @@ def upgrade():
     sa.Column('latest_time', sa.String(length=40), nullable=True),
     sa.Column('incremental_requested', sa.Boolean(), nullable=False),
     sa.Column('catalog_revision', sa.Integer(), nullable=False),
-    sa.Column('last_full_sync_at', storefront.timeutil.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('last_full_sync_at', storefront.db.timestamps.UTCDateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_sync_state'))
     )
     op.create_table('webhook_events',
@@ -214,7 +214,7 @@ def upgrade():
     sa.Column('object_type', sa.String(length=64), nullable=True),
     sa.Column('object_id', sa.String(length=128), nullable=True),
     sa.Column('object_version', sa.BigInteger(), nullable=True),
-    sa.Column('event_created_at', storefront.timeutil.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('event_created_at', storefront.db.timestamps.UTCDateTime(timezone=True), nullable=True),
     sa.Column('payload', sa.JSON(), nullable=False),
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
@@ -224,12 +224,12 @@ def upgrade():
     sa.Column('claimed_by', sa.String(length=128), nullable=True),
     sa.Column('requeues', sa.Integer(), nullable=False),
     sa.Column('replays', sa.Integer(), nullable=False),
-    sa.Column('received_at', storefront.timeutil.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('enqueued_at', storefront.timeutil.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('claimed_at', storefront.timeutil.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('next_attempt_at', storefront.timeutil.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('finished_at', storefront.timeutil.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('updated_at', storefront.timeutil.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('received_at', storefront.db.timestamps.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('enqueued_at', storefront.db.timestamps.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('claimed_at', storefront.db.timestamps.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('next_attempt_at', storefront.db.timestamps.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('finished_at', storefront.db.timestamps.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('updated_at', storefront.db.timestamps.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_webhook_events')),
     sa.UniqueConstraint('event_id', name=op.f('uq_webhook_events_event_id'))
     )
@@ -245,8 +245,8 @@ def upgrade():
     sa.Column('customer_id', sa.Integer(), nullable=True),
     sa.Column('lines', sa.JSON(), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
-    sa.Column('created_at', storefront.timeutil.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', storefront.timeutil.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', storefront.db.timestamps.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', storefront.db.timestamps.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['customer_id'], ['customers.id'], name=op.f('fk_carts_customer_id_customers'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_carts')),
     sa.UniqueConstraint('token_hash', name=op.f('uq_carts_token_hash'))
@@ -257,7 +257,7 @@ def upgrade():
     op.create_table('event_inquiry_changes',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('inquiry_id', sa.Integer(), nullable=False),
-    sa.Column('at', storefront.timeutil.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('at', storefront.db.timestamps.UTCDateTime(timezone=True), nullable=False),
     sa.Column('actor_label', sa.String(length=255), nullable=False),
     sa.Column('from_status', sa.String(length=16), nullable=False),
     sa.Column('to_status', sa.String(length=16), nullable=False),
@@ -283,7 +283,7 @@ def upgrade():
     sa.Column('images', sa.JSON(), nullable=False),
     sa.Column('featured', sa.Boolean(), nullable=False),
     sa.Column('staff_pick', sa.Text(), nullable=False),
-    sa.Column('updated_at', storefront.timeutil.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', storefront.db.timestamps.UTCDateTime(timezone=True), nullable=False),
     sa.Column('updated_by', sa.String(length=255), nullable=False),
     sa.ForeignKeyConstraint(['item_id'], ['items.id'], name=op.f('fk_item_details_item_id_items'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_item_details')),
@@ -322,7 +322,7 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('customer_id', sa.Integer(), nullable=False),
     sa.Column('item_id', sa.Integer(), nullable=False),
-    sa.Column('added_at', storefront.timeutil.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('added_at', storefront.db.timestamps.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['customer_id'], ['customers.id'], name=op.f('fk_wishlist_entries_customer_id_customers'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['item_id'], ['items.id'], name=op.f('fk_wishlist_entries_item_id_items'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_wishlist_entries')),
@@ -334,7 +334,7 @@ def upgrade():
     op.create_table('wishlist_shares',
     sa.Column('customer_id', sa.Integer(), nullable=False),
     sa.Column('nonce', sa.String(length=32), nullable=True),
-    sa.Column('updated_at', storefront.timeutil.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', storefront.db.timestamps.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['customer_id'], ['customers.id'], name=op.f('fk_wishlist_shares_customer_id_customers'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('customer_id', name=op.f('pk_wishlist_shares'))
     )
@@ -355,14 +355,14 @@ def upgrade():
     sa.Column('payment_url', sa.Text(), nullable=True),
     sa.Column('ecs_payment_id', sa.String(length=64), nullable=True),
     sa.Column('payment_status', sa.String(length=20), nullable=True),
-    sa.Column('stock_recorded_at', storefront.timeutil.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('stock_recorded_at', storefront.db.timestamps.UTCDateTime(timezone=True), nullable=True),
     sa.Column('tracking_number', sa.String(length=100), nullable=False),
     sa.Column('staff_note', sa.Text(), nullable=False),
-    sa.Column('reserved_until', storefront.timeutil.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('created_at', storefront.timeutil.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', storefront.timeutil.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('paid_at', storefront.timeutil.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('last_polled_at', storefront.timeutil.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('reserved_until', storefront.db.timestamps.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', storefront.db.timestamps.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', storefront.db.timestamps.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('paid_at', storefront.db.timestamps.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('last_polled_at', storefront.db.timestamps.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['cart_id'], ['carts.id'], name=op.f('fk_orders_cart_id_carts'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['customer_id'], ['customers.id'], name=op.f('fk_orders_customer_id_customers'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_orders')),
@@ -390,7 +390,7 @@ def upgrade():
     sa.Column('variation_id', sa.Integer(), nullable=False),
     sa.Column('location_id', sa.String(length=64), nullable=False),
     sa.Column('quantity', sa.Integer(), nullable=False),
-    sa.Column('calculated_at', storefront.timeutil.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('calculated_at', storefront.db.timestamps.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['variation_id'], ['item_variations.id'], name=op.f('fk_stock_levels_variation_id_item_variations'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_stock_levels')),
     sa.UniqueConstraint('variation_id', 'location_id', name=op.f('uq_stock_levels_variation_id'))
@@ -419,8 +419,8 @@ def upgrade():
     sa.Column('order_id', sa.Integer(), nullable=False),
     sa.Column('variation_id', sa.Integer(), nullable=False),
     sa.Column('quantity', sa.Integer(), nullable=False),
-    sa.Column('expires_at', storefront.timeutil.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('released_at', storefront.timeutil.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('expires_at', storefront.db.timestamps.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('released_at', storefront.db.timestamps.UTCDateTime(timezone=True), nullable=True),
     sa.Column('release_reason', sa.String(length=20), nullable=False),
     sa.ForeignKeyConstraint(['order_id'], ['orders.id'], name=op.f('fk_reservations_order_id_orders'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['variation_id'], ['item_variations.id'], name=op.f('fk_reservations_variation_id_item_variations'), ondelete='CASCADE'),

@@ -1,4 +1,4 @@
-"""Customer password hashing (argon2id) and the rules a new password must meet."""
+"""Password hashing (argon2id) for customers and staff, and the rules a new password must meet."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ from pathlib import Path
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-from storefront.errors import FieldError
+from storefront.core.errors import FieldError
 
-MIN_LENGTH = 10
+MIN_LENGTH = 10  # customers
+STAFF_MIN_LENGTH = 12
 MAX_LENGTH = 256
 COMMON_PASSWORDS_FILE = Path(__file__).with_name("common_passwords.txt")
 
@@ -59,16 +60,23 @@ def is_common(password: str) -> bool:
     return lowered in common_passwords() or len(set(lowered)) <= 1
 
 
-def password_problems(password: str, *, email: str = "", field: str = "password") -> list[FieldError]:
-    """Why ``password`` is not acceptable for a customer account (empty when it is)."""
-    if len(password) < MIN_LENGTH:
-        return [FieldError(field, f"Use at least {MIN_LENGTH} characters.")]
+def password_problems(password: str, *, email: str = "", field: str = "password",
+                      min_length: int = MIN_LENGTH, refuse_common: bool = True) -> list[FieldError]:
+    """Why ``password`` is not acceptable (empty when it is).
+
+    Args:
+        min_length: customers use :data:`MIN_LENGTH`, staff :data:`STAFF_MIN_LENGTH`.
+        refuse_common: also refuse listed common passwords and the email's local part.
+    """
+    if len(password) < min_length:
+        return [FieldError(field, f"Use at least {min_length} characters.")]
     if len(password) > MAX_LENGTH:
         return [FieldError(field, f"Use at most {MAX_LENGTH} characters.")]
     lowered = password.strip().lower()
     normalised_email = email.strip().lower()
-    if normalised_email and (lowered == normalised_email or lowered == normalised_email.partition("@")[0]):
+    if normalised_email and (lowered == normalised_email
+                             or (refuse_common and lowered == normalised_email.partition("@")[0])):
         return [FieldError(field, "The password must not be your email address.")]
-    if is_common(password):
+    if refuse_common and is_common(password):
         return [FieldError(field, "That password is too common and easy to guess; choose another.")]
     return []

@@ -5,6 +5,8 @@ from __future__ import annotations
 from flask import Flask, current_app, has_request_context, request, url_for
 from werkzeug.routing import BuildError
 
+from storefront.core.money import format_money
+
 HTMX_VERSION = "2.0.8"
 
 
@@ -26,17 +28,6 @@ def url_if(endpoint: str, **values: object) -> str | None:
         except BuildError:
             known[key] = None
     return known[key]
-
-
-def format_money(amount: int | None, currency: str = "USD") -> str:
-    """Minor units → display string (``1999, "USD"`` → ``$19.99``)."""
-    if amount is None:
-        return ""
-    symbol = {"USD": "$", "EUR": "€", "GBP": "£"}.get(currency, "")
-    sign = "-" if amount < 0 else ""
-    major, minor = divmod(abs(amount), 100)
-    text = f"{sign}{symbol}{major:,}.{minor:02d}"
-    return text if symbol else f"{text} {currency}"
 
 
 def init_app(app: Flask) -> None:

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from math import ceil
 
-from storefront.errors import FieldError, ValidationError
+from storefront.core.errors import FieldError, ValidationError
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from storefront.api.errors import error_response
-from storefront.errors import DomainError
+from storefront.core.errors import DomainError
 
 API_PREFIX = "/api/"
 

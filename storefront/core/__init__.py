@@ -1,0 +1,1 @@
+"""The shop's shared language: domain errors, money, password hashing."""

@@ -1,0 +1,1 @@
+"""Database plumbing: bulk inserts (COPY on PostgreSQL), SQLite tuning, UTC timestamps."""
