@@ -1,11 +1,6 @@
-"""Background jobs: the one enqueue seam (:func:`enqueue`) and the RQ entry points.
+"""RQ entry points: thin functions taking ids, run in an app context, calling storefront services.
 
-Job functions take ids, run inside an app context through :func:`jobs.runtime.job`, and
-raise on failure so retries and RQ's failed registry work.
+The storefront enqueues them by dotted name through :mod:`storefront.tasks`; this package
+imports the storefront, never the reverse. Each job raises on failure so retries and RQ's
+failed registry work.
 """
-
-from __future__ import annotations
-
-from jobs.seam import QUEUES, enqueue, redis_connection
-
-__all__ = ["QUEUES", "enqueue", "redis_connection"]

@@ -5,13 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from jobs.runtime import job
+from storefront.notifications.services import deliver_email, deliver_json_webhook, deliver_slack
 
 
 @job
 def send_email(email_id: int) -> str:
     """Send (or, without SMTP, log) the OutboundEmail ``email_id``; returns its status."""
-    from storefront.notifications.services import deliver_email
-
     email = deliver_email(email_id)
     return email.status if email is not None else "missing"
 
@@ -19,14 +18,10 @@ def send_email(email_id: int) -> str:
 @job
 def post_slack(text: str) -> bool:
     """Post ``text`` to the configured Slack incoming webhook."""
-    from storefront.notifications.services import deliver_slack
-
     return deliver_slack(text)
 
 
 @job
 def post_json_webhook(url: str, payload: dict[str, Any]) -> int:
     """POST ``payload`` as JSON to ``url``; returns the HTTP status."""
-    from storefront.notifications.services import deliver_json_webhook
-
     return deliver_json_webhook(url, payload)

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from jobs.runtime import job
+from storefront.system.services import record_heartbeat
 
 
 @job
 def ping(token: str) -> int:
     """Write a heartbeat row proving a worker ran a job with an app context; returns its pid."""
-    from storefront.system.services import record_heartbeat
-
     return record_heartbeat(token).pid

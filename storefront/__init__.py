@@ -11,10 +11,10 @@ from dotenv import load_dotenv
 from flask import Flask, abort
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from jobs.periodic import register_periodic
 from storefront import extensions  # not `db` by name: it would shadow the storefront.db package
 from storefront.config import load_config
 from storefront.db import sqlite_tuning
+from storefront.tasks.periodic import register_periodic
 from storefront.web import input_guard, requestid, security
 from storefront.web.flaskapp import StorefrontFlask
 

@@ -13,9 +13,9 @@ import pytest
 from redis import Redis
 from rq import Queue
 
-from jobs import enqueue
 from jobs.system import ping
 from storefront.system.services import find_heartbeat, new_heartbeat_token
+from storefront.tasks import enqueue
 
 TESTS_DIR = Path(__file__).resolve().parent
 

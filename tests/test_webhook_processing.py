@@ -12,11 +12,11 @@ from redis import Redis
 from rq.cron import CronScheduler
 
 from ecs_fixtures import ecs_config
-from jobs.periodic import PeriodicJob, PeriodicRunner, register_periodic, schedule
 from storefront.catalog.models import ItemVariation
 from storefront.db.timestamps import utcnow
 from storefront.extensions import db
 from storefront.sync.models import SyncRun
+from storefront.tasks.periodic import PeriodicJob, PeriodicRunner, register_periodic, schedule
 from storefront.webhooks import handlers
 from storefront.webhooks.handlers import HandlerResult, handler_for, register_handler
 from storefront.webhooks.models import WebhookEvent

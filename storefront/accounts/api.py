@@ -22,8 +22,8 @@ from storefront.accounts.services import (
     resend_confirmation,
     reset_password,
 )
-from storefront.api import bp
 from storefront.api.auth import bearer_token, customer_token_required
+from storefront.api.blueprint import bp
 from storefront.api.body import json_object
 from storefront.core.errors import FieldError, Unauthorized, ValidationError
 

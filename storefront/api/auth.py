@@ -30,7 +30,7 @@ from typing import Any
 
 from flask import Response, current_app, g, request
 
-from storefront.api import bp
+from storefront.api.blueprint import bp
 from storefront.api.errors import error_response
 
 STAFF_API_PREFIX = "/api/v1/staff"

@@ -19,7 +19,7 @@ from typing import Any
 from flask import Flask, Response, current_app, jsonify, render_template
 from werkzeug.routing import IntegerConverter, Rule, UnicodeConverter
 
-from storefront.api import bp
+from storefront.api.blueprint import bp
 from storefront.api.openapi_schemas import (
     COMMON_SCHEMAS,
     ERROR_RESPONSES,

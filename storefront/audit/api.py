@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import Response, jsonify, request
 
-from storefront.api import bp
 from storefront.api.auth import staff_token_required
+from storefront.api.blueprint import bp
 from storefront.audit.services import audit_entry_json, list_entries, parse_filters
 from storefront.web.pagination import page_request, pagination_dict
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Response, jsonify, request
 
-from storefront.api import bp
+from storefront.api.blueprint import bp
 from storefront.api.body import json_object
 from storefront.cart.models import Cart
 from storefront.cart.services import (

@@ -6,8 +6,8 @@ from typing import Any
 
 from flask import Response, g, jsonify, request
 
-from storefront.api import bp
 from storefront.api.auth import staff_token_required
+from storefront.api.blueprint import bp
 from storefront.api.body import json_object
 from storefront.core.errors import FieldError, ValidationError
 from storefront.inquiries.limits import attempt_limit, submission_limit

@@ -20,6 +20,7 @@ from storefront.core.errors import FieldError, NotFound, ValidationError
 from storefront.db.timestamps import utcnow
 from storefront.extensions import db
 from storefront.inquiries.models import EVENT_TYPES, STATUSES, EventInquiry, InquiryStatusChange
+from storefront.tasks import enqueue
 from storefront.web.pagination import PageRequest
 
 log = logging.getLogger(__name__)
@@ -181,11 +182,10 @@ def submit_inquiry(raw: Mapping[str, Any], *, ip: str | None, honeypot: str = ""
 
 def _queue_notification(inquiry_id: int) -> None:
     """Hand the notification to a job; the shopper's request never waits on email/Slack/CRM."""
-    from jobs import enqueue
-    from jobs.inquiries import notify_staff_of_inquiry
 
     try:
-        enqueue(notify_staff_of_inquiry, inquiry_id, queue="notifications", job_id=f"inquiry-notify-{inquiry_id}")
+        enqueue("jobs.inquiries.notify_staff_of_inquiry", inquiry_id, queue="notifications",
+                job_id=f"inquiry-notify-{inquiry_id}")
     except Exception:  # the inquiry is saved; notified_at stays empty, so it can be re-sent later
         log.exception("could not queue the notification for inquiry %s", inquiry_id)
 

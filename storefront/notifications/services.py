@@ -24,10 +24,10 @@ import requests
 from flask import current_app, render_template
 from sqlalchemy import select
 
-from jobs import enqueue
 from storefront.db.timestamps import utcnow
 from storefront.extensions import db
 from storefront.notifications.models import OutboundEmail
+from storefront.tasks import enqueue
 
 log = logging.getLogger("storefront.notifications")
 
@@ -69,9 +69,8 @@ def queue_email(to: str, subject: str, template: str, *, kind: str | None = None
                           body=render_email(template, **context), kind=(kind or template)[:64], status="queued")
     db.session.add(email)
     db.session.commit()
-    from jobs.notifications import send_email
 
-    enqueue(send_email, email.id, queue=QUEUE, job_id=f"email-{email.id}")
+    enqueue("jobs.notifications.send_email", email.id, queue=QUEUE, job_id=f"email-{email.id}")
     return email
 
 
@@ -155,17 +154,15 @@ def post_slack(text: str) -> bool:
     """Enqueue a message to the Slack incoming webhook; False (nothing queued) when not configured."""
     if not current_app.config["SLACK_WEBHOOK_URL"]:
         return False
-    from jobs.notifications import post_slack as post_slack_job
 
-    enqueue(post_slack_job, text[:3000], queue=QUEUE)
+    enqueue("jobs.notifications.post_slack", text[:3000], queue=QUEUE)
     return True
 
 
 def post_json_webhook(url: str, payload: dict[str, Any]) -> None:
     """Enqueue a JSON POST of ``payload`` to ``url`` (e.g. a CRM forward)."""
-    from jobs.notifications import post_json_webhook as post_json_job
 
-    enqueue(post_json_job, _check_url(url), payload, queue=QUEUE)
+    enqueue("jobs.notifications.post_json_webhook", _check_url(url), payload, queue=QUEUE)
 
 
 def _post(url: str, payload: dict[str, Any]) -> requests.Response:

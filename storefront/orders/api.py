@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import Response, g, jsonify, request
 
-from storefront.api import bp
 from storefront.api.auth import customer_token_required, staff_token_required
+from storefront.api.blueprint import bp
 from storefront.api.body import json_object
 from storefront.cart.models import Cart
 from storefront.cart.services import find_cart

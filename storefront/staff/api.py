@@ -6,8 +6,8 @@ from typing import Any
 
 from flask import Response, g, jsonify, request, url_for
 
-from storefront.api import bp
 from storefront.api.auth import bearer_token, public_endpoint, staff_token_required
+from storefront.api.blueprint import bp
 from storefront.api.body import json_object
 from storefront.apitokens.services import revoke
 from storefront.core.errors import FieldError, ValidationError

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import Response, g, jsonify, request, url_for
 
-from storefront.api import bp
 from storefront.api.auth import staff_token_required
+from storefront.api.blueprint import bp
 from storefront.core.errors import NotFound, ValidationError
 from storefront.extensions import limiter
 from storefront.sync.serializers import sync_run_json

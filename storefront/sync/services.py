@@ -12,6 +12,7 @@ from storefront.core.errors import Conflict, ValidationError
 from storefront.db.timestamps import utcnow
 from storefront.extensions import db
 from storefront.sync.models import SyncRun, SyncState
+from storefront.tasks import enqueue
 
 SYNC_QUEUE = "sync"
 INCREMENTAL_JOB_ID = "catalog-sync-incremental"
@@ -82,8 +83,6 @@ def create_run(kind: str, *, dry_run: bool = False, started_by: str = "system") 
 def start_sync(kind: str = "full", *, dry_run: bool = False, started_by: str = "system",
                actor: object | None = None) -> SyncRun:
     """Create a run and hand it to the sync queue (a background job); staff starts are audited."""
-    from jobs import enqueue
-    from jobs.sync import run_sync
 
     run = create_run(kind, dry_run=dry_run, started_by=started_by)
     if actor is not None:
@@ -92,20 +91,36 @@ def start_sync(kind: str = "full", *, dry_run: bool = False, started_by: str = "
         record(actor, "sync.start", target_type="sync_run", target_id=run.id,
                details={"kind": kind, "dry_run": dry_run})
         db.session.commit()
-    enqueue(run_sync, run.id, queue=SYNC_QUEUE, job_id=f"sync-run-{run.id}", retries=0, job_timeout=6 * 3600)
+    enqueue("jobs.sync.run_sync", run.id, queue=SYNC_QUEUE, job_id=f"sync-run-{run.id}", retries=0,
+            job_timeout=6 * 3600)
     return run
 
 
 def request_incremental_sync() -> None:
     """Note that the ECS catalog changed; bursts coalesce into one pending incremental sync."""
-    from jobs import enqueue
-    from jobs.sync import run_pending_incremental
-
     state = sync_state()
     if not state.incremental_requested:
         state.incremental_requested = True
         db.session.commit()
-    enqueue(run_pending_incremental, queue=SYNC_QUEUE, job_id=INCREMENTAL_JOB_ID, retries=3)
+    enqueue("jobs.sync.run_pending_incremental", queue=SYNC_QUEUE, job_id=INCREMENTAL_JOB_ID, retries=3)
+
+
+def claim_pending_incremental() -> tuple[SyncRun | None, str]:
+    """Turn a pending incremental-sync request into a queued run, or say why there is none.
+
+    Returns ``(run, "")`` when the caller should execute ``run``; ``(None, reason)`` when nothing
+    is wanted, or a running sync will pick the request up when it finishes.
+    """
+    state = sync_state()
+    if not state.incremental_requested:
+        return None, "nothing pending"
+    try:
+        run = create_run("incremental", started_by="webhook")
+    except SyncAlreadyRunning:
+        return None, "deferred: a sync is running and will pick this up when it finishes"
+    state.incremental_requested = False
+    db.session.commit()
+    return run, ""
 
 
 def get_run(run_id: int) -> SyncRun | None:

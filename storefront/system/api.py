@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Response, jsonify
 
-from storefront.api import bp
+from storefront.api.blueprint import bp
 from storefront.system.services import health_report
 
 

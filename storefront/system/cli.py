@@ -9,6 +9,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from storefront.config import SETTINGS
+from storefront.tasks import enqueue
 
 SECRET_SETTINGS = {"SECRET_KEY", "ECS_ACCESS_TOKEN", "ECS_WEBHOOK_SIGNATURE_KEYS", "STAFF_API_HMAC_KEY",
                    "SMTP_PASSWORD", "SLACK_WEBHOOK_URL", "DISCOGS_TOKEN", "INQUIRY_CRM_WEBHOOK_URL"}
@@ -24,12 +25,10 @@ def jobs_cli() -> None:
 @with_appcontext
 def ping_command(timeout: float) -> None:
     """Enqueue a heartbeat job and wait until a worker has run it."""
-    from jobs import enqueue
-    from jobs.system import ping
     from storefront.system.services import find_heartbeat, new_heartbeat_token
 
     token = new_heartbeat_token()
-    enqueue(ping, token, retries=0)
+    enqueue("jobs.system.ping", token, retries=0)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         from storefront.extensions import db

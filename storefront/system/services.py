@@ -14,6 +14,7 @@ from sqlalchemy import select, text
 
 from storefront.extensions import db
 from storefront.system.models import WorkerHeartbeat
+from storefront.tasks import redis_connection
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,6 @@ def check_database() -> Check:
 def check_redis() -> Check:
     if not current_app.config["REDIS_URL"]:
         return Check("redis", "not_configured", False)
-    from jobs import redis_connection
 
     return _timed("redis", True, lambda: redis_connection().ping())
 

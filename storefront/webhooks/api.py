@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from flask import Response, g, jsonify, request
 
-from storefront.api import bp
 from storefront.api.auth import staff_dlq_required
+from storefront.api.blueprint import bp
 from storefront.api.body import json_object
 from storefront.audit.services import record
 from storefront.extensions import db

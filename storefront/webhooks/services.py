@@ -30,6 +30,7 @@ from storefront.db.timestamps import utcnow
 from storefront.ecs.signature import verify
 from storefront.extensions import db
 from storefront.sync.mapping import parse_timestamp
+from storefront.tasks import enqueue
 from storefront.webhooks import faults
 from storefront.webhooks.handlers import dispatch
 from storefront.webhooks.models import (
@@ -161,12 +162,10 @@ def enqueue_processing(row_id: int, event_id: str, *, attempts_left: int, requeu
                        safe: bool = False) -> None:
     """Queue ``jobs.webhooks.process_event``; with ``safe`` an enqueue error is logged (the
     reconciler will pick the committed row up) instead of raised."""
-    from jobs import enqueue
-    from jobs.webhooks import process_event
 
     app = _app()
     try:
-        enqueue(process_event, row_id, queue=QUEUE, job_id=job_id_for(event_id, requeue),
+        enqueue("jobs.webhooks.process_event", row_id, queue=QUEUE, job_id=job_id_for(event_id, requeue),
                 retries=max(0, attempts_left - 1), job_timeout=JOB_TIMEOUT_SECONDS,
                 retry_base_seconds=app.config["WEBHOOK_RETRY_BASE_SECONDS"])
     except Exception:

@@ -6,8 +6,8 @@ from typing import Any
 
 from flask import Response, g, jsonify, request, url_for
 
-from storefront.api import bp
 from storefront.api.auth import customer_token_required
+from storefront.api.blueprint import bp
 from storefront.api.body import json_object
 from storefront.core.errors import NotFound
 from storefront.core.money import money_json

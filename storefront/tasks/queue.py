@@ -1,5 +1,8 @@
 """The one place that decides how a job runs: RQ on Redis, a background thread, or inline.
 
+Jobs are named by dotted path (``"jobs.webhooks.process_event"``): RQ stores that name and its
+worker imports the function; the in-process runner imports it here, when it runs.
+
 * ``rq`` (``REDIS_URL`` set): named queues, retries with exponential backoff through RQ's
   scheduler (``rq worker --with-scheduler``), deterministic job ids for jobs that must not
   run twice at once.
@@ -10,6 +13,7 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 import threading
 import time
@@ -25,7 +29,9 @@ from rq.job import Job, JobStatus
 
 log = logging.getLogger("storefront.jobs")
 
+# In the order a worker should take them (``rq worker`` tries queues in the order it is given).
 QUEUES = ("default", "sync", "webhooks", "notifications")
+JobRef = str | Callable[..., Any]
 _PENDING = {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.SCHEDULED, JobStatus.DEFERRED}
 
 
@@ -45,13 +51,33 @@ def retry_intervals(app: Flask, retries: int, base_seconds: float | None = None)
     return [base * 2**attempt for attempt in range(retries)]
 
 
-def enqueue(func: Callable[..., Any], *args: Any, queue: str = "default",
+def resolve(func: JobRef) -> Callable[..., Any]:
+    """The job function named ``func`` (``"package.module.function"``); a callable is returned as is."""
+    if callable(func):
+        return func
+    module_name, _, attr = func.rpartition(".")
+    if not module_name:
+        raise ValueError(f"job names are dotted paths, not {func!r}")
+    return getattr(importlib.import_module(module_name), attr)
+
+
+def job_is_pending(job_id: str, app: Flask | None = None) -> bool:
+    """True while the RQ job ``job_id`` is queued, scheduled, deferred or running."""
+    try:
+        job = Job.fetch(job_id, connection=redis_connection(app))
+    except NoSuchJobError:
+        return False
+    return job.get_status(refresh=True) in _PENDING
+
+
+def enqueue(func: JobRef, *args: Any, queue: str = "default",
             job_id: str | None = None, retries: int | None = None,
             job_timeout: int = 600, retry_base_seconds: float | None = None) -> str | None:
     """Run ``func(*args)`` in the background; return the job id.
 
     Args:
-        func: a module-level job function (decorated with :func:`jobs.runtime.job`).
+        func: the job's dotted name (``"jobs.sync.run_sync"``), or a module-level function
+            (tests); jobs are decorated with ``jobs.runtime.job``.
         queue: one of :data:`QUEUES`.
         job_id: deterministic id; while a job with this id is pending, no second one starts.
         retries: attempts after the first failure (default ``JOBS_DEFAULT_RETRIES``).
@@ -71,17 +97,12 @@ def enqueue(func: Callable[..., Any], *args: Any, queue: str = "default",
     return runner.submit(func, args, job_id, retries, retry_base_seconds)
 
 
-def _enqueue_rq(app: Flask, func: Callable[..., Any], args: tuple[Any, ...], queue: str,
+def _enqueue_rq(app: Flask, func: JobRef, args: tuple[Any, ...], queue: str,
                 job_id: str | None, retries: int, job_timeout: int,
                 retry_base_seconds: float | None = None) -> str:
     conn = redis_connection(app)
-    if job_id:
-        try:
-            existing = Job.fetch(job_id, connection=conn)
-            if existing.get_status(refresh=True) in _PENDING:
-                return job_id
-        except NoSuchJobError:
-            pass
+    if job_id and job_is_pending(job_id, app):
+        return job_id
     retry = Retry(max=retries, interval=retry_intervals(app, retries, retry_base_seconds)) if retries else None
     job = Queue(queue, connection=conn).enqueue(
         func, *args, job_id=job_id, retry=retry, job_timeout=job_timeout,
@@ -106,7 +127,7 @@ class _InProcessRunner:
             runner = app.extensions.setdefault("jobs_runner", cls(app))
         return runner
 
-    def submit(self, func: Callable[..., Any], args: tuple[Any, ...], job_id: str | None,
+    def submit(self, func: JobRef, args: tuple[Any, ...], job_id: str | None,
                retries: int, retry_base_seconds: float | None = None) -> str | None:
         if job_id:
             with self.lock:
@@ -123,9 +144,10 @@ class _InProcessRunner:
         with self.lock:
             self.futures.discard(future)
 
-    def run(self, func: Callable[..., Any], args: tuple[Any, ...], job_id: str | None,
+    def run(self, func: JobRef, args: tuple[Any, ...], job_id: str | None,
             retries: int, sleep: bool = True, retry_base_seconds: float | None = None) -> None:
         delays = retry_intervals(self.app, retries, retry_base_seconds)
+        func = resolve(func)
         try:
             with self.app.app_context():
                 for attempt in range(retries + 1):

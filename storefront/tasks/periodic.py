@@ -1,8 +1,11 @@
 """Jobs that run on a timer: one schedule, two runners.
 
 * With Redis: ``rq cron jobs/cron.py`` (RQ's CronScheduler) enqueues each job on its queue.
-* The embedded default (``JOBS_MODE=thread``, no Redis): ``create_app`` starts a small daemon
-  thread (:class:`PeriodicRunner`) that hands each due job to the in-process job runner.
+* The embedded default (``JOBS_MODE=thread``, no Redis): the web process is its own worker, so
+  ``create_app`` starts a small daemon thread (:class:`PeriodicRunner`) that hands each due job
+  to the in-process job runner.
+
+Jobs are named by dotted path, so this module (and the factory) never imports ``jobs/``.
 
 Add a periodic job by adding a line to :func:`schedule`; both runners pick it up.
 """
@@ -12,32 +15,29 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from flask import Flask
 
-log = logging.getLogger("storefront.jobs.periodic")
+from storefront.tasks.queue import enqueue
+
+log = logging.getLogger("storefront.tasks.periodic")
 FIRST_RUN_MAX_DELAY = 30.0  # seconds after start-up; short-lived CLI commands never get there
 
 
 @dataclass(frozen=True)
 class PeriodicJob:
     name: str  # letters, digits, - and _ (it becomes a job id)
-    func: Callable[[], Any]
+    job: str  # dotted name of the job function, e.g. "jobs.webhooks.reconcile_webhooks"
     every_seconds: int
     queue: str = "default"
 
 
 def schedule() -> list[PeriodicJob]:
     """Every periodic job."""
-    from jobs.orders import expire_unpaid_orders
-    from jobs.webhooks import reconcile_webhooks
-
     return [
-        PeriodicJob("webhooks-reconcile", reconcile_webhooks, 60, queue="webhooks"),
-        PeriodicJob("orders-expire-unpaid", expire_unpaid_orders, 60, queue="default"),
+        PeriodicJob("webhooks-reconcile", "jobs.webhooks.reconcile_webhooks", 60, queue="webhooks"),
+        PeriodicJob("orders-expire-unpaid", "jobs.orders.expire_unpaid_orders", 60, queue="default"),
     ]
 
 
@@ -66,8 +66,6 @@ class PeriodicRunner:
 
     def run_due(self, now: float | None = None) -> list[str]:
         """Enqueue the jobs that are due; returns their names."""
-        from jobs import enqueue
-
         now = time.monotonic() if now is None else now
         started = []
         for job in self.jobs:
@@ -76,7 +74,7 @@ class PeriodicRunner:
             self.next_at[job.name] = now + job.every_seconds
             try:
                 with self.app.app_context():
-                    enqueue(job.func, queue=job.queue, job_id=f"periodic-{job.name}", retries=0)
+                    enqueue(job.job, queue=job.queue, job_id=f"periodic-{job.name}", retries=0)
                 self.runs[job.name] += 1
                 started.append(job.name)
             except Exception:  # the timer must outlive one bad run
