@@ -1,14 +1,16 @@
 # Two commands for a newcomer: `make run` (the demo shop) and `make test` (the suite).
+# `make run PORT=5100` moves the shop (and the sandbox to the next port).
 # Both create .venv and install what they need; only Python 3.11+ is required up front.
 
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
+PORT ?= 5000
 
 .PHONY: run test lint bench clean
 
 run: $(VENV)/.installed
-	$(BIN)/flask --app app demo
+	STOREFRONT_ENV_NAME=development $(BIN)/flask --app app demo --port $(PORT)
 
 test: $(VENV)/.installed-dev
 	@.ci/ensure-browser

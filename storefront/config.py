@@ -18,7 +18,8 @@ from flask import Flask
 
 # name -> (default, description). The description feeds `flask config show` and the README.
 SETTINGS: dict[str, tuple[Any, str]] = {
-    "ENV_NAME": ("development", "development | production | testing. Production requires SECRET_KEY."),
+    "ENV_NAME": ("production", "production | development | testing. Production (the default) refuses to start "
+                               "on missing or demo secrets; `make run` sets development explicitly."),
     "SHOP_NAME": ("Groove Cellar Records", "Shop name shown in the header, emails and page titles."),
     "SQLALCHEMY_DATABASE_URI": (None, "Database URL (env: DATABASE_URL). Default: SQLite in instance/."),
     "REDIS_URL": (None, "Redis URL (env: REDIS_URL). Unset = in-process jobs, in-memory rate limits."),
@@ -98,8 +99,8 @@ SETTINGS: dict[str, tuple[Any, str]] = {
     "MAIL_FROM": ("Groove Cellar Records <shop@localhost>", "From: address of outgoing email."),
     "SLACK_WEBHOOK_URL": ("", "Slack incoming-webhook URL for staff notifications (secret); blank = off."),
     "WEBHOOK_TIMEOUT_SECONDS": (10.0, "Timeout for outgoing Slack/CRM webhook POSTs."),
-    "DEV_OUTBOX_ENABLED": (False, "Serve /dev/outbox (recent emails with bodies) outside development. "
-                                  "Never in production: the bodies hold login links."),
+    "DEV_OUTBOX_ENABLED": (False, "Serve /dev/outbox (recent emails with bodies) in testing too. Refused in "
+                                  "production: the bodies hold login links."),
     "DISCOGS_TOKEN": ("", "Discogs personal access token (secret) for the staff Discogs search; blank = search off."),
     "DISCOGS_USER_AGENT": ("", "User-Agent sent to Discogs; blank = '<shop>-Storefront/1.0 +<PUBLIC_BASE_URL>'."),
     "SANDBOX_PORT": (5001, "Port of the bundled ECS sandbox started by `flask demo`."),
@@ -111,6 +112,11 @@ _ENV_ALIASES = {
     "REDIS_URL": "REDIS_URL",
     "SECRET_KEY": "SECRET_KEY",
 }
+
+
+# Secrets that ship in this repository for the demo and the sandbox: never valid in production.
+DEMO_SECRETS = frozenset({"sandbox-token", "sandbox-signature-key", "demo", "changeme", "secret", "dev"})
+MIN_SECRET_LENGTH = 32
 
 
 class ConfigError(RuntimeError):
@@ -200,6 +206,8 @@ def _finalise(app: Flask, *, env_overrode_secure: bool) -> None:
                 "print(secrets.token_hex(32))'`) or in instance/config.py."
             )
         cfg["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
+    if production:
+        refuse_demo_secrets(cfg)
     if production and not env_overrode_secure:
         cfg["SESSION_COOKIE_SECURE"] = True
     cfg["REMEMBER_COOKIE_SECURE"] = cfg["SESSION_COOKIE_SECURE"]
@@ -210,6 +218,40 @@ def _finalise(app: Flask, *, env_overrode_secure: bool) -> None:
         raise ConfigError(f"STOREFRONT_JOBS_MODE must be auto, rq, thread or sync, not {cfg['JOBS_MODE']!r}")
     if cfg["JOBS_MODE"] == "rq" and not cfg["REDIS_URL"]:
         raise ConfigError("STOREFRONT_JOBS_MODE=rq needs REDIS_URL.")
+
+
+def production_secret_problems(cfg: Mapping[str, Any]) -> list[str]:
+    """Every secret that is missing, a repository demo value or too short to be one (production)."""
+    problems = []
+
+    def weak(value: str) -> bool:
+        return not value or value in DEMO_SECRETS
+
+    if len(str(cfg.get("SECRET_KEY") or "")) < MIN_SECRET_LENGTH:
+        problems.append(f"SECRET_KEY: use at least {MIN_SECRET_LENGTH} random characters")
+    if weak(str(cfg["ECS_ACCESS_TOKEN"])):
+        problems.append("STOREFRONT_ECS_ACCESS_TOKEN: missing or the sandbox's demo token")
+    keys = list(cfg["ECS_WEBHOOK_SIGNATURE_KEYS"] or [])
+    if not keys or any(weak(str(key)) for key in keys):
+        problems.append("STOREFRONT_ECS_WEBHOOK_SIGNATURE_KEYS: missing or the sandbox's demo key")
+    if cfg["SMTP_HOST"] and cfg["SMTP_USERNAME"] and weak(str(cfg["SMTP_PASSWORD"])):
+        problems.append("STOREFRONT_SMTP_PASSWORD: SMTP login is on but the password is missing")
+    hmac_key = str(cfg["STAFF_API_HMAC_KEY"] or "")
+    if hmac_key and (hmac_key in DEMO_SECRETS or len(hmac_key) < MIN_SECRET_LENGTH):
+        problems.append(f"STOREFRONT_STAFF_API_HMAC_KEY: use at least {MIN_SECRET_LENGTH} random characters "
+                        "(or leave it blank and allow-list the DLQ clients' IPs)")
+    if cfg["DEV_OUTBOX_ENABLED"]:
+        problems.append("STOREFRONT_DEV_OUTBOX_ENABLED: the outbox shows login links; never on in production")
+    return problems
+
+
+def refuse_demo_secrets(cfg: Mapping[str, Any]) -> None:
+    """Stop start-up in production while any secret is missing or still the repository's demo value."""
+    problems = production_secret_problems(cfg)
+    if problems:
+        raise ConfigError("Refusing to start in production (STOREFRONT_ENV_NAME=production) until these "
+                          "settings are fixed:\n  - " + "\n  - ".join(problems)
+                          + "\nFor the demo or local development, set STOREFRONT_ENV_NAME=development.")
 
 
 def _instance_secret(instance: Path) -> str:

@@ -13,7 +13,8 @@ from storefront.config import ConfigError, normalise_database_url, parse_value
 def make(tmp_path, monkeypatch, env=None, config=None):
     for key in ("SECRET_KEY", "DATABASE_URL", "REDIS_URL", "STOREFRONT_ENV_NAME"):
         monkeypatch.delenv(key, raising=False)
-    for key, value in (env or {}).items():
+    # The embedded defaults are what development gives; production is tested with its secrets.
+    for key, value in {"STOREFRONT_ENV_NAME": "development", **(env or {})}.items():
         monkeypatch.setenv(key, value)
     base = {"INSTANCE_PATH": str(tmp_path / "instance")}
     return create_app({**base, **(config or {})})
@@ -45,7 +46,9 @@ def test_production_without_secret_key_refuses_to_start(tmp_path, monkeypatch):
 
 
 def test_production_turns_on_secure_cookies(tmp_path, monkeypatch):
-    app = make(tmp_path, monkeypatch, env={"STOREFRONT_ENV_NAME": "production", "SECRET_KEY": "s" * 32})
+    app = make(tmp_path, monkeypatch, env={"STOREFRONT_ENV_NAME": "production", "SECRET_KEY": "s" * 32,
+                                           "STOREFRONT_ECS_ACCESS_TOKEN": "real-token",
+                                           "STOREFRONT_ECS_WEBHOOK_SIGNATURE_KEYS": "real-key"})
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert app.config["REMEMBER_COOKIE_SECURE"] is True
 

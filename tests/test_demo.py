@@ -77,7 +77,7 @@ def test_the_demo_command_really_serves_the_shop_and_keeps_data(tmp_path):
             output = proc.communicate(timeout=30)[0]
         assert "The shop is open at" in output and "staff login:" in output, output
     embedded = tmp_path / "instance" / "storefront.db"  # the default database the demo used
-    with create_app({"INSTANCE_PATH": str(tmp_path / "instance"),
+    with create_app({"ENV_NAME": "development", "INSTANCE_PATH": str(tmp_path / "instance"),
                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{embedded}"}).app_context():
         assert db.session.scalar(select(func.count()).select_from(Item)) == 30
         db.engine.dispose()

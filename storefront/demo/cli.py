@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 from flask import Flask, current_app
@@ -10,15 +11,19 @@ from flask.cli import with_appcontext
 from flask_migrate import upgrade
 from werkzeug.serving import run_simple
 
+from storefront.config import SETTINGS
+
 
 @click.command("demo")
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--port", default=5000, show_default=True, type=int,
+              help="Port of the shop (env FLASK_DEMO_PORT); the sandbox takes the next one.")
 @click.option("--serve/--no-serve", default=True, help="Run the web server after setting up.")
 @with_appcontext
 def demo_cli(host: str, port: int, serve: bool) -> None:
     """Migrate, start the ECS sandbox with the demo catalog, sync it and serve the shop."""
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
+    derive_demo_urls(app.config, port)
     click.echo("• database: upgrading schema")
     upgrade(directory=app.extensions["migrate"].directory)
     sandbox = start_sandbox(app)
@@ -36,6 +41,25 @@ def demo_cli(host: str, port: int, serve: bool) -> None:
         run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
     finally:
         sandbox.shutdown()
+
+
+def derive_demo_urls(cfg: dict[str, Any], port: int) -> None:
+    """Point every URL setting still at its default at ``port`` (shop) and ``port + 1`` (sandbox).
+
+    So ``make run PORT=5100`` is one variable: the shop's public URL, the webhook URL the
+    sandbox signs and calls, and the sandbox's own port and base URL follow it. A setting
+    given explicitly is left alone.
+    """
+    shop = f"http://127.0.0.1:{port}"
+    derived = {
+        "PUBLIC_BASE_URL": shop,
+        "ECS_WEBHOOK_NOTIFICATION_URL": f"{shop}/webhooks/square",
+        "SANDBOX_PORT": port + 1,
+        "ECS_BASE_URL": f"http://127.0.0.1:{port + 1}",
+    }
+    for name, value in derived.items():
+        if cfg[name] == SETTINGS[name][0]:
+            cfg[name] = value
 
 
 def start_sandbox(app: Flask):  # noqa: ANN201 - the sandbox server type lives in its package

@@ -136,7 +136,8 @@ def recent_emails(limit: int = 50) -> list[OutboundEmail]:
 
 
 def outbox_enabled() -> bool:
-    """The /dev/outbox page exists in development, or anywhere DEV_OUTBOX_ENABLED is true."""
+    """The /dev/outbox page exists only in development (explicitly set) or with DEV_OUTBOX_ENABLED
+    (which production refuses to start with)."""
     config = current_app.config
     return bool(config["DEV_OUTBOX_ENABLED"]) or config["ENV_NAME"] == "development"
 

@@ -304,7 +304,8 @@ def throughput(args: argparse.Namespace, workdir: Path, results: PageResults) ->
         ]
         hello = Page("bare Flask JSON hello-world", "/", {}, _hello_check)
         settings = {
-            "SECRET_KEY": "bench-secret", "STOREFRONT_ENV_NAME": "production",
+            "SECRET_KEY": "bench-secret-" + "x" * 32, "STOREFRONT_ENV_NAME": "production",
+            "STOREFRONT_ECS_ACCESS_TOKEN": "bench-token", "STOREFRONT_ECS_WEBHOOK_SIGNATURE_KEYS": "bench-key",
             "STOREFRONT_INSTANCE_PATH": str(workdir), "STOREFRONT_JOBS_MODE": "sync", "REDIS_URL": "",
             "STOREFRONT_SESSION_COOKIE_SECURE": "false", "STOREFRONT_API_RATE_LIMIT": "1000000 per minute",
         }

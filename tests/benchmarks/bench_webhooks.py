@@ -136,8 +136,9 @@ def run(args: argparse.Namespace) -> list[tuple[str, ...]]:
         port = free_port()
         receiver = f"http://127.0.0.1:{port}/webhooks/square"
         settings = {
-            "DATABASE_URL": database_url, "REDIS_URL": args.redis_url, "SECRET_KEY": "bench-secret",
-            "STOREFRONT_ENV_NAME": "production", "STOREFRONT_INSTANCE_PATH": tmp, "STOREFRONT_JOBS_MODE": "rq",
+            "DATABASE_URL": database_url, "REDIS_URL": args.redis_url, "SECRET_KEY": "bench-secret-" + "x" * 32,
+            "STOREFRONT_ECS_ACCESS_TOKEN": "bench-token", "STOREFRONT_ENV_NAME": "production",
+            "STOREFRONT_INSTANCE_PATH": tmp, "STOREFRONT_JOBS_MODE": "rq",
             "STOREFRONT_ECS_WEBHOOK_SIGNATURE_KEYS": KEY, "STOREFRONT_ECS_WEBHOOK_NOTIFICATION_URL": receiver,
             "STOREFRONT_ECS_LOCATION_ID": LOCATION, "STOREFRONT_SESSION_COOKIE_SECURE": "false",
         }
