@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from jobs.runtime import job
 from storefront.sync.runner import execute_run
-from storefront.sync.services import claim_pending_incremental
+from storefront.sync.services import claim_pending_incremental, reconcile_lost_runs
 
 
 @job
@@ -18,3 +18,9 @@ def run_pending_incremental() -> str:
     """Run the coalesced incremental sync if one is still wanted and no sync is running."""
     run, reason = claim_pending_incremental()
     return execute_run(run.id).status if run is not None else reason
+
+
+@job
+def reconcile_sync_runs() -> int:
+    """Free the sync slot held by a queued run whose job vanished (scheduled every 30 s)."""
+    return reconcile_lost_runs()

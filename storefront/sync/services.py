@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import select
@@ -12,10 +12,12 @@ from storefront.core.errors import Conflict, ValidationError
 from storefront.db.timestamps import utcnow
 from storefront.extensions import db
 from storefront.sync.models import SyncRun, SyncState
-from storefront.tasks import enqueue
+from storefront.tasks import enqueue, job_is_pending
 
 SYNC_QUEUE = "sync"
 INCREMENTAL_JOB_ID = "catalog-sync-incremental"
+# A queued run gets this long for its job to appear before a missing job counts as lost.
+LOST_JOB_GRACE = timedelta(seconds=20)
 
 
 class SyncAlreadyRunning(Conflict):
@@ -59,6 +61,30 @@ def _expire_stale(run: SyncRun) -> bool:
     return False
 
 
+def run_job_id(run_id: int) -> str:
+    """The deterministic job id of a queued sync run."""
+    return f"sync-run-{run_id}"
+
+
+def _expire_lost(run: SyncRun, now: datetime | None = None) -> bool:
+    """Fail a run still queued whose job is gone (a Redis flush, a lost enqueue), freeing the slot."""
+    now = now or utcnow()
+    if run.status != "queued" or now - (run.created_at or now) < LOST_JOB_GRACE:
+        return False
+    if job_is_pending(run_job_id(run.id)):
+        return False
+    run.status, run.active, run.finished_at = "failed", None, now
+    run.message = "Its background job was lost before it started; start the sync again."
+    db.session.commit()
+    return True
+
+
+def reconcile_lost_runs(now: datetime | None = None) -> int:
+    """Free the sync slot held by a queued run whose job vanished (scheduled every 30 s); returns 0 or 1."""
+    run = active_run()
+    return int(run is not None and _expire_lost(run, now))
+
+
 def create_run(kind: str, *, dry_run: bool = False, started_by: str = "system") -> SyncRun:
     """Claim the single sync slot for a new run, or raise :class:`SyncAlreadyRunning`."""
     if kind not in {"full", "incremental"}:
@@ -74,7 +100,7 @@ def create_run(kind: str, *, dry_run: bool = False, started_by: str = "system") 
             running = active_run()
             if running is None:
                 continue  # it finished between our insert and the lookup
-            if not _expire_stale(running):
+            if not (_expire_lost(running) or _expire_stale(running)):
                 raise SyncAlreadyRunning(running) from None
     running = active_run()
     raise SyncAlreadyRunning(running) if running else Conflict("Could not start a sync; try again.")
@@ -91,7 +117,7 @@ def start_sync(kind: str = "full", *, dry_run: bool = False, started_by: str = "
         record(actor, "sync.start", target_type="sync_run", target_id=run.id,
                details={"kind": kind, "dry_run": dry_run})
         db.session.commit()
-    enqueue("jobs.sync.run_sync", run.id, queue=SYNC_QUEUE, job_id=f"sync-run-{run.id}", retries=0,
+    enqueue("jobs.sync.run_sync", run.id, queue=SYNC_QUEUE, job_id=run_job_id(run.id), retries=0,
             job_timeout=6 * 3600)
     return run
 

@@ -8,13 +8,18 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import select, text
+from sqlalchemy import select, text, update
 
+from storefront.db.timestamps import utcnow
 from storefront.extensions import db
 from storefront.system.models import WorkerHeartbeat
 from storefront.tasks import redis_connection
+
+SCHEDULER_BEAT = "scheduler"
+SCHEDULER_LATE_SECONDS = 180  # three missed beats
 
 
 @dataclass(frozen=True)
@@ -69,9 +74,36 @@ def check_ecs() -> Check:
     return _timed("ecs", required, lambda: ecs_client(quick=True).list_locations())
 
 
+def check_scheduler(now: datetime | None = None) -> Check:
+    """Has the scheduler run its jobs recently? (A beat every minute; missing beats: "down".)"""
+    if current_app.config["ENV_NAME"] == "testing" or current_app.config["JOBS_MODE"] == "sync":
+        return Check("scheduler", "not_configured", False)
+    beat = db.session.scalar(select(WorkerHeartbeat).where(WorkerHeartbeat.token == SCHEDULER_BEAT))
+    if beat is None:
+        return Check("scheduler", "down", False, detail="no scheduled job has run yet")
+    age = ((now or utcnow()) - beat.ran_at).total_seconds()
+    if age > SCHEDULER_LATE_SECONDS:
+        return Check("scheduler", "down", False, detail=f"last scheduled job ran {age:.0f} s ago")
+    return Check("scheduler", "ok", False, detail=f"last scheduled job ran {age:.0f} s ago")
+
+
 def health_report() -> HealthReport:
-    """Database, Redis and ECS reachability, each with status and latency."""
-    return HealthReport([check_database(), check_redis(), check_ecs()])
+    """Database, Redis, ECS reachability and the scheduler's last beat, each with status and latency."""
+    return HealthReport([check_database(), check_redis(), check_ecs(), check_scheduler()])
+
+
+def beat_scheduler() -> WorkerHeartbeat:
+    """Record that the scheduler (and a worker running its jobs) is alive (a periodic job, every minute)."""
+    now = utcnow()
+    moved = db.session.execute(update(WorkerHeartbeat).where(WorkerHeartbeat.token == SCHEDULER_BEAT)
+                               .values(ran_at=now, hostname=socket.gethostname()[:255], pid=os.getpid())
+                               .execution_options(synchronize_session=False)).rowcount
+    db.session.commit()
+    if not moved:
+        record_heartbeat(SCHEDULER_BEAT)
+    beat = db.session.scalar(select(WorkerHeartbeat).where(WorkerHeartbeat.token == SCHEDULER_BEAT))
+    assert beat is not None
+    return beat
 
 
 def record_heartbeat(token: str) -> WorkerHeartbeat:

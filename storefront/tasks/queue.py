@@ -29,8 +29,9 @@ from rq.job import Job, JobStatus
 
 log = logging.getLogger("storefront.jobs")
 
-# In the order a worker should take them (``rq worker`` tries queues in the order it is given).
-QUEUES = ("default", "sync", "webhooks", "notifications")
+# In the order a worker takes them (``rq worker`` tries queues in the order it is given; the
+# Procfile lists them so): a staff-started sync never waits behind a webhook backlog.
+QUEUES = ("sync", "default", "notifications", "webhooks")
 JobRef = str | Callable[..., Any]
 _PENDING = {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.SCHEDULED, JobStatus.DEFERRED}
 
@@ -62,7 +63,14 @@ def resolve(func: JobRef) -> Callable[..., Any]:
 
 
 def job_is_pending(job_id: str, app: Flask | None = None) -> bool:
-    """True while the RQ job ``job_id`` is queued, scheduled, deferred or running."""
+    """True while the job ``job_id`` is queued, scheduled, deferred or running (RQ or in process)."""
+    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
+    mode = app.config["JOBS_MODE"]
+    if mode == "thread":
+        runner = app.extensions.get("jobs_runner")
+        return runner is not None and runner.is_pending(job_id)
+    if mode != "rq":
+        return False
     try:
         job = Job.fetch(job_id, connection=redis_connection(app))
     except NoSuchJobError:
@@ -139,6 +147,10 @@ class _InProcessRunner:
             self.futures.add(future)
         future.add_done_callback(self._forget)
         return job_id
+
+    def is_pending(self, job_id: str) -> bool:
+        with self.lock:
+            return job_id in self.pending
 
     def _forget(self, future: Future[None]) -> None:
         with self.lock:

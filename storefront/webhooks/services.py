@@ -30,7 +30,7 @@ from storefront.db.timestamps import utcnow
 from storefront.ecs.signature import verify
 from storefront.extensions import db
 from storefront.sync.mapping import parse_timestamp
-from storefront.tasks import enqueue
+from storefront.tasks import enqueue, job_is_pending
 from storefront.webhooks import faults
 from storefront.webhooks.handlers import dispatch
 from storefront.webhooks.models import (
@@ -310,9 +310,13 @@ def reconcile(now: datetime | None = None) -> ReconcileResult:
     ]
     if revived:
         conditions.append(WebhookEvent.id.in_(revived))
-    due = db.session.scalars(select(WebhookEvent.id).where(or_(*conditions))
-                             .order_by(WebhookEvent.id).limit(RECONCILE_BATCH)).all()
-    requeued = sum(1 for row_id in due if requeue(row_id, statuses=(RECEIVED, FAILED), now=now))
+    due = db.session.execute(select(WebhookEvent.id, WebhookEvent.event_id, WebhookEvent.requeues)
+                             .where(or_(*conditions)).order_by(WebhookEvent.id).limit(RECONCILE_BATCH)).all()
+    # A row whose job is still waiting in the queue (a backlog, or a retry RQ has scheduled) is not
+    # lost: enqueuing it again under a new job id would only process it twice.
+    requeued = sum(1 for row_id, event_id, requeues in due
+                   if (row_id in revived or not job_is_pending(job_id_for(event_id, requeues)))
+                   and requeue(row_id, statuses=(RECEIVED, FAILED), now=now))
     if lost_ids or requeued:
         log.info("webhook reconciler: %d lost attempt(s) taken back, %d row(s) re-enqueued", len(lost_ids), requeued)
     return ReconcileResult(lost=len(lost_ids), requeued=requeued)
