@@ -252,7 +252,7 @@ def test_without_a_token_the_page_says_discogs_search_is_off(staff_app):
         "Discogs search is off: set STOREFRONT_DISCOGS_TOKEN"
     assert page.select_one("form.discogs-form") is None
     response = client.get(f"/staff/items/{item_id}/discogs?q=trash80")
-    assert response.status_code == 503
+    assert response.status_code == 409
     assert "Discogs search is off: set STOREFRONT_DISCOGS_TOKEN" in soup(response).get_text()
 
 
@@ -401,4 +401,4 @@ def test_a_malformed_token_turns_search_off_instead_of_failing(make_app, monkeyp
     item_id = make_item(app)
     assert client.get(f"/staff/items/{item_id}").status_code == 200
     response = client.get(f"/staff/items/{item_id}/discogs?q=x")
-    assert response.status_code == 503 and "check STOREFRONT_DISCOGS_TOKEN" in soup(response).get_text()
+    assert response.status_code == 409 and "check STOREFRONT_DISCOGS_TOKEN" in soup(response).get_text()

@@ -129,10 +129,10 @@ def test_unknown_items_and_bodies_that_are_not_json(api_app):
     assert counts(api_app) == (0, 0)
 
 
-def test_discogs_search_without_a_token_is_503(api_app):
+def test_discogs_search_without_a_token_is_a_409_not_an_outage(api_app):
     headers = bearer(api_app, make_staff(api_app))
     response = api_app.test_client().get("/api/v1/staff/discogs-search?q=trash80", headers=headers)
-    assert response.status_code == 503
+    assert response.status_code == 409
     error = response.get_json()["error"]
     assert error["code"] == "discogs_not_configured"
     assert error["message"] == "Discogs search is off: set STOREFRONT_DISCOGS_TOKEN"

@@ -73,7 +73,7 @@ SCHEMAS: dict[str, Schema] = {
     "Format": obj({"id": INT, "name": STR, "slug": STR, "items": integer(minimum=0)}),
 }
 
-DISCOGS_ERRORS = (422, 502, 503)
+DISCOGS_ERRORS = (409, 422, 502, 503)
 
 OPERATIONS: list[Op] = [
     Op("GET", "/api/v1/staff/product-details/{item_id}", "getProductDetails", "Staff: catalog",
@@ -90,14 +90,15 @@ OPERATIONS: list[Op] = [
        ok={200: obj({"results": array(ref("DiscogsSearchResult")),
                      "pagination": obj({"page": INT, "pages": INT, "items": INT})})},
        errors=DISCOGS_ERRORS,
-       description="At least one criterion (else 422). 503 discogs_not_configured / discogs_rate_limited, "
-                   "502 discogs_unavailable."),
+       description="At least one criterion (else 422). 409 discogs_not_configured (no DISCOGS_TOKEN: "
+                   "a setting, not an outage), 503 discogs_rate_limited, 502 discogs_unavailable."),
     Op("GET", "/api/v1/staff/product-details/{item_id}/discogs/{release_id}", "suggestFromDiscogs",
        "Staff: catalog", "A Discogs release and the enrichment it suggests", auth="staff",
        ok={200: obj({"release": ref("DiscogsRelease"), "suggested": obj(ENRICHMENT_PROPS),
                      "notes": array(STR)})},
-       errors=(422, 502, 503),
-       description="Nothing is saved: review the suggestion, then PUT it. 422 when Discogs refuses the id."),
+       errors=(409, 422, 502, 503),
+       description="Nothing is saved: review the suggestion, then PUT it. 422 when Discogs refuses the id; "
+                   "409 discogs_not_configured."),
     # --- genres & formats ---------------------------------------------------------------------
     Op("GET", "/api/v1/staff/genres", "listGenres", "Staff: catalog", "Genres with usage counts",
        auth="staff", ok={200: obj({"genres": array(ref("Genre"))})}),

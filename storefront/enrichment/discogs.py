@@ -14,7 +14,7 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from storefront.catalog.models import Genre
-from storefront.core.errors import DomainError, FieldError, NotFound, ServiceUnavailable, ValidationError
+from storefront.core.errors import Conflict, DomainError, FieldError, NotFound, ServiceUnavailable, ValidationError
 from storefront.discogs import (
     DiscogsAuthError,
     DiscogsClient,
@@ -36,7 +36,9 @@ NOT_CONFIGURED_MESSAGE = "Discogs search is off: set STOREFRONT_DISCOGS_TOKEN"
 WEB_MAX_WAIT_SECONDS = 5.0  # a page waits at most this long on Discogs' rate limit before saying so
 
 
-class DiscogsOff(ServiceUnavailable):
+class DiscogsOff(Conflict):
+    """No Discogs token: a configuration state of this shop, not an outage (so 409, never 503)."""
+
     code = "discogs_not_configured"
 
 
