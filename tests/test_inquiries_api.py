@@ -202,3 +202,19 @@ def test_a_burst_from_one_ip_is_rate_limited_across_the_page_and_the_api(make_ap
     other = app.test_client()
     other.environ_base["REMOTE_ADDR"] = "198.51.100.7"
     assert other.post(URL, json=payload()).status_code == 202
+
+
+def test_the_contract_lists_event_type_codes_and_both_codes_and_labels_are_accepted(make_app):
+    from storefront.api.openapi import build_document
+    from storefront.inquiries.models import EVENT_TYPES
+
+    app = make_app(INQUIRY_RATE_LIMIT="100 per hour")
+    with app.test_request_context():
+        spec = build_document(app)
+    body = spec["paths"]["/api/v1/events/inquiry"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    schema = body["properties"]["eventType"]
+    assert schema["enum"] == list(EVENT_TYPES) and "listening_session" in schema["enum"]
+    client = app.test_client()
+    for value in ("listening_session", "Listening session"):
+        response = client.post(URL, json=payload(eventType=value))
+        assert response.status_code == 202, response.get_json()

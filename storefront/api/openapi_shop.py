@@ -26,6 +26,7 @@ from storefront.api.openapi_schemas import (
     request_obj,
     string,
 )
+from storefront.inquiries.models import EVENT_TYPES
 
 TAGS = [
     {"name": "System", "description": "Health and this API description."},
@@ -248,7 +249,12 @@ OPERATIONS: list[Op] = [
     Op("POST", "/api/v1/events/inquiry", "submitInquiry", "Event inquiries", "Ask to book the event space",
        body=request_obj({
            "name": string(minLength=1, maxLength=120), "email": EMAIL,
-           "phone": string(maxLength=40), "eventType": STR, "preferredDate": DATE,
+           "phone": string(maxLength=40),
+           "eventType": {"type": "string", "enum": list(EVENT_TYPES),
+                         "description": "A machine code; labels: " + "; ".join(
+                             f"{code} = {label}" for code, label in EVENT_TYPES.items())
+                         + ". The labels themselves are still accepted, for older clients."},
+           "preferredDate": DATE,
            "attendeeCount": integer(minimum=1), "message": string(minLength=10, maxLength=5000),
        }, required=("name", "email", "eventType", "preferredDate", "message")),
        ok={202: ref("InquiryReceipt")}, errors=(422,),

@@ -27,6 +27,7 @@ from storefront.api.openapi_schemas import (
     string,
 )
 from storefront.api.openapi_shop import ORDER_PROPS
+from storefront.inquiries.models import EVENT_TYPES
 
 TAGS = [
     {"name": "Staff: session", "description": "Staff log in for a bearer token; who am I; the dashboard."},
@@ -72,7 +73,8 @@ SCHEMAS: dict[str, Schema] = {
                       optional=("payment_url",), description="An Order plus the fields only staff see."),
     "Inquiry": obj({
         "tracking_id": STR, "status": INQUIRY_STATUS, "name": STR, "email": STR, "phone": nullable(STR),
-        "event_type": STR, "preferred_date": DATE, "attendee_count": nullable(INT), "message": STR,
+        "event_type": {"type": "string", "enum": list(EVENT_TYPES)},
+        "preferred_date": DATE, "attendee_count": nullable(INT), "message": STR,
         "created_at": DATETIME, "updated_at": DATETIME,
         "history": array(obj({"at": DATETIME, "by": STR, "from": nullable(STR), "to": STR,
                               "note": nullable(STR)}), description="Only on single-inquiry responses."),
