@@ -14,9 +14,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import Flask
+from flask import Flask, Response
 from flask.sessions import SecureCookieSessionInterface
 from itsdangerous import URLSafeTimedSerializer
+
+from storefront.web import assets
 
 
 class SessionInterface(SecureCookieSessionInterface):
@@ -37,6 +39,10 @@ class StorefrontFlask(Flask):
         super().__init__(*args, **kwargs)
         self.session_interface = SessionInterface()  # one per app: apps may have different keys
         self._sync_functions: dict[Callable[..., Any], Callable[..., Any]] = {}
+
+    def send_static_file(self, filename: str) -> Response:
+        """Static files with fingerprint-aware caching and gzip (see :mod:`storefront.web.assets`)."""
+        return assets.serve(self, filename)
 
     def ensure_sync(self, func: Callable[..., Any]) -> Callable[..., Any]:
         try:
