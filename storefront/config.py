@@ -68,8 +68,10 @@ SETTINGS: dict[str, tuple[Any, str]] = {
                                               "for itemized orders); false = the storefront records the sale."),
     "ORDER_STATUS_RATE_LIMIT": ("10 per minute", "Order-status lookups per IP, and per order number."),
     "API_TOKEN_TTL_SECONDS": (3600 * 12, "Lifetime of bearer tokens issued by the API login endpoints."),
-    "STAFF_LOCKOUT_THRESHOLD": (5, "Failed staff logins in a row before the account is locked."),
-    "STAFF_LOCKOUT_MINUTES": (15, "How long a locked staff account stays locked."),
+    "STAFF_LOCKOUT_THRESHOLD": (5, "Wrong staff logins in a row before further guesses must wait (no hard lock: "
+                                   "a browser the staff member signed in on before is never made to wait)."),
+    "STAFF_THROTTLE_BASE_SECONDS": (30, "First wait after the threshold; doubles with each further wrong guess."),
+    "STAFF_LOCKOUT_MINUTES": (15, "Longest wait between guesses at a staff account."),
     "STAFF_LOGIN_RATE_LIMIT": ("10 per minute", "Staff login attempts per client IP (page and API)."),
     "STAFF_TOTP_REQUIRED_FOR_DLQ": (False, "Staff must have two-factor (TOTP) enabled to use the webhook DLQ."),
     "STAFF_API_HMAC_KEY": ("", "Secret key for X-Signature on sensitive staff API calls (DLQ). "

@@ -22,6 +22,7 @@ from flask import Blueprint, Flask, Response, current_app, flash, g, redirect, r
 from flask_login import current_user, login_user, logout_user
 
 from storefront.core.errors import PermissionDenied
+from storefront.staff import devices
 from storefront.staff.models import StaffMember
 from storefront.web.identity import logged_in_kind
 from storefront.web.safe_redirect import local_path
@@ -51,6 +52,19 @@ def begin_staff_session(staff: StaffMember) -> None:
     session.clear()
     login_user(staff)
     session[SESSION_STAMP_KEY] = staff.session_stamp
+
+
+def device_cookie() -> str | None:
+    """This browser's known-device token, if it has one (see :mod:`storefront.staff.devices`)."""
+    return request.cookies.get(devices.COOKIE_NAME)
+
+
+def remember_device(response: Response, staff: StaffMember) -> Response:
+    """Mark this browser as one ``staff`` signs in on (login throttling lets it through)."""
+    response.set_cookie(devices.COOKIE_NAME, devices.device_token(staff.id), max_age=devices.MAX_AGE_SECONDS,
+                        path="/staff", secure=current_app.config["SESSION_COOKIE_SECURE"], httponly=True,
+                        samesite="Lax")
+    return response
 
 
 def end_staff_session() -> None:

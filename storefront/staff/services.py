@@ -27,7 +27,7 @@ from storefront.core.passwords import (
 )
 from storefront.db.timestamps import utcnow
 from storefront.extensions import db
-from storefront.staff import totp
+from storefront.staff import devices, totp
 from storefront.staff.models import ROLES, StaffMember
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -211,14 +211,32 @@ def _fail(staff: StaffMember | None, email: str, reason: str, *, ip: str | None,
                            .values(failed_logins=StaffMember.failed_logins + 1))
         db.session.refresh(staff)
     record(staff, "staff.login_failed", target_type="staff", target_id=staff.id, details=details)
-    config = current_app.config
-    if counted and staff.failed_logins >= config["STAFF_LOCKOUT_THRESHOLD"]:
-        staff.locked_until = utcnow() + timedelta(minutes=config["STAFF_LOCKOUT_MINUTES"])
-        staff.failed_logins = 0
-        record(Actor("system", None, "system"), "staff.locked", target_type="staff", target_id=staff.id,
-               details={"ip": ip, "until": staff.locked_until.isoformat(), "email": staff.email})
+    if counted:
+        _slow_down(staff, ip=ip)
     db.session.commit()
     return LoginFailed()
+
+
+def throttle_delay(failures: int) -> timedelta:
+    """How long further guesses wait after ``failures`` wrong ones in a row: nothing below the
+    threshold, then doubling from STAFF_THROTTLE_BASE_SECONDS up to STAFF_LOCKOUT_MINUTES."""
+    config = current_app.config
+    over = failures - int(config["STAFF_LOCKOUT_THRESHOLD"])
+    if over < 0:
+        return timedelta(0)
+    seconds = float(config["STAFF_THROTTLE_BASE_SECONDS"]) * 2 ** min(over, 20)
+    return timedelta(seconds=min(seconds, float(config["STAFF_LOCKOUT_MINUTES"]) * 60))
+
+
+def _slow_down(staff: StaffMember, *, ip: str | None) -> None:
+    """Past the threshold, make the next guess wait (growing); audited when the wait starts."""
+    delay = throttle_delay(staff.failed_logins)
+    if not delay:
+        return
+    staff.locked_until = utcnow() + delay
+    if staff.failed_logins == current_app.config["STAFF_LOCKOUT_THRESHOLD"]:
+        record(Actor("system", None, "system"), "staff.locked", target_type="staff", target_id=staff.id,
+               details={"ip": ip, "until": staff.locked_until.isoformat(), "email": staff.email})
 
 
 def _succeed(staff: StaffMember, password: str | None, *, ip: str | None, channel: str) -> StaffMember:
@@ -233,12 +251,14 @@ def _succeed(staff: StaffMember, password: str | None, *, ip: str | None, channe
 
 
 def authenticate_staff(email: str, password: str, totp_code: str | None = None, *,
-                       ip: str | None = None, channel: str = "page") -> StaffMember:
+                       ip: str | None = None, channel: str = "page", device: str | None = None) -> StaffMember:
     """The staff member these credentials prove, or LoginFailed / TotpRequired.
 
     Unknown emails cost a dummy hash verification so timing does not reveal which emails exist.
-    Failures are counted and audited (with the IP); at STAFF_LOCKOUT_THRESHOLD the account is
-    locked for STAFF_LOCKOUT_MINUTES, during which even the right password fails.
+    Failures are counted and audited (with the IP). From STAFF_LOCKOUT_THRESHOLD wrong guesses on,
+    each further guess must wait a growing delay (up to STAFF_LOCKOUT_MINUTES) — except from a
+    browser ``device`` token this staff member signed in on before: guesses made elsewhere never
+    lock the real staff member out.
     """
     email = normalise_email(email)
     password = password or ""
@@ -249,7 +269,7 @@ def authenticate_staff(email: str, password: str, totp_code: str | None = None, 
     password_ok = verify_password(staff.password_hash, password)
     if not staff.is_active:
         raise _fail(staff, email, "inactive", ip=ip, channel=channel)
-    if staff.is_locked():
+    if staff.is_locked() and not devices.recognises(device, staff.id):
         raise _fail(staff, email, "locked", ip=ip, channel=channel)
     if not password_ok:
         raise _fail(staff, email, "bad_password", ip=ip, channel=channel)
@@ -262,14 +282,14 @@ def authenticate_staff(email: str, password: str, totp_code: str | None = None, 
 
 
 def verify_second_factor(staff_id: int, code: str, *, ip: str | None = None,
-                         channel: str = "page") -> StaffMember:
+                         channel: str = "page", device: str | None = None) -> StaffMember:
     """Finish a login whose password step passed: check the authenticator code."""
     staff = db.session.get(StaffMember, staff_id)
     if staff is None:
         raise LoginFailed()
     if not staff.is_active or not staff.totp_enabled:
         raise _fail(staff, staff.email, "inactive" if not staff.is_active else "no_totp", ip=ip, channel=channel)
-    if staff.is_locked():
+    if staff.is_locked() and not devices.recognises(device, staff.id):
         raise _fail(staff, staff.email, "locked", ip=ip, channel=channel)
     if not totp.consume_code(staff, code):
         raise _fail(staff, staff.email, "bad_totp", ip=ip, channel=channel)

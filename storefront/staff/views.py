@@ -13,10 +13,12 @@ from storefront.staff import totp
 from storefront.staff.auth import (
     begin_staff_session,
     current_staff,
+    device_cookie,
     end_staff_session,
     guard_staff_area,
     no_store_staff_pages,
     public_staff_page,
+    remember_device,
     staff_required,
 )
 from storefront.staff.cards import register_builtin_cards
@@ -74,7 +76,7 @@ def login() -> Any:
     if form.validate_on_submit():
         try:
             staff = authenticate_staff(form.email.data or "", form.password.data or "",
-                                       ip=request.remote_addr, channel="page")
+                                       ip=request.remote_addr, channel="page", device=device_cookie())
         except TotpRequired as exc:
             session[PENDING_KEY] = {"id": exc.staff_id, "at": int(time.time()),
                                     "next": local_path(form.next.data, default="")}
@@ -85,7 +87,7 @@ def login() -> Any:
             target = _after_login()
             begin_staff_session(staff)
             flash(f"Signed in as {staff.email}.", "success")
-            return redirect(target, code=303)
+            return remember_device(redirect(target, code=303), staff)
     elif request.method == "POST":
         error = "Enter your email and password."
     return render_template("staff/login.html", form=form, error=error)
@@ -112,14 +114,15 @@ def login_code() -> Any:
     error = None
     if form.validate_on_submit():
         try:
-            staff = verify_second_factor(int(pending["id"]), form.code.data or "", ip=request.remote_addr)
+            staff = verify_second_factor(int(pending["id"]), form.code.data or "", ip=request.remote_addr,
+                                         device=device_cookie())
         except LoginFailed as exc:
             error = exc.message
         else:
             target = local_path(pending.get("next"), default=url_for("staff.dashboard"))
             begin_staff_session(staff)
             flash(f"Signed in as {staff.email}.", "success")
-            return redirect(target, code=303)
+            return remember_device(redirect(target, code=303), staff)
     elif request.method == "POST":
         error = "Enter the 6-digit code from your authenticator app."
     return render_template("staff/login_code.html", form=form, error=error)
