@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from flask import current_app
@@ -37,6 +38,10 @@ class HandlerResult:
 
     status: str = PROCESSED
     note: str = ""
+
+
+class PoisonEvent(Exception):
+    """Raised by a handler when the event itself is bad (retrying cannot help): it goes straight to the DLQ."""
 
 
 Handler = Callable[[WebhookEvent], "HandlerResult | str | None"]
@@ -90,6 +95,17 @@ def _object(event: WebhookEvent) -> dict[str, Any]:
     return obj if isinstance(obj, dict) else {}
 
 
+def valid_quantity(raw: object) -> bool:
+    """A count Square could send: a non-negative finite decimal (string or number), not a bool."""
+    if isinstance(raw, bool) or not isinstance(raw, str | int | float) or (isinstance(raw, str) and len(raw) > 40):
+        return False
+    try:
+        value = Decimal(str(raw).strip())
+    except InvalidOperation:
+        return False
+    return value.is_finite() and value >= 0
+
+
 def handle_inventory_count_updated(event: WebhookEvent) -> HandlerResult:
     """Write the counts (older than what we hold: ignored), then recompute the items' stock."""
     from storefront.catalog.models import Item, ItemVariation
@@ -99,6 +115,10 @@ def handle_inventory_count_updated(event: WebhookEvent) -> HandlerResult:
     counts = [c for c in _object(event).get("inventory_counts") or [] if isinstance(c, dict)]
     if not counts:
         return HandlerResult(IGNORED, "no inventory counts in the event")
+    bad = [c for c in counts if not valid_quantity(c.get("quantity"))]
+    if bad:  # never let a negative or non-numeric count touch stock
+        raise PoisonEvent(f"{len(bad)} inventory count(s) with a quantity that is not a non-negative number: "
+                          + ", ".join(repr(c.get("quantity"))[:40] for c in bad[:3]))
     location_id = shop_location_id(current_app._get_current_object())  # type: ignore[attr-defined]
     # Lock the items first (id order, so two workers cannot deadlock): concurrent events for the
     # same item then apply one after the other and a stale count can never overwrite a newer one.

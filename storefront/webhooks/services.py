@@ -32,7 +32,7 @@ from storefront.extensions import db
 from storefront.sync.mapping import parse_timestamp
 from storefront.tasks import enqueue, job_is_pending
 from storefront.webhooks import faults
-from storefront.webhooks.handlers import dispatch
+from storefront.webhooks.handlers import PoisonEvent, dispatch
 from storefront.webhooks.models import (
     CLAIMABLE,
     DEAD,
@@ -245,7 +245,7 @@ def _record_failure(app: Flask, row_id: int, token: str, exc: BaseException) -> 
     if event is None or event.claim_token != token:
         return
     now = utcnow()
-    dead = event.attempts >= app.config["WEBHOOK_MAX_ATTEMPTS"]
+    dead = isinstance(exc, PoisonEvent) or event.attempts >= app.config["WEBHOOK_MAX_ATTEMPTS"]
     error = f"{type(exc).__name__}: {exc}"[:MAX_ERROR_CHARS]
     db.session.execute(_lease(row_id, token).values(
         status=DEAD if dead else FAILED, last_error=error, claim_token=None,
