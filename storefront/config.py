@@ -73,7 +73,8 @@ SETTINGS: dict[str, tuple[Any, str]] = {
     "STAFF_THROTTLE_BASE_SECONDS": (30, "First wait after the threshold; doubles with each further wrong guess."),
     "STAFF_LOCKOUT_MINUTES": (15, "Longest wait between guesses at a staff account."),
     "STAFF_LOGIN_RATE_LIMIT": ("10 per minute", "Staff login attempts per client IP (page and API)."),
-    "STAFF_TOTP_REQUIRED_FOR_DLQ": (False, "Staff must have two-factor (TOTP) enabled to use the webhook DLQ."),
+    "STAFF_TOTP_REQUIRED_FOR_DLQ": (True, "Staff must have two-factor (TOTP) sign-in on to use the webhook DLQ, on "
+                                          "the pages and the API alike (the API also needs its signature)."),
     "STAFF_API_HMAC_KEY": ("", "Secret key for X-Signature on sensitive staff API calls (DLQ). "
                                "Blank = only allow-listed IPs may call them."),
     "STAFF_API_SIGNATURE_TOLERANCE_SECONDS": (300, "Accepted clock skew for X-Signature timestamps."),

@@ -48,7 +48,7 @@ AUTH_NOTES = {
     "staff": "Staff bearer token (any role).",
     "admin": "Staff bearer token with the admin role (staff → 403).",
     "dlq": "Staff bearer token and an HMAC-signed request (X-Signature) or an allow-listed IP; "
-           "with STAFF_TOTP_REQUIRED_FOR_DLQ the member also needs two-factor on (403 totp_required).",
+           "the member also needs two-factor sign-in on, as on the DLQ pages (403 totp_required).",
 }
 
 

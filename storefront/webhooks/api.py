@@ -13,8 +13,6 @@ from flask import Response, g, jsonify, request
 from storefront.api.auth import staff_dlq_required
 from storefront.api.blueprint import bp
 from storefront.api.body import json_object
-from storefront.audit.services import record
-from storefront.extensions import db
 from storefront.web.pagination import page_request, pagination_dict
 from storefront.webhooks import dlq
 from storefront.webhooks.serializers import event_detail, event_summary
@@ -35,11 +33,7 @@ def webhook_dlq_list() -> Response:
 @staff_dlq_required
 def webhook_dlq_show(task_id: int) -> Response:
     """One event with its full, unredacted payload; the access itself is audit-logged."""
-    row = dlq.get_event(task_id)
-    record(g.api_staff, "dlq.view_payload", target_type=dlq.TARGET_TYPE, target_id=task_id,
-           details={"event_id": row.event_id})
-    db.session.commit()
-    return jsonify({"event": event_detail(row)})
+    return jsonify({"event": event_detail(dlq.view_event(task_id, actor=g.api_staff))})
 
 
 @bp.post("/staff/webhooks/dlq/<int:task_id>/retry")

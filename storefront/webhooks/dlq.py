@@ -9,10 +9,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from flask import current_app
 from sqlalchemy import func, select, update
 
 from storefront.audit.services import MAX_REASON, record
-from storefront.core.errors import Conflict, FieldError, NotFound, ValidationError
+from storefront.core.errors import Conflict, FieldError, NotFound, PermissionDenied, ValidationError
 from storefront.db.timestamps import utcnow
 from storefront.extensions import db
 from storefront.web.pagination import PageRequest
@@ -88,6 +89,25 @@ def get_event(task_id: int) -> WebhookEvent:
     return row
 
 
+def require_second_factor(actor: object) -> None:
+    """The DLQ's one rule on the pages and the API: a staff member with two-factor sign-in on (their
+    session or token passed it). Payloads hold customer data and a replay moves stock. Operators on
+    the server's command line (an audit ``Actor``, not a staff member) are not asked."""
+    is_staff_member = hasattr(actor, "totp_enabled")
+    if current_app.config["STAFF_TOTP_REQUIRED_FOR_DLQ"] and is_staff_member and not actor.totp_enabled:  # type: ignore[attr-defined]
+        raise PermissionDenied("Turn on two-factor sign-in to use the dead-letter queue.", code="totp_required")
+
+
+def view_event(task_id: int, *, actor: object) -> WebhookEvent:
+    """One event with its full payload for ``actor``; the access itself is audit-logged."""
+    require_second_factor(actor)
+    row = get_event(task_id)
+    record(actor, "dlq.view_payload", target_type=TARGET_TYPE, target_id=task_id,
+           details={"event_id": row.event_id})
+    db.session.commit()
+    return row
+
+
 def clean_reason(reason: object) -> str:
     """The reason staff must give for a replay or discard (ValidationError when missing)."""
     text = reason.strip() if isinstance(reason, str) else ""
@@ -101,6 +121,7 @@ def clean_reason(reason: object) -> str:
 
 def retry_event(task_id: int, *, actor: object, reason: object) -> WebhookEvent:
     """Replay a dead (or discarded) event: fresh attempts, audited, enqueued after the commit."""
+    require_second_factor(actor)
     text = clean_reason(reason)
     row = get_event(task_id)
     previous, event_id = row.status, row.event_id
@@ -125,6 +146,7 @@ def retry_event(task_id: int, *, actor: object, reason: object) -> WebhookEvent:
 
 def discard_event(task_id: int, *, actor: object, reason: object) -> WebhookEvent:
     """Give up on a poison event (dead, or failed and still retrying) for good; audited."""
+    require_second_factor(actor)
     text = clean_reason(reason)
     row = get_event(task_id)
     previous = row.status
