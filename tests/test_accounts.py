@@ -5,18 +5,9 @@ from __future__ import annotations
 import time
 
 import pytest
-from accounthelpers import (
-    PASSWORD,
-    customer_count,
-    link_path,
-    login_customer,
-    make_customer,
-    sent_emails,
-)
 from flask import url_for
 from itsdangerous import TimestampSigner
 
-from conftest import csrf_token, soup
 from storefront.accounts.models import Customer
 from storefront.accounts.services import (
     LOGIN_FAILED_MESSAGE,
@@ -26,6 +17,9 @@ from storefront.accounts.services import (
 )
 from storefront.core.passwords import common_passwords, password_problems
 from storefront.extensions import db
+from tests.support.accounts import PASSWORD, customer_count, login, make_customer
+from tests.support.emails import link_path, sent_emails
+from tests.support.pages import csrf_token, soup
 
 STRONG = "turntable dust jacket 1972"
 
@@ -100,8 +94,8 @@ def test_registering_an_unconfirmed_email_again_replaces_the_pending_password(ap
     assert client.get(link_path(second)).status_code == 200
     client.post(link_path(second), data={"csrf_token": csrf_token(client, link_path(second))})
     fresh = app.test_client()
-    assert login_customer(fresh, "jo@example.com", "attacker knows this one").status_code == 200
-    assert login_customer(fresh, "jo@example.com", STRONG).status_code == 303
+    assert login(fresh, "jo@example.com", "attacker knows this one", kind="customer").status_code == 200
+    assert login(fresh, "jo@example.com", STRONG, kind="customer").status_code == 303
 
 
 @pytest.mark.parametrize(("password", "message"), [
@@ -211,13 +205,13 @@ def test_login_failures_look_the_same_whatever_the_cause(app):
     outcomes = []
     for email, password in [("jo@example.com", "wrong password here"), ("nobody@example.com", PASSWORD),
                             ("pending@example.com", PASSWORD)]:
-        response = login_customer(client, email, password)
+        response = login(client, email, password, kind="customer")
         page = soup(response)
         outcomes.append((response.status_code, page.find(id="login-error").text))
         assert not page.find(id="password").get("value"), "the password is never echoed back"
         assert "_user_id" not in _session(client)
     assert outcomes == [(200, LOGIN_FAILED_MESSAGE)] * 3
-    assert "Send it again" in soup(login_customer(client, "x@example.com", "y" * 12)).text
+    assert "Send it again" in soup(login(client, "x@example.com", "y" * 12, kind="customer")).text
 
 
 def test_login_rotates_the_session(app, hook_calls):
@@ -228,7 +222,7 @@ def test_login_rotates_the_session(app, hook_calls):
         sess["planted"] = "by an attacker"
         sess["guest_marker"] = "guest wishlist"
     before = client.get_cookie("session").value
-    response = login_customer(client, "JO@example.com ")
+    response = login(client, "JO@example.com ", kind="customer")
     assert response.status_code == 303 and response.headers["Location"] == "/account"
     assert client.get_cookie("session").value != before
     after = _session(client)
@@ -248,7 +242,7 @@ def test_a_failing_login_hook_does_not_stop_the_login(app):
 
     login_hooks.register("test.broken", broken)
     try:
-        assert login_customer(app.test_client(), "jo@example.com").status_code == 303
+        assert login(app.test_client(), "jo@example.com", kind="customer").status_code == 303
     finally:
         login_hooks.unregister("test.broken")
 
@@ -262,7 +256,7 @@ def test_a_failing_login_hook_does_not_stop_the_login(app):
 ])
 def test_next_only_redirects_to_local_paths(app, next_url, expected):
     make_customer(app, "jo@example.com")
-    response = login_customer(app.test_client(), "jo@example.com", next_url=next_url)
+    response = login(app.test_client(), "jo@example.com", next_url=next_url, kind="customer")
     assert response.status_code == 303 and response.headers["Location"] == expected
 
 
@@ -277,7 +271,7 @@ def test_login_page_keeps_a_safe_next_from_the_query_string(app):
 def test_logout_is_a_post_with_csrf(app):
     make_customer(app, "jo@example.com")
     client = app.test_client()
-    login_customer(client, "jo@example.com")
+    login(client, "jo@example.com", kind="customer")
     assert client.get("/account/logout").status_code == 405
     assert client.post("/account/logout").status_code == 400, "no CSRF token"
     assert client.get("/account").status_code == 200, "still logged in"
@@ -291,7 +285,7 @@ def test_profile_shows_the_account_and_links_that_exist(app):
     make_customer(app, "jo@example.com", name="Jo Vinyl")
     client = app.test_client()
     assert client.get("/account").status_code == 302
-    login_customer(client, "jo@example.com")
+    login(client, "jo@example.com", kind="customer")
     page = soup(client.get("/account"))
     assert page.find(id="account-name").text == "Jo Vinyl"
     links = {a["href"] for a in page.select(".account-links a")}
@@ -309,12 +303,12 @@ def test_failed_logins_are_limited_per_account(make_app):
     app = make_app(CUSTOMER_LOGIN_RATE_LIMIT_PER_ACCOUNT="3 per 15 minutes")
     make_customer(app, "jo@example.com")
     client = app.test_client()
-    statuses = [login_customer(client, "jo@example.com", "wrong password here").status_code for _ in range(3)]
-    blocked = login_customer(client, "JO@example.com", PASSWORD)
+    statuses = [login(client, "jo@example.com", "wrong password here", kind="customer").status_code for _ in range(3)]
+    blocked = login(client, "JO@example.com", PASSWORD, kind="customer")
     assert statuses == [200, 200, 200]
     assert blocked.status_code == 429, "even the right password waits once the budget is spent"
     assert soup(blocked).find("h1").text == "Too many requests"
-    assert login_customer(client, "other@example.com", "whatever password").status_code == 200, "per account"
+    assert login(client, "other@example.com", "whatever password", kind="customer").status_code == 200, "per account"
     api = client.post("/api/v1/customer/login", json={"email": "jo@example.com", "password": PASSWORD})
     assert api.status_code == 429, "page and API share the budget"
 
@@ -322,14 +316,15 @@ def test_failed_logins_are_limited_per_account(make_app):
 def test_failed_logins_are_limited_per_ip(make_app):
     app = make_app(CUSTOMER_LOGIN_RATE_LIMIT_PER_IP="3 per minute")
     client = app.test_client()
-    statuses = [login_customer(client, f"guess{i}@example.com", "whatever password").status_code for i in range(4)]
+    statuses = [login(client, f"guess{i}@example.com", "whatever password", kind="customer").status_code
+                for i in range(4)]
     assert statuses == [200, 200, 200, 429]
 
 
 def test_successful_logins_do_not_use_the_failure_budget(make_app):
     app = make_app(CUSTOMER_LOGIN_RATE_LIMIT_PER_ACCOUNT="2 per 15 minutes")
     make_customer(app, "jo@example.com")
-    assert [login_customer(app.test_client(), "jo@example.com").status_code for _ in range(4)] == [303] * 4
+    assert [login(app.test_client(), "jo@example.com", kind="customer").status_code for _ in range(4)] == [303] * 4
 
 
 def test_registration_is_limited_per_address(make_app):
@@ -344,7 +339,7 @@ def test_registration_is_limited_per_address(make_app):
 def test_password_reset_flow(app):
     customer = make_customer(app, "jo@example.com")
     other_browser = app.test_client()
-    login_customer(other_browser, "jo@example.com")
+    login(other_browser, "jo@example.com", kind="customer")
     client = app.test_client()
     answers = set()
     for email in ("jo@example.com", "nobody@example.com"):
@@ -361,8 +356,8 @@ def test_password_reset_flow(app):
     done = client.post(path, data={"csrf_token": csrf_token(client, path), "password": STRONG})
     assert done.status_code == 303 and done.headers["Location"] == "/account/login"
     assert client.get(path).status_code == 400, "the link works once"
-    assert login_customer(app.test_client(), "jo@example.com", PASSWORD).status_code == 200
-    assert login_customer(app.test_client(), "jo@example.com", STRONG).status_code == 303
+    assert login(app.test_client(), "jo@example.com", PASSWORD, kind="customer").status_code == 200
+    assert login(app.test_client(), "jo@example.com", STRONG, kind="customer").status_code == 303
     assert other_browser.get("/account").status_code == 302, "other sessions end with the old password"
     assert customer.id
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from accounthelpers import PASSWORD, customer_bearer, customer_count, link_path, make_customer, sent_emails
 
-from staffhelpers import bearer, make_staff
 from storefront.apitokens.models import ApiToken
 from storefront.apitokens.services import revoke_all
 from storefront.db.timestamps import utcnow
 from storefront.extensions import db
+from tests.support.accounts import PASSWORD, bearer, customer_bearer, customer_count, make_customer, make_staff
+from tests.support.emails import link_path, sent_emails
 
 STRONG = "turntable dust jacket 1972"
 

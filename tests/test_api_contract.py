@@ -19,7 +19,6 @@ from typing import Any
 
 import pytest
 import schemathesis
-from accounthelpers import make_customer
 from flask import Flask
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
@@ -31,11 +30,6 @@ from schemathesis.specs.openapi.checks import (
 )
 from sqlalchemy import update
 
-from conftest import _base_config, empty_all_tables
-from contracthelpers import sync_catalog
-from ecs_fixtures import Sandbox, ecs_config
-from enrichmenthelpers import install_fake_discogs
-from staffhelpers import make_staff
 from storefront import create_app
 from storefront.api.openapi import build_document
 from storefront.apitokens.services import authenticate, issue_token
@@ -43,6 +37,11 @@ from storefront.db.timestamps import utcnow
 from storefront.extensions import db
 from storefront.inquiries.models import EventInquiry
 from storefront.webhooks.models import WebhookEvent
+from tests.support.accounts import make_customer, make_staff
+from tests.support.app import base_config, empty_all_tables
+from tests.support.contract import sync_catalog
+from tests.support.discogs import install_fake_discogs
+from tests.support.ecs import Sandbox, ecs_config
 
 MAX_EXAMPLES = int(os.environ.get("CONTRACT_MAX_EXAMPLES", "25"))
 GENEROUS = "100000 per minute"
@@ -74,7 +73,7 @@ def contract_config(sandbox: Sandbox, database_url: str, instance: Path) -> dict
     limits = ("API_RATE_LIMIT", "ORDER_STATUS_RATE_LIMIT", "STAFF_LOGIN_RATE_LIMIT", "INQUIRY_RATE_LIMIT",
               "CUSTOMER_LOGIN_RATE_LIMIT_PER_IP", "CUSTOMER_LOGIN_RATE_LIMIT_PER_ACCOUNT",
               "CUSTOMER_EMAIL_RATE_LIMIT_PER_IP", "CUSTOMER_EMAIL_RATE_LIMIT_PER_ADDRESS")
-    return _base_config(database_url, **ecs_config(sandbox), **dict.fromkeys(limits, GENEROUS),
+    return base_config(database_url, **ecs_config(sandbox), **dict.fromkeys(limits, GENEROUS),
                         STAFF_API_IP_ALLOWLIST=["127.0.0.1"], INSTANCE_PATH=str(instance))
 
 

@@ -10,7 +10,6 @@ import pytest
 from flask import jsonify
 from sqlalchemy import select
 
-from staffhelpers import PASSWORD, bearer, make_staff
 from storefront.api.auth import (
     customer_token_required,
     sign_staff_request,
@@ -23,6 +22,7 @@ from storefront.apitokens.services import authenticate, issue_token, revoke, rev
 from storefront.db.timestamps import utcnow
 from storefront.extensions import csrf, db
 from storefront.staff import totp
+from tests.support.accounts import PASSWORD, bearer, make_staff
 
 KEY = "test-staff-hmac-key"
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import soup
+from tests.support.pages import soup
 
 ROOT = Path(__file__).resolve().parent.parent
 

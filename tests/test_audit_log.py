@@ -7,14 +7,14 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import func, select
 
-from conftest import soup
-from staffhelpers import PASSWORD, bearer, install_test_login, login_as, login_with_password, make_staff
 from storefront.audit.models import AuditEntry
 from storefront.audit.services import Actor, AuditFilters, actor_from, list_entries, parse_filters, record
 from storefront.core.errors import ValidationError
 from storefront.extensions import db
 from storefront.staff.models import StaffMember
 from storefront.web.pagination import PageRequest
+from tests.support.accounts import PASSWORD, bearer, install_test_login, login, make_staff
+from tests.support.pages import soup
 
 
 def _count() -> int:
@@ -86,11 +86,11 @@ def test_bad_filters(args):
 
 
 @pytest.fixture
-def staff_client(make_app, monkeypatch):
+def staff_client(make_app):
     app = make_app()
-    install_test_login(app, monkeypatch)
+    install_test_login(app)
     client = app.test_client()
-    login_as(client, make_staff(app))
+    login(client, make_staff(app), password_step=False)
     with app.app_context():
         _seed(None)
     return app, client
@@ -137,8 +137,8 @@ def test_logins_and_failures_are_audited_with_ip(make_app):
     make_staff(app, "ops@example.com")
     client = app.test_client()
     client.environ_base["REMOTE_ADDR"] = "203.0.113.9"
-    login_with_password(client, "ops@example.com", "wrong password!!")
-    login_with_password(client, "ops@example.com")
+    login(client, "ops@example.com", "wrong password!!", kind="staff")
+    login(client, "ops@example.com", kind="staff")
     client.post("/api/v1/staff/login", json={"email": "ops@example.com", "password": PASSWORD})
     with app.app_context():
         rows = [(e.action, e.actor_label, e.details["ip"], e.details["channel"])

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from conftest import csrf_token, soup
 from storefront.cart.models import Cart
 from storefront.catalog.models import Item, ItemVariation, StockLevel
 from storefront.extensions import db
+from tests.support.pages import csrf_token, soup
 
 LOCATION = "LTEST"
 

@@ -7,16 +7,16 @@ import re
 from collections import Counter
 
 import pytest
-from accounthelpers import login_customer, make_customer
 from sqlalchemy import select, update
 
-from conftest import soup
-from factories import make_genre, make_item
+from storefront.catalog import revision as catalog_revision
 from storefront.catalog.models import Genre, Item, ItemGenre
-from storefront.catalog.services import bump_catalog_revision, catalog_revision
 from storefront.catalog.stock import refresh_item_stock
 from storefront.extensions import db
 from storefront.sync.models import SyncState
+from tests.support.accounts import login, make_customer
+from tests.support.factories import make_genre, make_item
+from tests.support.pages import soup
 
 HX = {"HX-Request": "true", "HX-Target": "results"}
 
@@ -112,13 +112,13 @@ def test_the_htmx_partial_is_the_same_for_every_visitor_and_follows_catalog_chan
     the very bytes an anonymous one gets, and a catalog change shows in the next partial."""
     customer = make_customer(app)
     member = app.test_client()
-    login_customer(member, customer.email)
+    login(member, customer)
     first = client.get("/catalog?genre=jazz", headers=HX)
     assert member.get("/catalog?genre=jazz", headers=HX).data == first.data
     assert "Kind of Blue" in first.get_data(as_text=True)
     with app.app_context():
         db.session.execute(update(Item).where(Item.title == "Kind of Blue").values(title="Kind of Blue (Mono)"))
-        bump_catalog_revision()
+        catalog_revision.bump()
         db.session.commit()
     after = client.get("/catalog?genre=jazz", headers=HX).get_data(as_text=True)
     assert "Kind of Blue (Mono)" in after and after != first.get_data(as_text=True)
@@ -267,7 +267,7 @@ def test_etag_revalidation_answers_304_until_the_catalog_changes(client, shop):
 def test_logging_in_changes_the_etag(client, shop):
     etag = client.get("/catalog").headers["ETag"]
     make_customer(shop, "jo@example.com")
-    assert login_customer(client, "jo@example.com").status_code == 303
+    assert login(client, "jo@example.com", kind="customer").status_code == 303
     response = client.get("/catalog", headers={"If-None-Match": etag})
     assert response.status_code == 200 and response.headers["ETag"] != etag
 
@@ -277,7 +277,7 @@ def test_stale_listing_cache_is_never_served_after_a_revision_bump(client, shop)
     with shop.app_context():
         item = db.session.scalar(select(Item).where(Item.title == "Kind of Blue"))
         item.is_deleted = True
-        bump_catalog_revision()
+        catalog_revision.bump()
         db.session.commit()
     assert titles_in(soup(client.get("/catalog?q=kind"))) == []
 
@@ -303,16 +303,16 @@ def test_the_revision_is_trusted_for_its_ttl_but_a_local_change_renews_it_at_onc
     app = make_app(CATALOG_REVISION_TTL_SECONDS=60)
     with app.app_context():
         make_item(artist="Miles Davis", title="Kind of Blue", commit=True)
-        first = catalog_revision()
+        first = catalog_revision.current()
         # another process bumps the revision: this one keeps its copy until the TTL passes
         db.session.execute(update(SyncState).values(catalog_revision=SyncState.catalog_revision + 5))
         db.session.commit()
-        assert catalog_revision() == first
-        bump_catalog_revision()  # a change made in this process is seen at once
+        assert catalog_revision.current() == first
+        catalog_revision.bump()  # a change made in this process is seen at once
         db.session.commit()
-        assert catalog_revision() == first + 6
+        assert catalog_revision.current() == first + 6
     with make_app(CATALOG_REVISION_TTL_SECONDS=0).app_context():
-        assert catalog_revision() == first + 6
+        assert catalog_revision.current() == first + 6
 
 
 def _page_token(response) -> str:
@@ -396,7 +396,7 @@ def test_a_signed_in_customer_gets_their_own_product_page(app, shop):
     make_customer(shop, "ada@example.com")
     anonymous, customer = app.test_client(), app.test_client()
     anonymous.get(f"/catalog/{item_id}")  # the shared copy exists
-    login_customer(customer, "ada@example.com")
+    login(customer, "ada@example.com", kind="customer")
     page = customer.get(f"/catalog/{item_id}")
     token = _page_token(page)
     assert customer.post("/wishlist/add", data={"item_id": item_id},
@@ -410,14 +410,14 @@ def test_a_page_holding_a_visitors_real_token_is_never_shared(app):
     csrf_token), that page is rendered for this visitor alone and not kept for the next one."""
     from flask_wtf.csrf import generate_csrf
 
-    import storefront.catalog.views as views
+    from storefront.catalog import pagecache
     from storefront.catalog.services import process_cache
 
     key = ("test-page", 1)
     with app.test_request_context("/catalog/1"):
-        page = views._with_csrf_token(key, lambda token: f"<p>{token()}</p><p>{generate_csrf()}</p>")
+        page = pagecache._with_csrf_token(key, lambda token: f"<p>{token()}</p><p>{generate_csrf()}</p>")
         assert page == f"<p>{generate_csrf()}</p><p>{generate_csrf()}</p>"
         assert process_cache("catalog_page_cache").get(key) is None
-        shared = views._with_csrf_token(key + (2,), lambda token: f"<p>{token()}</p>")
+        shared = pagecache._with_csrf_token(key + (2,), lambda token: f"<p>{token()}</p>")
         assert shared == f"<p>{generate_csrf()}</p>"
         assert process_cache("catalog_page_cache").get(key + (2,)) == "<p><csrf-token></p>"

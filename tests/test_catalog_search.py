@@ -7,12 +7,13 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import select, text, update
 
-from factories import make_detail, make_genre, make_item
+from storefront.catalog import revision as catalog_revision
 from storefront.catalog import search
-from storefront.catalog.forms import CatalogQuery, parse_catalog_query
 from storefront.catalog.models import Item
-from storefront.catalog.services import bump_catalog_revision, search_catalog
+from storefront.catalog.query import CatalogQuery, parse_catalog_query
+from storefront.catalog.services import search_catalog
 from storefront.extensions import db
+from tests.support.factories import make_detail, make_genre, make_item
 
 
 def found(q: str, **filters) -> list[str]:
@@ -78,12 +79,12 @@ def test_deleted_items_never_match(records):
 def test_the_index_follows_updates_and_deletes(records):
     item = db.session.scalar(select(Item).where(Item.title == "Homogenic"))
     item.search_text = "Bjork Vespertine One Little Indian"
-    bump_catalog_revision()
+    catalog_revision.bump()
     db.session.commit()
     assert found("homogenic") == []
     assert found("vespertine") == ["Homogenic"]
     db.session.delete(item)
-    bump_catalog_revision()
+    catalog_revision.bump()
     db.session.commit()
     assert found("vespertine") == []
 
@@ -146,7 +147,7 @@ def test_postgres_search_uses_the_gin_index(app_ctx):
 
 def test_stock_filter_and_search_combine(records):
     db.session.execute(update(Item).where(Item.title == "Kind of Blue").values(stock=0))
-    bump_catalog_revision()
+    catalog_revision.bump()
     db.session.commit()
     assert "Kind of Blue" not in found("miles davis", in_stock="1")
     assert "Kind of Blue" in found("miles davis")

@@ -8,41 +8,18 @@ import threading
 import time
 from datetime import timedelta
 
-import pytest
 import requests
 from bs4 import BeautifulSoup
 from sqlalchemy import func, select
 
-from ecs_fixtures import SANDBOX_SIGNATURE_KEY, ecs_config
-from live_server import live_server
 from storefront.ecs.signature import sign
 from storefront.extensions import db
 from storefront.orders.models import Order, Reservation, StockHold
-from storefront.sync.runner import execute_run
-from storefront.sync.services import create_run
+from tests.support.ecs import SANDBOX_SIGNATURE_KEY
 
 PASSWORD = "a-long-and-unusual-passphrase"
 SUCCESS_CARD = "4111 1111 1111 1111"
 DECLINE_CARD = "4000 0000 0000 0002"
-
-
-@pytest.fixture
-def shop(make_app, sandbox):
-    """The storefront served over HTTP, synced from the sandbox, receiving its webhooks."""
-    def build(base_url: str):
-        return make_app(**ecs_config(sandbox), JOBS_MODE="thread", SERVER_NAME=None,
-                        ECS_WEBHOOK_NOTIFICATION_URL=f"{base_url}/webhooks/square", PUBLIC_BASE_URL=base_url,
-                        PREFERRED_URL_SCHEME="http", CHECKOUT_RESERVATION_MINUTES=15,
-                        ECS_DECREMENTS_STOCK_ON_PAYMENT=True)
-
-    with live_server(build) as (app, base_url):
-        sandbox.control("POST", "webhooks/config", json={"url": f"{base_url}/webhooks/square",
-                                                         "signature_key": SANDBOX_SIGNATURE_KEY})
-        with app.app_context():
-            run = execute_run(create_run("full").id)
-            assert run.status == "succeeded", run.message
-        yield app, base_url
-        sandbox.control("POST", "webhooks/config", json={"url": None})
 
 
 def register_and_login(app, base: str, http: requests.Session, email: str) -> str:
@@ -109,8 +86,8 @@ def order_status(app, number: str) -> str:
         return db.session.scalar(select(Order.status).where(Order.number == number))
 
 
-def test_register_cart_checkout_pay_webhook_paid_lookup_history(shop, sandbox):
-    app, base = shop
+def test_register_cart_checkout_pay_webhook_paid_lookup_history(live_shop, sandbox):
+    app, base = live_shop
     http = requests.Session()
     token = register_and_login(app, base, http, "buyer@example.com")
     auth = {"Authorization": f"Bearer {token}"}
@@ -152,8 +129,8 @@ def test_register_cart_checkout_pay_webhook_paid_lookup_history(shop, sandbox):
     assert number in http.get(link).text  # the signed link opens the order without a login
 
 
-def test_declined_card_leaves_the_order_unpaid_and_expiry_releases_the_hold(shop, sandbox):
-    app, base = shop
+def test_declined_card_leaves_the_order_unpaid_and_expiry_releases_the_hold(live_shop, sandbox):
+    app, base = live_shop
     http = requests.Session()
     token = register_and_login(app, base, http, "decline@example.com")
     (v1, ecs1, stock1), _ = two_records_in_stock(app)
@@ -182,8 +159,8 @@ def test_declined_card_leaves_the_order_unpaid_and_expiry_releases_the_hold(shop
                                  .where(Reservation.released_at.is_(None))) == 0
 
 
-def test_double_submit_and_replayed_payment_webhook_give_one_link_and_one_decrement(shop, sandbox):
-    app, base = shop
+def test_double_submit_and_replayed_payment_webhook_give_one_link_and_one_decrement(live_shop, sandbox):
+    app, base = live_shop
     http = requests.Session()
     token = register_and_login(app, base, http, "double@example.com")
     auth = {"Authorization": f"Bearer {token}"}

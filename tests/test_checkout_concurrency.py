@@ -6,7 +6,6 @@ import threading
 
 import requests
 from sqlalchemy import func, select
-from test_checkout import shop  # noqa: F401  (the live storefront + sandbox fixture)
 
 from storefront.apitokens.services import issue_token
 from storefront.catalog.models import Item, ItemVariation, StockLevel
@@ -16,8 +15,8 @@ from storefront.orders.models import Order, StockHold
 SHOPPERS = 20
 
 
-def test_twenty_concurrent_checkouts_for_the_last_unit(shop, sandbox):  # noqa: F811
-    app, base = shop
+def test_twenty_concurrent_checkouts_for_the_last_unit(live_shop, sandbox):
+    app, base = live_shop
     from storefront.accounts.services import ensure_customer
 
     with app.app_context():

@@ -14,10 +14,10 @@ import requests
 from bs4 import BeautifulSoup
 from sqlalchemy import func, select
 
-from live_server import free_port
 from storefront import create_app
 from storefront.catalog.models import Item
 from storefront.extensions import db
+from tests.support.live_server import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -1,5 +1,5 @@
 """The Discogs client against a fake api.discogs.com: a ``requests`` transport adapter serving the recorded
-Discogs responses (``../shared/reference/discogs``) by request path + query, on an injected clock. No network."""
+Discogs responses (``tests/reference/discogs``) by request path + query, on an injected clock. No network."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ import copy
 import http
 import itertools
 import json
-import os
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,16 +31,15 @@ from storefront.discogs import (
 )
 from storefront.discogs.limits import MovingWindowLimiter
 from storefront.discogs.parse import absolute_url
+from tests.support import REFERENCE_DIR
 
 UA = "StorefrontTests/0.1 +https://example.test/storefront"
 TOKEN = "fixture-token-123"
 
 
 def fixtures_dir() -> Path:
-    """``$DISCOGS_FIXTURES_PATH``, else ``<repo>/../shared/reference/discogs``."""
-    if os.environ.get("DISCOGS_FIXTURES_PATH"):
-        return Path(os.environ["DISCOGS_FIXTURES_PATH"])
-    return Path(__file__).resolve().parents[2] / "shared" / "reference" / "discogs"
+    """The recorded responses: ``tests/reference/discogs`` (see tests/reference/README.md)."""
+    return REFERENCE_DIR / "discogs"
 
 
 def fixture(name: str) -> dict[str, Any]:

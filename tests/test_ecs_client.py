@@ -22,8 +22,6 @@ import requests
 from werkzeug.serving import WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
-from ecs_fixtures import SANDBOX_TOKEN, sandbox, sandbox_server  # noqa: F401  (explicit, not via conftest)
-from square_schema import errors, example, operation, request_schema_name, response_schema_name, spec, validate
 from storefront.ecs import (
     ECSAuthError,
     ECSBadRequest,
@@ -34,6 +32,16 @@ from storefront.ecs import (
     ECSServerError,
     ECSUnavailable,
     SquareClient,
+)
+from tests.support.ecs import SANDBOX_TOKEN
+from tests.support.square_schema import (
+    errors,
+    example,
+    operation,
+    request_schema_name,
+    response_schema_name,
+    spec,
+    validate,
 )
 
 TOKEN = "test-access-token"
@@ -407,7 +415,7 @@ def test_validator_catches_wrong_types_misspellings_and_missing_required_fields(
     assert not errors({"idempotency_key": "k", "future_field": 1}, "BatchChangeInventoryRequest", strict=False)
 
 
-# Against the stateful sandbox (shared fixtures imported from ecs_fixtures above) -------------------
+# Against the stateful sandbox (the sandbox fixtures of tests/support/ecs.py) ---------------------
 class Recorder:
     def __init__(self) -> None:
         self.calls: list[tuple[str, str, Any, int, Any]] = []

@@ -17,9 +17,9 @@ import requests
 from werkzeug.serving import WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
-from square_schema import validate
 from storefront.ecs.sandbox import create_sandbox_app, generate_catalog, serve_in_thread
 from storefront.ecs.sandbox.catalog_index import CatalogIndex
+from tests.support.square_schema import validate
 
 TOKEN = "test-token"
 KEY = "test-signature-key"

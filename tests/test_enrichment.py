@@ -8,21 +8,22 @@ from urllib.parse import urlsplit
 import pytest
 from sqlalchemy import func, select
 
-from conftest import csrf_token, soup
-from ecs_fixtures import ecs_config
-from enrichmenthelpers import install_fake_discogs, make_genre, make_item, revision
-from staffhelpers import install_test_login, login_as, login_as_customer, make_staff
 from storefront.audit.models import AuditEntry
 from storefront.catalog.models import Genre, Item, ItemDetail, ItemGenre
 from storefront.extensions import db
+from tests.support.accounts import install_test_login, login, make_customer, make_staff
+from tests.support.discogs import install_fake_discogs
+from tests.support.ecs import ecs_config
+from tests.support.factories import make_genre, make_item, revision
+from tests.support.pages import csrf_token, soup
 
 PAGES = ("/staff/items", "/staff/items/{id}", "/staff/items/{id}/discogs?q=x", "/staff/items/{id}/discogs/1")
 
 
 @pytest.fixture
-def staff_app(make_app, monkeypatch):
+def staff_app(make_app):
     app = make_app()
-    install_test_login(app, monkeypatch)
+    install_test_login(app)
     return app
 
 
@@ -31,7 +32,7 @@ def staff_app(make_app, monkeypatch):
 def staff_client(app, role: str = "staff"):
     staff = make_staff(app, role=role)
     client = app.test_client()
-    login_as(client, staff)
+    login(client, staff, password_step=False)
     return client, staff
 
 
@@ -69,7 +70,7 @@ def form_data(page) -> dict[str, object]:
 
 # --- access -----------------------------------------------------------------------------------
 def test_pages_refuse_anonymous_visitors_and_customers(staff_app):
-    item_id = make_item(staff_app)
+    item_id = make_item(app=staff_app).id
     anonymous = staff_app.test_client()
     for path in PAGES:
         response = anonymous.get(path.format(id=item_id))
@@ -80,7 +81,7 @@ def test_pages_refuse_anonymous_visitors_and_customers(staff_app):
     assert response.status_code == 303 and urlsplit(response.headers["Location"]).path == "/staff/login"
 
     customer = staff_app.test_client()
-    login_as_customer(customer)
+    login(customer, make_customer(staff_app), password_step=False)
     for path in PAGES:
         assert customer.get(path.format(id=item_id)).status_code == 403
     response = customer.post(f"/staff/items/{item_id}", data={"csrf_token": csrf_token(customer, "/"),
@@ -92,10 +93,10 @@ def test_pages_refuse_anonymous_visitors_and_customers(staff_app):
 
 # --- the item list ----------------------------------------------------------------------------
 def test_item_list_filters_by_missing_enrichment_genre_stock_and_search(staff_app):
-    house = make_genre(staff_app, "House")
-    stockholm = make_item(staff_app, "Stockholm", artist="The Persuader", stock=1, genres=(house,))
-    islands = make_item(staff_app, "City Of Islands", artist="The Persuader", stock=9)
-    darwinia = make_item(staff_app, "Darwinia Soundtrack", artist="Trash80", stock=0)
+    house = make_genre("House", app=staff_app).id
+    stockholm = make_item(app=staff_app, title="Stockholm", artist="The Persuader", stock=1, genres=(house,)).id
+    islands = make_item(app=staff_app, title="City Of Islands", artist="The Persuader", stock=9).id
+    darwinia = make_item(app=staff_app, title="Darwinia Soundtrack", artist="Trash80", stock=0).id
     client, staff = staff_client(staff_app)
     token = csrf_token(client, f"/staff/items/{islands}")
     assert client.post(f"/staff/items/{islands}", data={"csrf_token": token, "label": "Svek"}).status_code == 303
@@ -122,7 +123,7 @@ def test_item_list_filters_by_missing_enrichment_genre_stock_and_search(staff_ap
 
 
 def test_item_list_paginates(staff_app):
-    ids = [make_item(staff_app, f"Record {n:02d}") for n in range(30)]
+    ids = [make_item(app=staff_app, title=f"Record {n:02d}").id for n in range(30)]
     client, _staff = staff_client(staff_app)
     first, second = client.get("/staff/items"), client.get("/staff/items?page=2")
     assert len(listed(first)) == 25 and len(listed(second)) == 5
@@ -131,11 +132,11 @@ def test_item_list_paginates(staff_app):
 
 
 def test_dashboard_counts_items_missing_enrichment_and_low_stock(staff_app):
-    make_item(staff_app, "One left", stock=1)
-    make_item(staff_app, "Two left", stock=2)
-    make_item(staff_app, "Plenty", stock=3)
-    make_item(staff_app, "Sold out", stock=0)
-    make_item(staff_app, "A party", stock=1, kind="event")  # events are not records: neither card counts them
+    make_item(app=staff_app, title="One left", stock=1)
+    make_item(app=staff_app, title="Two left", stock=2)
+    make_item(app=staff_app, title="Plenty", stock=3)
+    make_item(app=staff_app, title="Sold out", stock=0)
+    make_item(app=staff_app, title="A party", stock=1, kind="event")  # events are not records: neither card counts them
     client, _staff = staff_client(staff_app)
     page = soup(client.get("/staff/"))
     missing = page.select_one('[data-card="enrichment.missing"]')
@@ -147,8 +148,8 @@ def test_dashboard_counts_items_missing_enrichment_and_low_stock(staff_app):
 
 # --- the enrichment form ------------------------------------------------------------------------
 def test_saving_the_form_stores_the_enrichment_with_one_audit_row(staff_app):
-    electronic = make_genre(staff_app, "Electronic")
-    item_id = make_item(staff_app, "Stockholm")
+    electronic = make_genre("Electronic", app=staff_app).id
+    item_id = make_item(app=staff_app, artist="The Persuader", title="Stockholm").id
     client, staff = staff_client(staff_app)
     page = client.get(f"/staff/items/{item_id}")
     assert page.status_code == 200
@@ -218,7 +219,7 @@ def test_saving_the_form_stores_the_enrichment_with_one_audit_row(staff_app):
     ("genre_ids", ["999999"], "no such genre"),
 ])
 def test_invalid_input_re_renders_the_form_and_changes_nothing(staff_app, field, value, message):
-    item_id = make_item(staff_app)
+    item_id = make_item(app=staff_app).id
     client, _staff = staff_client(staff_app)
     before = revision(staff_app)
     data = form_data(client.get(f"/staff/items/{item_id}"))
@@ -245,7 +246,7 @@ def test_unknown_item_is_404(staff_app):
 
 # --- Discogs ------------------------------------------------------------------------------------
 def test_without_a_token_the_page_says_discogs_search_is_off(staff_app):
-    item_id = make_item(staff_app)
+    item_id = make_item(app=staff_app).id
     client, _staff = staff_client(staff_app)
     page = soup(client.get(f"/staff/items/{item_id}"))
     assert page.select_one("#discogs-off").get_text(strip=True) == \
@@ -257,7 +258,7 @@ def test_without_a_token_the_page_says_discogs_search_is_off(staff_app):
 
 
 def test_discogs_errors_become_a_clear_message(staff_app):
-    item_id = make_item(staff_app)
+    item_id = make_item(app=staff_app).id
     fake = install_fake_discogs(staff_app)
     client, _staff = staff_client(staff_app)
     htmx = {"HX-Request": "true", "HX-Target": "discogs-results"}
@@ -278,12 +279,12 @@ def test_discogs_errors_become_a_clear_message(staff_app):
         assert db.session.scalar(select(func.count()).select_from(ItemDetail)) == 0
 
 
-def test_enrichment_from_discogs_shows_on_the_shop_and_survives_a_full_sync(make_app, monkeypatch, sandbox):
+def test_enrichment_from_discogs_shows_on_the_shop_and_survives_a_full_sync(make_app, sandbox):
     from storefront.sync.runner import execute_run
     from storefront.sync.services import create_run
 
     app = make_app(**ecs_config(sandbox))
-    install_test_login(app, monkeypatch)
+    install_test_login(app)
     with app.app_context():
         execute_run(create_run("full").id)
         item = db.session.scalar(select(Item).where(Item.kind == "record", Item.is_deleted.is_(False))
@@ -380,25 +381,25 @@ def test_enrichment_from_discogs_shows_on_the_shop_and_survives_a_full_sync(make
     shop_shows_it()
 
 
-def test_the_client_is_built_from_settings(make_app, monkeypatch):
+def test_the_client_is_built_from_settings(make_app):
     from storefront.enrichment.discogs import discogs_client
 
     app = make_app(DISCOGS_TOKEN="abc123", PUBLIC_BASE_URL="https://shop.example")
-    install_test_login(app, monkeypatch)
+    install_test_login(app)
     with app.test_request_context():
         client = discogs_client()
         assert client.configured and client is discogs_client()
         assert client.user_agent == "GrooveCellarRecords-Storefront/1.0 +https://shop.example"
     staff_client_, _staff = staff_client(app)
-    page = soup(staff_client_.get(f"/staff/items/{make_item(app)}"))
+    page = soup(staff_client_.get(f"/staff/items/{make_item(app=app).id}"))
     assert page.select_one("form.discogs-form") is not None and page.select_one("#discogs-off") is None
 
 
-def test_a_malformed_token_turns_search_off_instead_of_failing(make_app, monkeypatch):
+def test_a_malformed_token_turns_search_off_instead_of_failing(make_app):
     app = make_app(DISCOGS_TOKEN="two words")
-    install_test_login(app, monkeypatch)
+    install_test_login(app)
     client, _staff = staff_client(app)
-    item_id = make_item(app)
+    item_id = make_item(app=app).id
     assert client.get(f"/staff/items/{item_id}").status_code == 200
     response = client.get(f"/staff/items/{item_id}/discogs?q=x")
     assert response.status_code == 409 and "check STOREFRONT_DISCOGS_TOKEN" in soup(response).get_text()

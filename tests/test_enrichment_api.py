@@ -5,11 +5,12 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from enrichmenthelpers import install_fake_discogs, make_genre, make_item, revision
-from staffhelpers import bearer, make_staff
 from storefront.audit.models import AuditEntry
 from storefront.catalog.models import Genre, ItemDetail, ItemGenre
 from storefront.extensions import db
+from tests.support.accounts import bearer, make_staff
+from tests.support.discogs import install_fake_discogs
+from tests.support.factories import make_genre, make_item, revision
 
 ROUTES = [("GET", "/api/v1/staff/product-details/{id}"), ("PUT", "/api/v1/staff/product-details/{id}"),
           ("GET", "/api/v1/staff/discogs-search?q=trash80"),
@@ -36,7 +37,7 @@ def counts(app) -> tuple[int, int]:
 
 @pytest.mark.parametrize(("method", "path"), ROUTES)
 def test_routes_refuse_anonymous_and_customer_tokens(api_app, method, path):
-    item_id = make_item(api_app)
+    item_id = make_item(app=api_app).id
     url = path.format(id=item_id)
     client = api_app.test_client()
     anonymous = client.open(url, method=method, json=GOOD if method == "PUT" else None)
@@ -48,9 +49,9 @@ def test_routes_refuse_anonymous_and_customer_tokens(api_app, method, path):
 
 
 def test_get_and_put_product_details(api_app):
-    house = make_genre(api_app, "House")
-    ecs_genre = make_genre(api_app, "Electronic", ecs=True)
-    item_id = make_item(api_app, genres=(ecs_genre,))
+    house = make_genre("House", app=api_app).id
+    ecs_genre = make_genre("Electronic", app=api_app, ecs=True).id
+    item_id = make_item(app=api_app, genres=(ecs_genre,)).id
     staff = make_staff(api_app)
     headers = bearer(api_app, staff)
     client = api_app.test_client()
@@ -103,7 +104,7 @@ def test_get_and_put_product_details(api_app):
     ({"notes": "x" * 10_001, "staff_pick": "y" * 2001}, {"notes", "staff_pick"}),
 ])
 def test_bad_input_is_422_with_details_and_changes_nothing(api_app, payload, fields):
-    item_id = make_item(api_app)
+    item_id = make_item(app=api_app).id
     headers = bearer(api_app, make_staff(api_app))
     response = api_app.test_client().put(f"/api/v1/staff/product-details/{item_id}",
                                          json={**GOOD, **payload}, headers=headers)
@@ -115,7 +116,7 @@ def test_bad_input_is_422_with_details_and_changes_nothing(api_app, payload, fie
 
 
 def test_unknown_items_and_bodies_that_are_not_json(api_app):
-    item_id = make_item(api_app)
+    item_id = make_item(app=api_app).id
     headers = bearer(api_app, make_staff(api_app))
     client = api_app.test_client()
     assert client.get("/api/v1/staff/product-details/999999", headers=headers).status_code == 404
@@ -139,8 +140,8 @@ def test_discogs_search_without_a_token_is_a_409_not_an_outage(api_app):
 
 
 def test_discogs_search_and_suggestion_feed_a_put(api_app):
-    electronic = make_genre(api_app, "Electronic")
-    item_id = make_item(api_app, "Darwinia Soundtrack", artist="Trash80")
+    electronic = make_genre("Electronic", app=api_app).id
+    item_id = make_item(app=api_app, title="Darwinia Soundtrack", artist="Trash80").id
     fake = install_fake_discogs(api_app)
     staff = make_staff(api_app)
     headers = bearer(api_app, staff)
@@ -197,11 +198,11 @@ def test_discogs_failures_are_clear_errors(api_app, statuses, status, code):
 
 
 def test_genre_filter_uses_live_genres_only(api_app):
-    gone = make_genre(api_app, "Gone", ecs=True)
+    gone = make_genre("Gone", app=api_app, ecs=True).id
     with api_app.app_context():
         db.session.get(Genre, gone).is_deleted = True
         db.session.commit()
-    item_id = make_item(api_app)
+    item_id = make_item(app=api_app).id
     headers = bearer(api_app, make_staff(api_app))
     response = api_app.test_client().put(f"/api/v1/staff/product-details/{item_id}",
                                          json={"genre_ids": [gone]}, headers=headers)

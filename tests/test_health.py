@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ecs_fixtures import ecs_config
+from tests.support.ecs import ecs_config
 
 
 def test_healthy_with_database_and_ecs_and_no_redis(make_app, sandbox):

@@ -3,39 +3,17 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 
-from conftest import csrf_token, soup
-from storefront.db.timestamps import utcnow
 from storefront.extensions import db
 from storefront.inquiries.models import EventInquiry
 from storefront.notifications.models import OutboundEmail
+from tests.support.inquiries import PAGE, future, post_form, valid_form
+from tests.support.pages import csrf_token, soup
 
 TRACKING = re.compile(r"^EV-[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}$")
-PAGE = "/events/inquiry"
-
-
-def future(days: int = 30) -> str:
-    return (utcnow().date() + timedelta(days=days)).isoformat()
-
-
-def valid_form(**overrides: str) -> dict[str, str]:
-    form = {"name": "Ada Lovelace", "email": "ada@example.com", "phone": "+44 20 7946 0958",
-            "event_type": "listening_session", "preferred_date": future(), "attendee_count": "40",
-            "message": "A listening session for the new Kraftwerk reissue, with a short talk.", "website": ""}
-    form.update(overrides)
-    return form
-
-
-def post_form(client, **overrides: str):
-    data = valid_form(**overrides)
-    data["csrf_token"] = csrf_token(client, PAGE)
-    return client.post(PAGE, data=data)
-
-
 def inquiry_count(app) -> int:
     with app.app_context():
         return db.session.scalar(select(func.count()).select_from(EventInquiry)) or 0

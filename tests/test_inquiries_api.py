@@ -17,6 +17,7 @@ from storefront.db.timestamps import utcnow
 from storefront.extensions import db
 from storefront.inquiries.models import EventInquiry
 from storefront.notifications.models import OutboundEmail
+from tests.support.inquiries import post_form
 
 URL = "/api/v1/events/inquiry"
 TRACKING = re.compile(r"^EV-[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}$")
@@ -186,8 +187,6 @@ def test_a_honeypot_hit_gets_the_same_answer_and_is_not_stored(app, client):
 
 
 def test_a_burst_from_one_ip_is_rate_limited_across_the_page_and_the_api(make_app):
-    from test_inquiries import post_form
-
     app = make_app(INQUIRY_RATE_LIMIT="3 per hour")
     client = app.test_client()
     assert client.post(URL, json=payload(email="bad")).status_code == 422  # does not count

@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import threading
 import time
-from pathlib import Path
 
 import pytest
 from redis import Redis
@@ -16,27 +13,7 @@ from rq import Queue
 from jobs.system import ping
 from storefront.system.services import find_heartbeat, new_heartbeat_token
 from storefront.tasks import enqueue
-
-TESTS_DIR = Path(__file__).resolve().parent
-
-
-def run_rq_worker(app, redis_url: str, *queues: str, timeout: float = 90) -> subprocess.CompletedProcess:
-    """Run a real `rq worker --burst --with-scheduler` process against the test database."""
-    env = {
-        **os.environ,
-        "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
-        "REDIS_URL": redis_url,
-        "SECRET_KEY": app.config["SECRET_KEY"],
-        "STOREFRONT_ENV_NAME": "testing",
-        "STOREFRONT_INSTANCE_PATH": app.instance_path,
-        "STOREFRONT_ECS_BASE_URL": app.config["ECS_BASE_URL"],
-    }
-    rq = Path(sys.executable).with_name("rq")
-    return subprocess.run(
-        [str(rq), "worker", "--burst", "--with-scheduler", "--url", redis_url,
-         "--path", str(TESTS_DIR), "--path", str(TESTS_DIR.parent), *queues],
-        env=env, capture_output=True, text=True, timeout=timeout, check=False,
-    )
+from tests.support.workers import run_rq_worker
 
 
 @pytest.mark.redis
@@ -57,7 +34,7 @@ def test_job_enqueued_through_the_seam_runs_in_a_real_rq_worker(make_app, redis_
 
 @pytest.mark.redis
 def test_rq_retries_a_failed_job_with_backoff(make_app, redis_url, tmp_path):
-    from jobhelpers import fail_then_ping
+    from tests.support.jobs import fail_then_ping
 
     app = make_app(REDIS_URL=redis_url, JOBS_MODE="rq", JOBS_RETRY_BASE_SECONDS=1)
     token = new_heartbeat_token()
@@ -109,7 +86,7 @@ def _record_thread(seen: list[str]) -> None:
 
 
 def test_in_process_jobs_retry_then_succeed(make_app, tmp_path):
-    from jobhelpers import fail_then_ping
+    from tests.support.jobs import fail_then_ping
 
     app = make_app(JOBS_MODE="sync")
     token = new_heartbeat_token()

@@ -8,25 +8,25 @@ from urllib.parse import urlsplit
 import pytest
 from sqlalchemy import func, select
 
-from conftest import csrf_token, soup
-from enrichmenthelpers import make_genre, make_item, revision
-from staffhelpers import bearer, install_test_login, login_as, login_as_customer, make_staff
 from storefront.audit.models import AuditEntry
 from storefront.catalog.models import Format, Genre, Item, ItemGenre
 from storefront.extensions import db
+from tests.support.accounts import bearer, install_test_login, login, make_customer, make_staff
+from tests.support.factories import make_genre, make_item, revision
+from tests.support.pages import csrf_token, soup
 
 
 @pytest.fixture
-def staff_app(make_app, monkeypatch):
+def staff_app(make_app):
     app = make_app()
-    install_test_login(app, monkeypatch)
+    install_test_login(app)
     return app
 
 
 def staff_client(app):
     staff = make_staff(app)
     client = app.test_client()
-    login_as(client, staff)
+    login(client, staff, password_step=False)
     return client, staff
 
 
@@ -61,7 +61,7 @@ def post(client, path: str, **data: str):
 
 # --- access -----------------------------------------------------------------------------------
 def test_pages_refuse_anonymous_visitors_and_customers(staff_app):
-    genre = make_genre(staff_app, "House")
+    genre = make_genre("House", app=staff_app).id
     anonymous = staff_app.test_client()
     for path in ("/staff/genres", "/staff/formats"):
         response = anonymous.get(path)
@@ -70,7 +70,7 @@ def test_pages_refuse_anonymous_visitors_and_customers(staff_app):
                               data={"csrf_token": csrf_token(anonymous, "/staff/login")})
     assert response.status_code == 303 and urlsplit(response.headers["Location"]).path == "/staff/login"
     customer = staff_app.test_client()
-    login_as_customer(customer)
+    login(customer, make_customer(staff_app), password_step=False)
     assert customer.get("/staff/genres").status_code == 403
     assert customer.post(f"/staff/genres/{genre}/delete",
                          data={"csrf_token": csrf_token(customer, "/")}).status_code == 403
@@ -82,7 +82,7 @@ def test_pages_refuse_anonymous_visitors_and_customers(staff_app):
                                               ("DELETE", "/api/v1/staff/genres/{id}"),
                                               ("GET", "/api/v1/staff/formats"), ("POST", "/api/v1/staff/formats")])
 def test_api_refuses_anonymous_and_customer_tokens(staff_app, method, path):
-    url = path.format(id=make_genre(staff_app, "House"))
+    url = path.format(id=make_genre("House", app=staff_app).id)
     client = staff_app.test_client()
     body = {"name": "Techno"} if method in ("POST", "PUT") else None
     assert client.open(url, method=method, json=body).status_code == 401
@@ -93,11 +93,11 @@ def test_api_refuses_anonymous_and_customer_tokens(staff_app, method, path):
 
 # --- genres on the page -------------------------------------------------------------------------
 def test_genre_page_lists_usage_and_marks_ecs_genres_read_only(staff_app):
-    ecs = make_genre(staff_app, "Electronic", ecs=True)
-    house = make_genre(staff_app, "House")
-    item = make_item(staff_app, genres=(ecs,))
+    ecs = make_genre("Electronic", app=staff_app, ecs=True).id
+    house = make_genre("House", app=staff_app).id
+    item = make_item(app=staff_app, genres=(ecs,)).id
     tag(staff_app, item, house)
-    make_item(staff_app, "Other", genres=(ecs,))
+    make_item(app=staff_app, title="Other", genres=(ecs,))
     client, _staff = staff_client(staff_app)
     page = soup(client.get("/staff/genres"))
     rows = {int(r["data-genre-id"]): r for r in page.select("tr[data-genre-id]")}
@@ -116,7 +116,7 @@ def test_create_and_rename_a_genre(staff_app):
         genre = db.session.scalar(select(Genre).where(Genre.name == "Deep House"))
         genre_id, slug = genre.id, genre.slug
     assert slug == "deep-house"
-    item = make_item(staff_app, "Stockholm")
+    item = make_item(app=staff_app, artist="The Persuader", title="Stockholm").id
     tag(staff_app, item, genre_id)
     before = revision(staff_app)
 
@@ -135,8 +135,8 @@ def test_create_and_rename_a_genre(staff_app):
 
 @pytest.mark.parametrize("name", ["", "   ", "x" * 81, "house", "Écran"])
 def test_bad_genre_names_are_refused_and_change_nothing(staff_app, name):
-    make_genre(staff_app, "House")
-    make_genre(staff_app, "Écran")  # SQLite's lower() leaves É alone: the duplicate must still be a 409
+    make_genre("House", app=staff_app)
+    make_genre("Écran", app=staff_app) # SQLite's lower() leaves É alone: the duplicate must still be a 409
     client, _staff = staff_client(staff_app)
     response = post(client, "/staff/genres", name=name)
     assert response.status_code in (409, 422)
@@ -145,7 +145,7 @@ def test_bad_genre_names_are_refused_and_change_nothing(staff_app, name):
 
 
 def test_ecs_genres_cannot_be_renamed_or_deleted(staff_app):
-    ecs = make_genre(staff_app, "Electronic", ecs=True)
+    ecs = make_genre("Electronic", app=staff_app, ecs=True).id
     client, _staff = staff_client(staff_app)
     response = post(client, f"/staff/genres/{ecs}/rename", name="Electronica")
     assert response.status_code == 409 and "commerce system" in soup(response).get_text()
@@ -159,9 +159,9 @@ def test_ecs_genres_cannot_be_renamed_or_deleted(staff_app):
 
 
 def test_deleting_a_genre_in_use_asks_for_a_replacement(staff_app):
-    old = make_genre(staff_app, "Electro House")
-    new = make_genre(staff_app, "House")
-    first, second = make_item(staff_app, "First"), make_item(staff_app, "Second")
+    old = make_genre("Electro House", app=staff_app).id
+    new = make_genre("House", app=staff_app).id
+    first, second = make_item(app=staff_app, title="First").id, make_item(app=staff_app, title="Second").id
     tag(staff_app, first, old)
     tag(staff_app, second, old)
     tag(staff_app, second, new)  # already has the replacement
@@ -190,7 +190,7 @@ def test_deleting_a_genre_in_use_asks_for_a_replacement(staff_app):
 
 
 def test_an_unused_genre_is_deleted_at_once(staff_app):
-    genre = make_genre(staff_app, "Polka")
+    genre = make_genre("Polka", app=staff_app).id
     client, _staff = staff_client(staff_app)
     assert post(client, f"/staff/genres/{genre}/delete").status_code == 303
     assert genre_names(staff_app) == []
@@ -219,7 +219,7 @@ def test_genre_api_create_rename_list_delete(staff_app):
     assert [g["name"] for g in listed] == ["Dub"]
 
     other = client.post("/api/v1/staff/genres", json={"name": "Techno"}, headers=headers).get_json()
-    item = make_item(staff_app)
+    item = make_item(app=staff_app).id
     tag(staff_app, item, genre["id"])
     refused = client.delete(f"/api/v1/staff/genres/{genre['id']}", headers=headers)
     assert refused.status_code == 409 and refused.get_json()["error"]["code"] == "genre_in_use"
@@ -239,7 +239,7 @@ def test_genre_api_create_rename_list_delete(staff_app):
 
 # --- formats ------------------------------------------------------------------------------------
 def test_formats_page_and_api(staff_app):
-    make_item(staff_app, "An LP")  # format "LP"
+    make_item(app=staff_app, title="An LP")  # format "LP"
     client, staff = staff_client(staff_app)
     token = csrf_token(client, "/staff/formats")
     assert client.post("/staff/formats", data={"csrf_token": token, "name": "LP"}).status_code == 303

@@ -10,10 +10,10 @@ from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
 
-from conftest import _reachable_postgres, postgres_url, service_missing
 from storefront import create_app
 from storefront.catalog.search import include_name, include_object
 from storefront.extensions import db
+from tests.support.services import postgres_problem, postgres_url, service_missing
 
 
 def upgrade_and_compare(database_url: str, tmp_path) -> None:
@@ -40,7 +40,7 @@ def test_upgrade_on_sqlite_builds_the_whole_schema(tmp_path):
 @pytest.mark.postgres
 def test_upgrade_on_postgresql_builds_the_whole_schema(tmp_path):
     url = make_url(postgres_url())
-    problem = _reachable_postgres(url.render_as_string(hide_password=False))
+    problem = postgres_problem(url.render_as_string(hide_password=False))
     if problem:
         service_missing("PostgreSQL", problem)
     name = f"storefront_migrate_{uuid.uuid4().hex[:8]}"

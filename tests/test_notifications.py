@@ -15,12 +15,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
-from accounthelpers import link_path, sent_emails
 from redis import Redis
 from rq import Queue
-from test_jobs import run_rq_worker
 
-from conftest import soup
 from jobs.notifications import post_json_webhook as post_json_job
 from jobs.notifications import post_slack as post_slack_job
 from jobs.notifications import send_email
@@ -33,6 +30,9 @@ from storefront.notifications.services import (
     queue_email,
     render_email,
 )
+from tests.support.emails import link_path, sent_emails
+from tests.support.pages import soup
+from tests.support.workers import run_rq_worker
 
 # --- a minimal SMTP server --------------------------------------------------------------------
 

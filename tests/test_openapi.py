@@ -6,16 +6,15 @@ from __future__ import annotations
 import re
 
 import pytest
-from accounthelpers import customer_bearer, make_customer
 from openapi_spec_validator import validate
 from sqlalchemy import select
 
-from conftest import soup
-from contracthelpers import Contract, synced_app
-from staffhelpers import bearer, make_staff
 from storefront.api.openapi import api_rules, build_document, openapi_path
 from storefront.catalog.models import Item, ItemVariation
 from storefront.extensions import db
+from tests.support.accounts import bearer, customer_bearer, make_customer, make_staff
+from tests.support.contract import Contract, synced_app
+from tests.support.pages import soup
 
 SKIPPED_METHODS = {"HEAD", "OPTIONS"}
 

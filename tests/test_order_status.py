@@ -7,11 +7,11 @@ import uuid
 
 import pytest
 
-from conftest import csrf_token, soup
 from storefront.apitokens.services import issue_token
 from storefront.extensions import db
 from storefront.orders.models import Order, OrderLine
 from storefront.orders.services import status_link_token
+from tests.support.pages import csrf_token, soup
 
 
 def make_order(customer_id: int | None, email: str, number: str, status: str = "paid") -> Order:

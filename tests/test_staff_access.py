@@ -13,14 +13,16 @@ import uuid
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+import pyotp
 import pytest
 from flask import Blueprint
 
-from conftest import _base_config, csrf_token, soup
-from staffhelpers import bearer, install_test_login, login_as, login_as_customer, make_staff
 from storefront import create_app
 from storefront.api.auth import sign_staff_request
 from storefront.staff.auth import required_role_for
+from tests.support.accounts import bearer, install_test_login, login, make_customer, make_staff
+from tests.support.app import base_config
+from tests.support.pages import csrf_token, soup
 
 HMAC_KEY = "access-test-hmac-key"
 SAMPLE_VALUES: dict[str, str] = {}  # argument name -> value, when a converter's default sample won't do
@@ -39,7 +41,7 @@ def _sample_url(rule: str) -> str:
 
 
 def _discover() -> list[Any]:
-    app = create_app(_base_config("sqlite://", INSTANCE_PATH=tempfile.mkdtemp(prefix="staff-access-")))
+    app = create_app(base_config("sqlite://", INSTANCE_PATH=tempfile.mkdtemp(prefix="staff-access-")))
     cases = []
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
         if not (rule.rule.startswith("/staff") or rule.rule.startswith("/api/v1/staff")):
@@ -56,11 +58,11 @@ ROUTES = _discover()
 
 
 @pytest.fixture
-def access_app(make_app, monkeypatch):
+def access_app(make_app):
     # Fail fast on anything that would reach the (absent) ECS while a staff route runs for real.
     app = make_app(STAFF_API_HMAC_KEY=HMAC_KEY, ECS_MAX_RETRIES=0, ECS_TIMEOUT_SECONDS=0.5,
                    SYNC_RESUME_ATTEMPTS=0, SYNC_RESUME_BACKOFF_SECONDS=0.0)
-    install_test_login(app, monkeypatch)
+    install_test_login(app)
     return app
 
 
@@ -106,8 +108,9 @@ def test_staff_route_access(access_app, rule, endpoint, method):
     role = required_role_for(app, endpoint)
     assert role in ("staff", "admin"), f"{endpoint} has no staff guard"
     signed = bool(getattr(view, "requires_signature", False))
-    staff = make_staff(app, role="staff")
-    admin = make_staff(app, role="admin")
+    # Two-factor on: the DLQ's routes also ask for it (tests/test_webhook_dlq.py checks the refusal).
+    staff = make_staff(app, role="staff", totp_enabled=True, totp_secret=pyotp.random_base32())
+    admin = make_staff(app, role="admin", totp_enabled=True, totp_secret=pyotp.random_base32())
 
     # Anonymous
     anon = app.test_client()
@@ -132,7 +135,7 @@ def test_staff_route_access(access_app, rule, endpoint, method):
         assert response.status_code == 403
         assert response.get_json()["error"]["code"] == "forbidden"
     else:
-        login_as_customer(customer)
+        login(customer, make_customer(app), password_step=False)
         response = _send(customer, method, url, api=False, csrf=csrf_token(customer, "/"))
         assert response.status_code == 403
         assert "staff" in soup(response).get_text().lower()
@@ -142,7 +145,7 @@ def test_staff_route_access(access_app, rule, endpoint, method):
     if api:
         response = _send(plain, method, url, api=True, headers=bearer(app, staff), signed=signed)
     else:
-        login_as(plain, staff)
+        login(plain, staff, password_step=False)
         response = _send(plain, method, url, api=False, csrf=csrf_token(plain, "/"))
     if role == "admin":
         assert response.status_code == 403, f"{method} {url} let plain staff in"
@@ -154,25 +157,25 @@ def test_staff_route_access(access_app, rule, endpoint, method):
     if api:
         response = _send(boss, method, url, api=True, headers=bearer(app, admin), signed=signed)
     else:
-        login_as(boss, admin)
+        login(boss, admin, password_step=False)
         response = _send(boss, method, url, api=False, csrf=csrf_token(boss, "/"))
     _assert_allowed(response, f"admin {method} {url}", endpoint)
 
 
-def test_an_unguarded_page_under_staff_is_still_protected(make_app, monkeypatch):
+def test_an_unguarded_page_under_staff_is_still_protected(make_app):
     """A blueprint another domain forgets to protect is covered by the /staff default guard."""
     app = make_app()
-    install_test_login(app, monkeypatch)
+    install_test_login(app)
     forgotten = Blueprint("forgotten_probe", __name__, url_prefix="/staff/probe")
     forgotten.add_url_rule("", "index", lambda: "secret numbers")
     app.register_blueprint(forgotten)
     client = app.test_client()
     response = client.get("/staff/probe")
     assert response.status_code == 302 and urlsplit(response.headers["Location"]).path == "/staff/login"
-    login_as_customer(client)
+    login(client, make_customer(app), password_step=False)
     assert client.get("/staff/probe").status_code == 403
     staff_client = app.test_client()
-    login_as(staff_client, make_staff(app))
+    login(staff_client, make_staff(app), password_step=False)
     assert staff_client.get("/staff/probe").get_data(as_text=True) == "secret numbers"
 
 
@@ -184,7 +187,7 @@ def test_unknown_paths_under_staff_do_not_reveal_anything_to_anonymous(client):
 
 def test_staff_pages_are_not_cached(access_app):
     client = access_app.test_client()
-    login_as(client, make_staff(access_app))
+    login(client, make_staff(access_app), password_step=False)
     response = client.get("/staff/")
     assert response.status_code == 200
     assert response.headers["Cache-Control"] == "no-store"
@@ -193,23 +196,19 @@ def test_staff_pages_are_not_cached(access_app):
 @pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/x", "/\\evil.example",
                                     "javascript:alert(1)"])
 def test_login_next_must_be_local(access_app, target):
-    from staffhelpers import login_with_password
-
     staff = make_staff(access_app)
-    response = login_with_password(access_app.test_client(), staff.email, next_url=target)
+    response = login(access_app.test_client(), staff, next_url=target)
     assert response.status_code == 303
     assert response.headers["Location"] == "/staff/"
 
 
 def test_login_returns_to_the_requested_staff_page(access_app):
-    from staffhelpers import login_with_password
-
     staff = make_staff(access_app)
     client = access_app.test_client()
     first = client.get("/staff/audit?action=staff")
     next_url = parse_qs(urlsplit(first.headers["Location"]).query)["next"][0]
     assert next_url == "/staff/audit?action=staff"
-    response = login_with_password(client, staff.email, next_url=next_url)
+    response = login(client, staff, next_url=next_url)
     assert response.headers["Location"] == "/staff/audit?action=staff"
 
 

@@ -7,8 +7,6 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from conftest import csrf_token, soup
-from staffhelpers import PASSWORD, bearer, install_test_login, login_as, login_with_password, make_staff
 from storefront.audit.models import AuditEntry
 from storefront.core.errors import Conflict, ValidationError
 from storefront.db.timestamps import utcnow
@@ -21,14 +19,16 @@ from storefront.staff.services import (
     ensure_staff,
     update_staff,
 )
+from tests.support.accounts import PASSWORD, bearer, install_test_login, login, make_staff
+from tests.support.pages import csrf_token, soup
 
 NEW_PASSWORD = "a much longer new password"
 
 
 @pytest.fixture
-def staff_app(make_app, monkeypatch):
+def staff_app(make_app):
     app = make_app()
-    install_test_login(app, monkeypatch)
+    install_test_login(app)
     return app
 
 
@@ -88,7 +88,7 @@ def test_page_login_rotates_the_session_and_audits(staff_app):
     client = staff_app.test_client()
     with client.session_transaction() as sess:
         sess["planted"] = "by an attacker"
-    response = login_with_password(client, "OPS@example.com")
+    response = login(client, "OPS@example.com", kind="staff")
     assert response.status_code == 303 and response.headers["Location"] == "/staff/"
     with client.session_transaction() as sess:
         assert "planted" not in sess
@@ -104,8 +104,8 @@ def test_page_login_rotates_the_session_and_audits(staff_app):
 def test_failures_share_one_message_and_are_audited(staff_app):
     make_staff(staff_app, "ops@example.com")
     client = staff_app.test_client()
-    wrong = login_with_password(client, "ops@example.com", "wrong password!!")
-    unknown = login_with_password(client, "nobody@example.com")
+    wrong = login(client, "ops@example.com", "wrong password!!", kind="staff")
+    unknown = login(client, "nobody@example.com", kind="staff")
     for response in (wrong, unknown):
         assert response.status_code == 200
         assert soup(response).find(id="login-error").text == LOGIN_FAILED_MESSAGE
@@ -122,14 +122,15 @@ def test_repeated_failures_make_further_guesses_wait(staff_app):
     client = staff_app.test_client()
     threshold = staff_app.config["STAFF_LOCKOUT_THRESHOLD"]
     for _ in range(threshold):
-        login_with_password(client, "ops@example.com", "wrong password!!")
+        login(client, "ops@example.com", "wrong password!!", kind="staff")
     locked = _staff(staff_app, staff.id)
     assert locked.locked_until is not None
     seconds = (locked.locked_until - utcnow()).total_seconds()
-    assert staff_app.config["STAFF_THROTTLE_BASE_SECONDS"] - 5 < seconds <= staff_app.config["STAFF_THROTTLE_BASE_SECONDS"]
+    base = staff_app.config["STAFF_THROTTLE_BASE_SECONDS"]
+    assert base - 5 < seconds <= base
     assert len(_audit(staff_app, "staff.locked")) == 1
 
-    refused = login_with_password(client, "ops@example.com")  # the right password, but too soon
+    refused = login(client, "ops@example.com", kind="staff")  # the right password, but too soon
     assert soup(refused).find(id="login-error").text == LOGIN_FAILED_MESSAGE
     assert _audit(staff_app, "staff.login_failed")[-1].details["reason"] == "locked"
     api = client.post("/api/v1/staff/login", json={"email": "ops@example.com", "password": PASSWORD})
@@ -138,14 +139,14 @@ def test_repeated_failures_make_further_guesses_wait(staff_app):
     with staff_app.app_context():  # the lock runs out
         db.session.get(StaffMember, staff.id).locked_until = utcnow() - timedelta(seconds=1)
         db.session.commit()
-    assert login_with_password(client, "ops@example.com").status_code == 303
+    assert login(client, "ops@example.com", kind="staff").status_code == 303
     assert _staff(staff_app, staff.id).failed_logins == 0
 
 
 def test_login_is_rate_limited_per_ip(make_app):
     app = make_app(STAFF_LOGIN_RATE_LIMIT="3 per minute")
     client = app.test_client()
-    statuses = [login_with_password(client, "x@example.com", "whatever-password").status_code for _ in range(4)]
+    statuses = [login(client, "x@example.com", "whatever-password", kind="staff").status_code for _ in range(4)]
     assert statuses == [200, 200, 200, 429]
     api = client.post("/api/v1/staff/login", json={"email": "x@example.com", "password": "whatever-password"})
     assert api.status_code == 429  # one budget for page and API
@@ -154,7 +155,7 @@ def test_login_is_rate_limited_per_ip(make_app):
 def test_logout_is_a_post_and_ends_the_session(staff_app):
     staff = make_staff(staff_app)
     client = staff_app.test_client()
-    login_with_password(client, staff.email)
+    login(client, staff)
     assert client.get("/staff/logout").status_code == 405
     response = client.post("/staff/logout", data={"csrf_token": csrf_token(client, "/staff/")})
     assert response.status_code == 303 and response.headers["Location"] == "/staff/login"
@@ -165,7 +166,7 @@ def test_logout_is_a_post_and_ends_the_session(staff_app):
 def test_deactivated_staff_lose_their_page_session(staff_app):
     staff = make_staff(staff_app)
     client = staff_app.test_client()
-    login_as(client, staff)
+    login(client, staff, password_step=False)
     assert client.get("/staff/").status_code == 200
     with staff_app.app_context():
         db.session.get(StaffMember, staff.id).is_active = False
@@ -178,7 +179,7 @@ def test_deactivated_staff_lose_their_page_session(staff_app):
 def test_totp_enrolment_then_two_step_login(staff_app):
     staff = make_staff(staff_app, "ops@example.com")
     client = staff_app.test_client()
-    login_with_password(client, "ops@example.com")
+    login(client, "ops@example.com", kind="staff")
     token = csrf_token(client, "/staff/account/two-factor")
     assert client.post("/staff/account/two-factor/start", data={"csrf_token": token}).status_code == 303
     page = soup(client.get("/staff/account/two-factor"))
@@ -195,7 +196,7 @@ def test_totp_enrolment_then_two_step_login(staff_app):
     assert len(_audit(staff_app, "staff.totp_enabled")) == 1
 
     client.post("/staff/logout", data={"csrf_token": token})
-    step_one = login_with_password(client, "ops@example.com", next_url="/staff/audit")
+    step_one = login(client, "ops@example.com", next_url="/staff/audit", kind="staff")
     assert step_one.headers["Location"] == "/staff/login/code"
     assert client.get("/staff/").status_code == 302, "not logged in before the code"
     code_token = csrf_token(client, "/staff/login/code")
@@ -228,7 +229,7 @@ def test_disable_totp_needs_a_code(staff_app):
     secret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
     staff = make_staff(staff_app, totp_secret=secret, totp_enabled=True)
     client = staff_app.test_client()
-    login_as(client, staff)
+    login(client, staff, password_step=False)
     token = csrf_token(client, "/staff/account/two-factor")
     assert client.post("/staff/account/two-factor/disable", data={"csrf_token": token, "code": "1"}).status_code == 422
     ok = client.post("/staff/account/two-factor/disable",
@@ -241,7 +242,7 @@ def test_disable_totp_needs_a_code(staff_app):
 def test_admin_creates_and_edits_staff_through_pages(staff_app):
     admin = make_staff(staff_app, "boss@example.com", role="admin")
     client = staff_app.test_client()
-    login_as(client, admin)
+    login(client, admin, password_step=False)
     token = csrf_token(client, "/staff/members/new")
     created = client.post("/staff/members/new", data={"csrf_token": token, "email": "new@example.com",
                                                       "name": "New Person", "role": "staff", "password": PASSWORD})
@@ -270,10 +271,10 @@ def test_deactivating_or_resetting_ends_sessions_and_tokens(staff_app):
     admin = make_staff(staff_app, role="admin")
     member = make_staff(staff_app)
     member_client = staff_app.test_client()
-    login_as(member_client, member)
+    login(member_client, member, password_step=False)
     headers = bearer(staff_app, member)
     admin_client = staff_app.test_client()
-    login_as(admin_client, admin)
+    login(admin_client, admin, password_step=False)
     token = csrf_token(admin_client, "/staff/")
 
     short = admin_client.post(f"/staff/members/{member.id}/password", data={"csrf_token": token, "password": "x"})
@@ -286,7 +287,7 @@ def test_deactivating_or_resetting_ends_sessions_and_tokens(staff_app):
     assert len(_audit(staff_app, "staff.password_reset")) == 1
 
     fresh = staff_app.test_client()
-    assert login_with_password(fresh, member.email, NEW_PASSWORD).status_code == 303
+    assert login(fresh, member, NEW_PASSWORD).status_code == 303
     new_headers = bearer(staff_app, member)
     admin_client.post(f"/staff/members/{member.id}", data={"csrf_token": token, "name": member.name, "role": "staff"})
     assert _staff(staff_app, member.id).is_active is False
@@ -299,7 +300,7 @@ def test_admin_unlocks_and_resets_two_factor(staff_app):
     member = make_staff(staff_app, locked_until=utcnow() + timedelta(minutes=10), totp_enabled=True,
                         totp_secret="JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP")
     client = staff_app.test_client()
-    login_as(client, admin)
+    login(client, admin, password_step=False)
     token = csrf_token(client, f"/staff/members/{member.id}")
     assert client.post(f"/staff/members/{member.id}/unlock", data={"csrf_token": token}).status_code == 303
     assert client.post(f"/staff/members/{member.id}/two-factor/reset", data={"csrf_token": token}).status_code == 303
@@ -343,7 +344,7 @@ def test_dashboard_cards_and_nav(staff_app, monkeypatch):
     staff = make_staff(staff_app)
     admin = make_staff(staff_app, role="admin")
     client = staff_app.test_client()
-    login_as(client, staff)
+    login(client, staff, password_step=False)
     page = soup(client.get("/staff/"))
     cards = {li["data-card"]: li for li in page.select("li.dashboard-card")}
     assert "4" in cards["test.orders"].text and "unavailable" in cards["test.broken"].text
@@ -352,7 +353,7 @@ def test_dashboard_cards_and_nav(staff_app, monkeypatch):
     assert nav[0] == "Dashboard" and "Audit log" in nav and "Staff" not in nav
     assert page.find("form", attrs={"action": "/staff/logout"}) is not None
 
-    login_as(client, admin)
+    login(client, admin, password_step=False)
     assert "Staff" in [a.text for a in soup(client.get("/staff/")).select("nav.staff-nav a")]
     api = client.get("/api/v1/staff/dashboard", headers=bearer(staff_app, admin)).get_json()
     assert {"key": "test.orders", "label": "Orders awaiting action", "value": 4, "detail": "", "tone": "warn",

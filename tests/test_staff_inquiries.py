@@ -8,18 +8,18 @@ from urllib.parse import urlsplit
 import pytest
 from sqlalchemy import select
 
-from conftest import csrf_token, soup
-from staffhelpers import bearer, install_test_login, login_as, login_as_customer, make_staff
 from storefront.audit.models import AuditEntry
 from storefront.extensions import db
 from storefront.inquiries.models import EventInquiry, InquiryStatusChange
 from storefront.inquiries.services import TRACKING_ALPHABET
+from tests.support.accounts import bearer, install_test_login, login, make_customer, make_staff
+from tests.support.pages import csrf_token, soup
 
 
 @pytest.fixture
-def staff_app(make_app, monkeypatch):
+def staff_app(make_app):
     app = make_app()
-    install_test_login(app, monkeypatch)
+    install_test_login(app)
     return app
 
 
@@ -42,7 +42,7 @@ def seed(app, *statuses: str) -> list[str]:
 def staff_client(app, role: str = "staff"):
     staff = make_staff(app, role=role)
     client = app.test_client()
-    login_as(client, staff)
+    login(client, staff, password_step=False)
     return client, staff
 
 
@@ -60,7 +60,7 @@ def test_pages_refuse_anonymous_visitors_and_customers(staff_app):
                               data={"csrf_token": csrf_token(anonymous, "/staff/login"), "status": "booked"})
     assert response.status_code in (302, 303)
     customer = staff_app.test_client()
-    login_as_customer(customer)
+    login(customer, make_customer(staff_app), password_step=False)
     assert customer.get("/staff/inquiries").status_code == 403
     response = customer.post(f"/staff/inquiries/{tracking_id}/status",
                              data={"csrf_token": csrf_token(customer, "/"), "status": "booked"})

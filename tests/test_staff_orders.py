@@ -6,11 +6,11 @@ import uuid
 
 from sqlalchemy import func, select
 
-from conftest import csrf_token, soup
-from staffhelpers import bearer, login_with_password, make_staff
 from storefront.audit.models import AuditEntry
 from storefront.extensions import db
 from storefront.orders.models import Order, OrderLine
+from tests.support.accounts import bearer, login, make_staff
+from tests.support.pages import csrf_token, soup
 
 
 def make_order(app, number: str, status: str, email: str = "buyer@example.com") -> int:
@@ -77,7 +77,7 @@ def test_staff_page_updates_an_order(app):
     staff = make_staff(app, "desk@example.com")
     order_id = make_order(app, "GC-0000-0009", "paid")
     client = app.test_client()
-    login_with_password(client, staff.email)
+    login(client, staff)
     page = soup(client.get(f"/staff/orders/{order_id}"))
     options = [o["value"] for o in page.find("select", id="status").find_all("option")]
     assert options == ["", "fulfilled", "completed", "cancelled"]

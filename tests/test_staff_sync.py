@@ -6,13 +6,13 @@ import time
 
 from sqlalchemy import select
 
-from conftest import csrf_token, soup
-from ecs_fixtures import ecs_config
-from staffhelpers import bearer, login_with_password, make_staff
 from storefront.audit.models import AuditEntry
 from storefront.extensions import db
 from storefront.sync.models import SyncRun
 from storefront.sync.services import create_run
+from tests.support.accounts import bearer, login, make_staff
+from tests.support.ecs import ecs_config
+from tests.support.pages import csrf_token, soup
 
 
 def wait_for_run(app, run_id: int, timeout: float = 30) -> SyncRun:
@@ -31,7 +31,7 @@ def test_staff_starts_a_sync_and_watches_it_finish(make_app, sandbox):
     app = make_app(**ecs_config(sandbox), JOBS_MODE="thread")
     staff = make_staff(app, "ops@example.com")
     client = app.test_client()
-    login_with_password(client, staff.email)
+    login(client, staff)
     started = client.post("/staff/sync/start", data={"kind": "full", "dry_run": "0",
                                                      "csrf_token": csrf_token(client, "/staff/sync/")},
                           headers={"HX-Request": "true"})
@@ -57,7 +57,7 @@ def test_second_start_while_running_shows_the_409_message(make_app, sandbox):
     with app.app_context():
         running_id = create_run("full", started_by="someone-else").id
     client = app.test_client()
-    login_with_password(client, staff.email)
+    login(client, staff)
     response = client.post("/staff/sync/start", data={"kind": "full", "csrf_token": csrf_token(client, "/staff/sync/")})
     assert response.status_code == 409
     assert f"run #{running_id}" in soup(response).find("p", class_="flash-error").text

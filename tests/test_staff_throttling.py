@@ -40,7 +40,7 @@ def test_twenty_anonymous_wrong_guesses_do_not_stop_staff_on_a_known_device(make
     own_browser.post("/staff/logout", data={})  # whatever the logout answers, the device cookie stays
     attacker = app.test_client()
     for n in range(20):
-        assert sign_in(attacker, "wrong guess number %d" % n, ip=f"198.51.100.{n + 1}").status_code == 200
+        assert sign_in(attacker, f"wrong guess number {n}", ip=f"198.51.100.{n + 1}").status_code == 200
     with app.app_context():
         member = db.session.query(StaffMember).filter_by(email=EMAIL).one()
         assert member.is_locked()  # guesses from elsewhere now wait …

@@ -9,45 +9,13 @@ from concurrent.futures import Future
 import pytest
 from sqlalchemy import func, select, text
 
-from ecs_fixtures import ecs_config
 from storefront.catalog.models import Item, ItemDetail, ItemVariation, StockLevel
 from storefront.ecs.provider import ecs_client
 from storefront.extensions import db
-from storefront.sync.models import SyncRun
 from storefront.sync.runner import execute_run
 from storefront.sync.services import SyncAlreadyRunning, create_run, sync_state
-
-
-def run_sync(kind: str = "full", dry_run: bool = False) -> SyncRun:
-    run = create_run(kind, dry_run=dry_run, started_by="test")
-    return execute_run(run.id, sleep=lambda _s: None)
-
-
-def ecs_snapshot(sandbox) -> dict[str, dict]:
-    """Everything the ECS says about its live items, read through our own client."""
-    items: dict[str, dict] = {}
-    for page in ecs_client().iter_catalog(types="ITEM"):
-        for obj in page.objects:
-            if obj.get("is_deleted"):
-                continue
-            variations = [v for v in obj["item_data"]["variations"] if not v.get("is_deleted")]
-            items[obj["id"]] = {
-                "name": obj["item_data"]["name"],
-                "prices": sorted((v["id"], v["item_variation_data"]["price_money"]["amount"]) for v in variations),
-            }
-    stock = sandbox.inventory()
-    for item in items.values():
-        item["stock"] = sum(stock.get(vid, 0) for vid, _price in item["prices"])
-    return items
-
-
-def local_snapshot() -> dict[str, dict]:
-    items: dict[str, dict] = {}
-    for item in db.session.scalars(select(Item).where(Item.is_deleted.is_(False))):
-        variations = [v for v in item.variations if not v.is_deleted]
-        items[item.ecs_id] = {"name": item.name, "prices": sorted((v.ecs_id, v.price_amount) for v in variations),
-                              "stock": item.stock}
-    return items
+from tests.support.ecs import ecs_config
+from tests.support.sync import ecs_snapshot, local_snapshot, run_sync
 
 
 @pytest.fixture

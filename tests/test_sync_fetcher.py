@@ -8,13 +8,13 @@ import os
 import time
 
 import pytest
-from test_sync import ecs_snapshot, local_snapshot, run_sync
 
-from ecs_fixtures import ecs_config
 from storefront.ecs.client import CatalogPage
 from storefront.ecs.errors import ECSServerError
 from storefront.sync import fetcher
 from storefront.sync.fetcher import FetchedPage, FetchStopped, fetch_in_child
+from tests.support.ecs import ecs_config
+from tests.support.sync import ecs_snapshot, local_snapshot, run_sync
 
 pytestmark = pytest.mark.skipif(not fetcher.fork_available(), reason="this platform has no fork()")
 

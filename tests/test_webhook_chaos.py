@@ -17,7 +17,6 @@ from redis import Redis
 from rq import Queue, Worker
 from sqlalchemy import create_engine, func, select, text
 
-from ecs_fixtures import SANDBOX_SIGNATURE_KEY, ecs_config
 from storefront.catalog.models import Item, ItemVariation, StockLevel
 from storefront.ecs.sandbox import DEFAULT_LOCATION_ID
 from storefront.ecs.signature import sign
@@ -27,7 +26,10 @@ from storefront.sync.services import create_run
 from storefront.webhooks.dlq import retry_event
 from storefront.webhooks.models import DEAD, IGNORED, PROCESSED, WebhookEvent
 from storefront.webhooks.services import reconcile
-from webhookhelpers import AppServer, event, start_rq_worker, stop_worker, worker_env
+from tests.support.ecs import SANDBOX_SIGNATURE_KEY, ecs_config
+from tests.support.live_server import AppServer
+from tests.support.webhooks import event
+from tests.support.workers import start_rq_worker, stop_worker, worker_env
 
 INVENTORY_EVENTS = 1800
 CATALOG_EVENTS = 15

@@ -5,17 +5,18 @@ from __future__ import annotations
 import json
 import time
 
+import pyotp
 import pytest
 
-from conftest import csrf_token, soup
-from staffhelpers import bearer, install_test_login, login_as, make_staff
 from storefront.api.auth import sign_staff_request
 from storefront.audit.models import AuditEntry
 from storefront.extensions import db
 from storefront.webhooks import handlers
 from storefront.webhooks.models import WebhookEvent
 from storefront.webhooks.redaction import redact, trim
-from webhookhelpers import add_row, event, webhook_config
+from tests.support.accounts import bearer, install_test_login, login, make_staff
+from tests.support.pages import csrf_token, soup
+from tests.support.webhooks import add_row, event, webhook_config
 
 HMAC_KEY = "staff-hmac-test-key"
 DLQ = "/api/v1/staff/webhooks/dlq"
@@ -37,9 +38,9 @@ SECRETS = ("ada@example.com", "Lovelace", "Secret Lane", "555-0101", "555 010 12
 
 
 @pytest.fixture
-def app(make_app, monkeypatch):
+def app(make_app):
     app = make_app(**webhook_config(STAFF_API_HMAC_KEY=HMAC_KEY))
-    install_test_login(app, monkeypatch)
+    install_test_login(app)
     return app
 
 
@@ -52,7 +53,26 @@ def builtin_handlers_only(app, monkeypatch):
 
 @pytest.fixture
 def staff(app):
-    return make_staff(app, "ops@example.com")
+    """The DLQ's operator: two-factor sign-in on (STAFF_TOTP_REQUIRED_FOR_DLQ is on by default)."""
+    return make_staff(app, "ops@example.com", totp_enabled=True, totp_secret=pyotp.random_base32())
+
+
+def test_both_surfaces_refuse_a_password_only_staff_member(app, dead):
+    plain = make_staff(app, "plain@example.com")
+    api = call(app.test_client(), app, plain, "DELETE", f"{DLQ}/{dead}", {"reason": "poison"})
+    assert api.status_code == 403 and api.get_json()["error"]["code"] == "totp_required"
+    api_list = call(app.test_client(), app, plain, "GET", DLQ)
+    assert api_list.status_code == 403
+    page = app.test_client()
+    login(page, plain)
+    listing = page.get("/staff/webhooks/dlq")
+    assert listing.status_code == 303 and "two-factor" in listing.headers["Location"]
+    token = csrf_token(page, "/staff/")
+    discard = page.post(f"/staff/webhooks/dlq/{dead}/discard", data={"reason": "poison", "csrf_token": token})
+    assert discard.status_code == 303 and "two-factor" in discard.headers["Location"]
+    with app.app_context():
+        assert db.session.get(WebhookEvent, dead).status == "dead"  # nothing changed
+        assert not db.session.query(AuditEntry).filter(AuditEntry.action.like("dlq.%")).count()
 
 
 @pytest.fixture
@@ -214,7 +234,7 @@ def test_a_signature_for_another_body_is_rejected(app, staff, dead):
 
 def test_an_allow_listed_address_needs_the_token_but_no_signature(make_app, dead):
     app = make_app(**webhook_config(STAFF_API_IP_ALLOWLIST=["127.0.0.1/32"]))
-    staff = make_staff(app, "ops2@example.com")
+    staff = make_staff(app, "ops2@example.com", totp_enabled=True, totp_secret=pyotp.random_base32())
     assert app.test_client().get(DLQ, headers=bearer(app, staff)).status_code == 200
     assert app.test_client().get(DLQ).status_code == 401
 
@@ -228,7 +248,7 @@ def test_pages_need_a_staff_session(app, dead):
 
 def test_list_and_detail_pages_show_the_event_redacted(app, staff, dead):
     client = app.test_client()
-    login_as(client, staff)
+    login(client, staff, password_step=False)
     page = client.get("/staff/webhooks/dlq")
     assert page.status_code == 200
     (row,) = soup(page).select("#dlq-results tbody tr")
@@ -247,7 +267,7 @@ def test_list_and_detail_pages_show_the_event_redacted(app, staff, dead):
 
 def test_page_retry_and_discard_need_csrf(app, staff, dead):
     client = app.test_client()
-    login_as(client, staff)
+    login(client, staff, password_step=False)
     for action in ("retry", "discard"):
         response = client.post(f"/staff/webhooks/dlq/{dead}/{action}", data={"reason": "no token"})
         assert response.status_code == 400  # Flask-WTF: "The CSRF token is missing."
@@ -256,7 +276,7 @@ def test_page_retry_and_discard_need_csrf(app, staff, dead):
 
 def test_page_retry_needs_a_reason_and_is_audited(app, staff, dead):
     client = app.test_client()
-    login_as(client, staff)
+    login(client, staff, password_step=False)
     token = csrf_token(client, f"/staff/webhooks/dlq/{dead}")
     missing = client.post(f"/staff/webhooks/dlq/{dead}/retry", data={"csrf_token": token, "reason": " "})
     assert missing.status_code == 422 and "A reason is required." in missing.get_data(as_text=True)
@@ -271,7 +291,7 @@ def test_page_retry_needs_a_reason_and_is_audited(app, staff, dead):
 
 def test_page_discard_is_audited(app, staff, dead):
     client = app.test_client()
-    login_as(client, staff)
+    login(client, staff, password_step=False)
     token = csrf_token(client, f"/staff/webhooks/dlq/{dead}")
     done = client.post(f"/staff/webhooks/dlq/{dead}/discard", data={"csrf_token": token, "reason": "duplicate charge"})
     assert done.status_code == 303 and status_of(app, dead) == "discarded"
@@ -283,7 +303,7 @@ def test_page_discard_is_audited(app, staff, dead):
 
 def test_dashboard_counts_dead_events(app, staff, dead):
     client = app.test_client()
-    login_as(client, staff)
+    login(client, staff, password_step=False)
     card = soup(client.get("/staff/")).select_one('[data-card="webhooks.dead"]')
     assert card is not None and "1" in card.select_one(".dashboard-value").get_text()
 

@@ -11,7 +11,6 @@ import pytest
 from redis import Redis
 from rq.cron import CronScheduler
 
-from ecs_fixtures import ecs_config
 from storefront.catalog.models import ItemVariation
 from storefront.db.timestamps import utcnow
 from storefront.extensions import db
@@ -21,7 +20,8 @@ from storefront.webhooks import handlers
 from storefront.webhooks.handlers import HandlerResult, handler_for, register_handler
 from storefront.webhooks.models import WebhookEvent
 from storefront.webhooks.services import process, reconcile, retry_delay
-from webhookhelpers import (
+from tests.support.ecs import ecs_config
+from tests.support.webhooks import (
     add_row,
     count,
     deliver,

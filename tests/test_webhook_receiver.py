@@ -13,7 +13,7 @@ from storefront.db.timestamps import utcnow
 from storefront.extensions import db
 from storefront.webhooks.models import WebhookEvent
 from storefront.webhooks.services import job_id_for, reconcile
-from webhookhelpers import (
+from tests.support.webhooks import (
     KEY,
     NOTIFICATION_URL,
     OLD_KEY,
@@ -62,7 +62,7 @@ def test_signature_cases(app, case):
         assert response.get_json()["error"]["code"] == "invalid_signature"
         assert row_count(app) == 0  # nothing written: no row, and the job never ran
         with app.app_context():
-            from webhookhelpers import stock_of
+            from tests.support.webhooks import stock_of
 
             assert stock_of("V1") is None
 

@@ -2,52 +2,21 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
 from urllib.parse import urlsplit
 
 import pytest
 from flask import render_template_string
 from sqlalchemy import select
 
-from conftest import csrf_token, soup
 from storefront.accounts.models import Customer
 from storefront.catalog.models import Item
-from storefront.core.passwords import hash_password
-from storefront.db.timestamps import utcnow
 from storefront.extensions import db
 from storefront.wishlist.models import WishlistEntry
+from tests.support.accounts import login, make_customer
+from tests.support.factories import make_item
+from tests.support.pages import csrf_token, soup
 
-PASSWORD = "a long and unusual passphrase 42"
 HX = {"HX-Request": "true"}
-
-
-@lru_cache(maxsize=1)
-def password_hash() -> str:
-    return hash_password(PASSWORD)
-
-
-def make_item(app, name: str, *, price: int = 2499, stock: int = 3, deleted: bool = False) -> int:
-    with app.app_context():
-        item = Item(ecs_id=f"ECS-{name}", name=name, artist=f"{name} Band", price_amount=price, currency="USD",
-                    stock=stock, is_deleted=deleted)
-        db.session.add(item)
-        db.session.commit()
-        return item.id
-
-
-def make_customer(app, email: str) -> int:
-    with app.app_context():
-        customer = Customer(email=email, name=email.split("@")[0].title(), password_hash=password_hash(),
-                            email_confirmed_at=utcnow())
-        db.session.add(customer)
-        db.session.commit()
-        return customer.id
-
-
-def log_in(client, email: str) -> None:
-    token = csrf_token(client, "/account/login")
-    response = client.post("/account/login", data={"csrf_token": token, "email": email, "password": PASSWORD})
-    assert response.status_code == 303, response.get_data(as_text=True)[:500]
 
 
 def saved_ids(app, customer_id: int) -> set[int]:
@@ -71,10 +40,10 @@ def app(make_app, request):
 
 @pytest.fixture
 def items(app) -> dict[str, int]:
-    return {"kraftwerk": make_item(app, "Computer World", price=2999),
-            "sade": make_item(app, "Diamond Life", price=1999, stock=0),
-            "gone": make_item(app, "Withdrawn Pressing", deleted=True),
-            "can": make_item(app, "Tago Mago", price=3499)}
+    return {"kraftwerk": make_item(app=app, title="Computer World", price=2999).id,
+            "sade": make_item(app=app, title="Diamond Life", price=1999, stock=0).id,
+            "gone": make_item(app=app, title="Withdrawn Pressing", deleted=True).id,
+            "can": make_item(app=app, title="Tago Mago", price=3499).id}
 
 
 def test_a_guest_keeps_a_list_with_current_price_and_stock(client, items):
@@ -129,7 +98,7 @@ def soup_text(html: str) -> str:
 
 
 def test_guest_list_merges_into_the_account_on_login(app, client, items):
-    customer_id = make_customer(app, "mia@example.com")
+    customer_id = make_customer(app, "mia@example.com").id
     with app.app_context():
         db.session.add(WishlistEntry(customer_id=customer_id, item_id=items["can"]))
         db.session.commit()
@@ -138,7 +107,7 @@ def test_guest_list_merges_into_the_account_on_login(app, client, items):
     with app.app_context():  # an item withdrawn while it sat on the guest list is not merged
         db.session.get(Item, items["sade"]).is_deleted = True
         db.session.commit()
-    log_in(client, "mia@example.com")
+    assert login(client, "mia@example.com", kind="customer").status_code == 303
     assert saved_ids(app, customer_id) == {items["kraftwerk"], items["can"]}
     with client.session_transaction() as session:
         assert "guest_wishlist" not in session
@@ -148,8 +117,8 @@ def test_guest_list_merges_into_the_account_on_login(app, client, items):
 
 
 def test_removing_from_the_wishlist_page(app, client, items):
-    customer_id = make_customer(app, "ola@example.com")
-    log_in(client, "ola@example.com")
+    customer_id = make_customer(app, "ola@example.com").id
+    assert login(client, "ola@example.com", kind="customer").status_code == 303
     post(client, "/wishlist/add", items["kraftwerk"])
     post(client, "/wishlist/add", items["can"])
     response = post(client, "/wishlist/remove", items["kraftwerk"], headers={**HX, "HX-Target": "wishlist"})
@@ -162,11 +131,11 @@ def test_removing_from_the_wishlist_page(app, client, items):
 
 
 def test_deleted_items_show_as_no_longer_available_and_can_be_removed(app, client, items):
-    customer_id = make_customer(app, "kai@example.com")
+    customer_id = make_customer(app, "kai@example.com").id
     with app.app_context():
         db.session.add(WishlistEntry(customer_id=customer_id, item_id=items["gone"]))
         db.session.commit()
-    log_in(client, "kai@example.com")
+    assert login(client, "kai@example.com", kind="customer").status_code == 303
     line = soup(client.get("/wishlist")).select_one(f'li[data-item-id="{items["gone"]}"]')
     assert "No longer available" in line.get_text() and "$" not in line.get_text()
     assert post(client, "/wishlist/remove", items["gone"]).status_code == 303
@@ -183,9 +152,9 @@ def test_bad_item_ids_are_refused_and_change_nothing(client, items, item_id, sta
 
 
 def test_deleted_items_cannot_be_added(app, client, items):
-    customer_id = make_customer(app, "lee@example.com")
+    customer_id = make_customer(app, "lee@example.com").id
     assert post(client, "/wishlist/add", items["gone"]).status_code == 404
-    log_in(client, "lee@example.com")
+    assert login(client, "lee@example.com", kind="customer").status_code == 303
     assert post(client, "/wishlist/add", items["gone"]).status_code == 404
     assert saved_ids(app, customer_id) == set()
 
@@ -193,7 +162,7 @@ def test_deleted_items_cannot_be_added(app, client, items):
 def test_the_guest_list_is_bounded(make_app):
     app = make_app(WISHLIST_MAX_GUEST_ITEMS=2)
     client = app.test_client()
-    ids = [make_item(app, f"Record {n}") for n in range(3)]
+    ids = [make_item(app=app, title=f"Record {n}").id for n in range(3)]
     for item_id in ids[:2]:
         post(client, "/wishlist/add", item_id)
     response = post(client, "/wishlist/add", ids[2], headers=HX)
@@ -216,10 +185,10 @@ def test_next_only_goes_to_local_pages(client, items, target):
 
 
 def test_another_customer_neither_sees_nor_changes_my_list(app, items):
-    me, them = make_customer(app, "me@example.com"), make_customer(app, "them@example.com")
+    me, them = make_customer(app, "me@example.com").id, make_customer(app, "them@example.com").id
     mine, theirs = app.test_client(), app.test_client()
-    log_in(mine, "me@example.com")
-    log_in(theirs, "them@example.com")
+    assert login(mine, "me@example.com", kind="customer").status_code == 303
+    assert login(theirs, "them@example.com", kind="customer").status_code == 303
     post(mine, "/wishlist/add", items["kraftwerk"])
     assert page_item_ids(theirs.get("/wishlist")) == []
     post(theirs, "/wishlist/remove", items["kraftwerk"])  # acts on their own (empty) list
@@ -238,7 +207,7 @@ def _share_url(client) -> str:
 @pytest.mark.parametrize("app", [{"PUBLIC_BASE_URL": "https://shop.example"}], indirect=True)
 def test_a_shared_link_is_read_only_and_revocable(app, client, items):
     make_customer(app, "zoe@example.com")
-    log_in(client, "zoe@example.com")
+    assert login(client, "zoe@example.com", kind="customer").status_code == 303
     for key in ("kraftwerk", "sade"):
         post(client, "/wishlist/add", items[key])
     with app.app_context():

@@ -5,33 +5,18 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from staffhelpers import bearer, make_staff
-from storefront.accounts.models import Customer
-from storefront.catalog.models import Item
-from storefront.db.timestamps import utcnow
 from storefront.extensions import db
 from storefront.wishlist import services
 from storefront.wishlist.models import WishlistEntry
+from tests.support.accounts import bearer, make_customer, make_staff
+from tests.support.factories import make_item
 
 URL = "/api/v1/wishlist"
 
 
-def make_item(app, name: str, *, price: int = 2499, stock: int = 3, deleted: bool = False) -> int:
-    with app.app_context():
-        item = Item(ecs_id=f"ECS-{name}", name=name, artist="Various", price_amount=price, currency="USD",
-                    stock=stock, is_deleted=deleted)
-        db.session.add(item)
-        db.session.commit()
-        return item.id
-
-
-def make_customer(app, email: str) -> tuple[int, dict[str, str]]:
-    with app.app_context():
-        customer = Customer(email=email, name="Shopper", password_hash="not-used", email_confirmed_at=utcnow())
-        db.session.add(customer)
-        db.session.commit()
-        customer_id = customer.id
-    return customer_id, bearer(app, kind="customer", subject_id=customer_id)
+def customer_with_token(app, email: str) -> tuple[int, dict[str, str]]:
+    customer = make_customer(app, email)
+    return customer.id, bearer(app, kind="customer", subject_id=customer.id)
 
 
 def saved_ids(app, customer_id: int) -> set[int]:
@@ -41,8 +26,9 @@ def saved_ids(app, customer_id: int) -> set[int]:
 
 @pytest.fixture
 def items(app) -> dict[str, int]:
-    return {"in": make_item(app, "Blue Train", price=2899), "out": make_item(app, "Kind of Blue", stock=0),
-            "gone": make_item(app, "Deleted Record", deleted=True)}
+    return {"in": make_item(app=app, name="Blue Train", price=2899).id,
+            "out": make_item(app=app, name="Kind of Blue", stock=0).id,
+            "gone": make_item(app=app, name="Deleted Record", deleted=True).id}
 
 
 def test_a_customer_token_is_required(app, client):
@@ -54,7 +40,7 @@ def test_a_customer_token_is_required(app, client):
 
 
 def test_add_list_and_remove(app, client, items):
-    customer_id, auth = make_customer(app, "a@example.com")
+    customer_id, auth = customer_with_token(app, "a@example.com")
     created = client.post(URL, json={"item_id": items["in"]}, headers=auth)
     assert created.status_code == 201
     assert created.get_json()["item"]["price"] == {"amount": 2899, "currency": "USD", "formatted": "$28.99"}
@@ -73,7 +59,7 @@ def test_add_list_and_remove(app, client, items):
 
 
 def test_a_deleted_item_already_on_the_list_is_reported_unavailable(app, client, items):
-    customer_id, auth = make_customer(app, "b@example.com")
+    customer_id, auth = customer_with_token(app, "b@example.com")
     with app.app_context():
         db.session.add(WishlistEntry(customer_id=customer_id, item_id=items["gone"]))
         db.session.commit()
@@ -88,7 +74,7 @@ def test_a_deleted_item_already_on_the_list_is_reported_unavailable(app, client,
     ({"item_id": 777777163393669652}, 422), ({"item_id": "777777163393669652"}, 422), ({"item_id": "²"}, 422),
 ])
 def test_bad_item_ids_change_nothing(app, client, items, body, status):
-    customer_id, auth = make_customer(app, "c@example.com")
+    customer_id, auth = customer_with_token(app, "c@example.com")
     response = client.post(URL, json=body, headers=auth)
     assert response.status_code == status
     error = response.get_json()["error"]
@@ -98,7 +84,7 @@ def test_bad_item_ids_change_nothing(app, client, items, body, status):
 
 
 def test_deleted_items_cannot_be_added_and_bad_delete_ids(app, client, items):
-    customer_id, auth = make_customer(app, "d@example.com")
+    customer_id, auth = customer_with_token(app, "d@example.com")
     assert client.post(URL, json={"item_id": items["gone"]}, headers=auth).status_code == 404
     assert client.delete(f"{URL}/abc", headers=auth).status_code == 422
     assert client.delete(f"{URL}/777777163393669652", headers=auth).status_code == 422
@@ -109,8 +95,8 @@ def test_deleted_items_cannot_be_added_and_bad_delete_ids(app, client, items):
 
 
 def test_another_customer_can_neither_read_nor_change_my_list(app, client, items):
-    me, my_auth = make_customer(app, "me@example.com")
-    them, their_auth = make_customer(app, "them@example.com")
+    me, my_auth = customer_with_token(app, "me@example.com")
+    them, their_auth = customer_with_token(app, "them@example.com")
     client.post(URL, json={"item_id": items["in"]}, headers=my_auth)
     assert client.get(URL, headers=their_auth).get_json()["items"] == []
     assert client.delete(f"{URL}/{items['in']}", headers=their_auth).status_code == 404
@@ -118,7 +104,7 @@ def test_another_customer_can_neither_read_nor_change_my_list(app, client, items
 
 
 def test_the_shared_list_as_json(app, client, items):
-    customer_id, auth = make_customer(app, "e@example.com")
+    customer_id, auth = customer_with_token(app, "e@example.com")
     for key in ("in", "out"):
         client.post(URL, json={"item_id": items[key]}, headers=auth)
     with app.app_context():

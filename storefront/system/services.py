@@ -20,6 +20,7 @@ from storefront.tasks import redis_connection
 
 SCHEDULER_BEAT = "scheduler"
 SCHEDULER_LATE_SECONDS = 180  # three missed beats
+PROCESS_STARTED = time.monotonic()
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,9 @@ def check_scheduler(now: datetime | None = None) -> Check:
         return Check("scheduler", "not_configured", False)
     beat = db.session.scalar(select(WorkerHeartbeat).where(WorkerHeartbeat.token == SCHEDULER_BEAT))
     if beat is None:
+        waited = time.monotonic() - PROCESS_STARTED
+        if waited < SCHEDULER_LATE_SECONDS:  # just started: the first beat is on its way
+            return Check("scheduler", "ok", False, detail=f"waiting for the first beat ({waited:.0f} s)")
         return Check("scheduler", "down", False, detail="no scheduled job has run yet")
     age = ((now or utcnow()) - beat.ran_at).total_seconds()
     if age > SCHEDULER_LATE_SECONDS:

@@ -263,7 +263,7 @@ def dispose(app: Any) -> None:
 
 def filtered_query(app: Any, catalog: SeededCatalog) -> tuple[str, str]:
     """(q, genre slug): the most common artist word and the genre with most in-stock matches for it."""
-    from storefront.catalog.forms import CatalogQuery
+    from storefront.catalog.query import CatalogQuery
     from storefront.catalog.services import search_catalog
 
     word = catalog.artist_words.most_common(1)[0][0]
@@ -383,8 +383,8 @@ def query_mix(app: Any, catalog: SeededCatalog, rng: random.Random) -> list[tupl
     """(kind, CatalogQuery) pairs: single words, prefixes, full names, filters; all distinct."""
     from sqlalchemy import select
 
-    from storefront.catalog.forms import CatalogQuery
     from storefront.catalog.models import Item
+    from storefront.catalog.query import CatalogQuery
     from storefront.extensions import db
 
     artist_words, title_words = sorted(catalog.artist_words), sorted(catalog.title_words)

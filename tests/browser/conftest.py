@@ -24,10 +24,10 @@ from typing import Any
 
 import pytest
 
-from browser.support import SCREENSHOTS, Shop, database_label
-from conftest import service_missing
-from ecs_fixtures import SANDBOX_SIGNATURE_KEY, Sandbox, ecs_config
-from live_server import live_server
+from tests.support.browser import SCREENSHOTS, Shop, database_label
+from tests.support.ecs import SANDBOX_SIGNATURE_KEY, Sandbox, ecs_config
+from tests.support.live_server import live_server
+from tests.support.services import service_missing
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]

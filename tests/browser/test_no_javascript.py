@@ -7,8 +7,8 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
-from browser.support import Shop, screenshot
 from storefront.extensions import db
+from tests.support.browser import Shop, screenshot
 
 pytestmark = pytest.mark.browser
 

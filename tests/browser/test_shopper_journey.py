@@ -8,7 +8,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from browser.support import Shop, link_in, screenshot
+from tests.support.browser import Shop, link_in, screenshot
 
 pytestmark = pytest.mark.browser
 

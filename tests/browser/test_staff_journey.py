@@ -8,14 +8,15 @@ import time
 import uuid
 from datetime import UTC, datetime
 
+import pyotp
 import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from browser.support import Shop, screenshot, wait_until
-from enrichmenthelpers import install_fake_discogs
-from staffhelpers import PASSWORD, make_staff
 from storefront.extensions import db
+from tests.support.accounts import PASSWORD, make_staff
+from tests.support.browser import Shop, screenshot, wait_until
+from tests.support.discogs import install_fake_discogs
 
 pytestmark = pytest.mark.browser
 
@@ -38,12 +39,18 @@ def staff_page(open_browser, staff_shop: Shop):
     return context.pages[0] if context.pages else context.new_page()
 
 
+TOTP_SECRET = pyotp.random_base32()  # the staff member's authenticator (the DLQ needs two-factor on)
+
+
 def sign_in(page, email: str) -> None:
     page.goto("/staff/login")
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(PASSWORD)
     with page.expect_navigation():
         page.get_by_role("button", name="Sign in").click()
+    page.get_by_label("Authenticator code").fill(pyotp.TOTP(TOTP_SECRET).now())
+    with page.expect_navigation():
+        page.get_by_role("button", name="Verify").click()
 
 
 def observe_sync_run(page, timeout: float = 30.0) -> list[tuple[str, int]]:
@@ -67,7 +74,7 @@ def observe_sync_run(page, timeout: float = 30.0) -> list[tuple[str, int]]:
 
 def test_staff_sign_in_sync_enrich_and_replay_a_dead_webhook(staff_page, staff_shop: Shop, sandbox):
     page, shop = staff_page, staff_shop
-    staff = make_staff(shop.app, "ops@example.com", name="Ops Person")
+    staff = make_staff(shop.app, "ops@example.com", name="Ops Person", totp_enabled=True, totp_secret=TOTP_SECRET)
 
     # --- sign in -------------------------------------------------------------------------------
     page.goto("/staff/")

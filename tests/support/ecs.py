@@ -1,4 +1,5 @@
-"""Fixtures that run the bundled ECS sandbox over real HTTP for tests."""
+"""The bundled ECS (Square) sandbox over real HTTP: the ``sandbox_server`` (one per session) and
+``sandbox`` (reset for each test) fixtures, and ``ecs_config`` to point an app at it."""
 
 from __future__ import annotations
 

@@ -1,17 +1,14 @@
-"""Helpers for enrichment and lookup tests: item / genre factories, the catalog revision, and a fake
-api.discogs.com — a ``requests`` transport adapter serving the recorded Discogs responses in
-``../shared/reference/discogs`` (no network), mounted on a real DiscogsClient the app uses::
+"""A fake api.discogs.com for enrichment and lookup tests: a ``requests`` transport adapter serving the
+recorded Discogs responses in ``tests/reference/discogs`` (no network), mounted on a real DiscogsClient
+the app uses::
 
-    item_id = make_item(app, "Stockholm", stock=1)
-    fake = install_fake_discogs(app)          # app.extensions["discogs_client"] now talks to the fixtures
+    fake = install_fake_discogs(app)          # app.extensions["discogs_client"] now talks to the recordings
     fake.fail_next(429)                       # script a failure
 """
 
 from __future__ import annotations
 
 import json
-import os
-import uuid
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -19,20 +16,14 @@ from urllib.parse import parse_qsl, urlsplit
 import requests
 from flask import Flask
 from requests.adapters import BaseAdapter
-from sqlalchemy import select
 
-from storefront.catalog.indexing import compose_search_text
-from storefront.catalog.models import Genre, Item, ItemGenre
 from storefront.discogs import DiscogsClient
-from storefront.extensions import db
-from storefront.sync.models import SyncState
+from tests.support import REFERENCE_DIR
 
 
 def fixtures_dir() -> Path:
-    """``$DISCOGS_FIXTURES_PATH``, else ``<repo>/../shared/reference/discogs``."""
-    if os.environ.get("DISCOGS_FIXTURES_PATH"):
-        return Path(os.environ["DISCOGS_FIXTURES_PATH"])
-    return Path(__file__).resolve().parents[2] / "shared" / "reference" / "discogs"
+    """The recorded responses: ``tests/reference/discogs`` (see tests/reference/README.md)."""
+    return REFERENCE_DIR / "discogs"
 
 
 class FixtureDiscogs(BaseAdapter):
@@ -104,35 +95,3 @@ def install_fake_discogs(app: Flask, *, token: str | None = "test-discogs-token"
         token, user_agent="StorefrontTests/1.0 +https://shop.example", session=session, sleep=lambda _s: None,
         cache_ttl=0, max_retries=1, max_wait=5.0)
     return fake
-
-
-def make_item(app, name: str = "Stockholm", *, artist: str = "The Persuader", stock: int = 5, kind: str = "record",
-              genres: tuple[int, ...] = ()) -> int:
-    """An ECS-mirrored item (with search text, optionally ECS genres); returns its id."""
-    with app.app_context():
-        item = Item(ecs_id=f"ITEM-{uuid.uuid4().hex[:12]}", name=name, artist=artist, title=name, stock=stock,
-                    kind=kind, format="LP", price_amount=2500)
-        names = [db.session.get(Genre, g).name for g in genres]
-        item.search_text = compose_search_text(artist=artist, title=name, name=name, label="", catalog_number="",
-                                               format="LP", genre_names=names)
-        db.session.add(item)
-        db.session.flush()
-        for genre_id in genres:
-            db.session.add(ItemGenre(item_id=item.id, genre_id=genre_id, source="ecs"))
-        db.session.commit()
-        return item.id
-
-
-def make_genre(app, name: str, *, ecs: bool = False) -> int:
-    """A genre (from an ECS category when ``ecs``); returns its id."""
-    with app.app_context():
-        genre = Genre(name=name, slug=name.lower().replace(" ", "-"), ecs_category_id=f"CAT-{name}" if ecs else None)
-        db.session.add(genre)
-        db.session.commit()
-        return genre.id
-
-
-def revision(app) -> int:
-    """The catalog revision (bumped by every catalog change)."""
-    with app.app_context():
-        return int(db.session.scalar(select(SyncState.catalog_revision).where(SyncState.id == 1)) or 0)

@@ -12,11 +12,11 @@ from flask import Flask
 from jsonschema import Draft202012Validator
 from werkzeug.test import TestResponse
 
-from ecs_fixtures import Sandbox, ecs_config
 from storefront.api.openapi import document, openapi_path
 from storefront.extensions import db
 from storefront.sync.runner import execute_run
 from storefront.sync.services import create_run
+from tests.support.ecs import Sandbox, ecs_config
 
 
 def sync_catalog(app: Flask) -> None:

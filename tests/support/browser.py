@@ -13,10 +13,10 @@ from typing import Any, TypeVar
 from flask import Flask
 from sqlalchemy import select
 
-from ecs_fixtures import Sandbox
 from storefront.extensions import db
+from tests.support import PROJECT_ROOT
+from tests.support.ecs import Sandbox
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = PROJECT_ROOT / "test-artifacts" / "screenshots"
 T = TypeVar("T")
 

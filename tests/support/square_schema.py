@@ -1,11 +1,11 @@
-"""Validate JSON against Square's own OpenAPI spec (../shared/reference/square/api.json).
+"""Validate JSON against Square's own OpenAPI spec (tests/reference/square/api.json).
 
-    from square_schema import validate, request_schema_name, response_schema_name
+    from tests.support.square_schema import validate, request_schema_name, response_schema_name
     validate(response.json(), "ListCatalogResponse")          # raises jsonschema.ValidationError
     validate(body, request_schema_name("POST", "/v2/online-checkout/payment-links"))
     validate(body, response_schema_name("GET", "/v2/orders/{order_id}"))
 
-The spec is read once (``SQUARE_SPEC_PATH`` overrides where). OpenAPI 3.0 ``nullable`` (also next to
+The spec is read once. OpenAPI 3.0 ``nullable`` (also next to
 a ``$ref``) becomes ``anyOf [..., null]``; ``required`` lists, types, enums and lengths are enforced.
 ``strict`` (the default) also refuses properties a schema does not declare, so a misspelled field
 fails instead of slipping through; pass ``strict=False`` to accept unknown (e.g. newer) fields.
@@ -14,7 +14,6 @@ fails instead of slipping through; pass ``strict=False`` to accept unknown (e.g.
 from __future__ import annotations
 
 import json
-import os
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -23,16 +22,16 @@ import jsonschema
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT7
 
+from tests.support import REFERENCE_DIR
+
 ROOT_URI = "urn:square-api"
 # OpenAPI-only annotations with no JSON Schema meaning (readOnly is advisory; examples are data).
 _DROPPED = frozenset({"nullable", "example", "x-release-status", "x-is-deprecated", "readOnly", "deprecated"})
 
 
 def spec_path() -> Path:
-    """Where api.json lives: ``$SQUARE_SPEC_PATH``, else ``<repo>/../shared/reference/square/api.json``."""
-    if os.environ.get("SQUARE_SPEC_PATH"):
-        return Path(os.environ["SQUARE_SPEC_PATH"])
-    return Path(__file__).resolve().parents[2] / "shared" / "reference" / "square" / "api.json"
+    """Where api.json lives: ``tests/reference/square/api.json`` (see tests/reference/README.md)."""
+    return REFERENCE_DIR / "square" / "api.json"
 
 
 @cache

@@ -1,4 +1,4 @@
-"""Job functions used only by the job tests (imported by the RQ worker via --path tests)."""
+"""Job functions used only by the job tests (a real RQ worker imports them as ``tests.support.jobs``)."""
 
 from __future__ import annotations
 
