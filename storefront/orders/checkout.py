@@ -16,7 +16,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
 from storefront.cart.models import Cart
-from storefront.cart.services import view_cart
+from storefront.cart.services import CartView, view_cart
+from storefront.catalog.models import ItemVariation
 from storefront.catalog.stock import apply_inventory_counts, refresh_item_stock
 from storefront.core.errors import Conflict, FieldError, ServiceUnavailable, ValidationError
 from storefront.db.timestamps import utcnow
@@ -99,8 +100,6 @@ def checkout(cart: Cart, buyer: Buyer, *, redirect_url: Callable[[Order], str]) 
 
     location_id = shop_location_id()
     variations = {line.variation_id: line for line in view.lines}
-    from storefront.catalog.models import ItemVariation
-
     ecs_ids = dict(db.session.execute(select(ItemVariation.id, ItemVariation.ecs_id)
                                       .where(ItemVariation.id.in_(variations))).all())
     try:
@@ -112,27 +111,13 @@ def checkout(cart: Cart, buyer: Buyer, *, redirect_url: Callable[[Order], str]) 
     db.session.commit()
 
     _cancel_superseded(cart, buyer)
-    window = timedelta(minutes=int(current_app.config["CHECKOUT_RESERVATION_MINUTES"]))
-    order = Order(
-        number=new_order_number(), customer_id=buyer.customer_id, email=buyer.email,
-        status="pending_payment", currency=view.currency, subtotal_amount=view.subtotal,
-        total_amount=view.subtotal, idempotency_key=uuid.uuid4().hex,
-        checkout_key=f"{cart.id}:{cart.version}", cart_id=cart.id, reserved_until=utcnow() + window)
-    db.session.add(order)
+    order = _new_order(cart, buyer, view)
     try:
         db.session.flush()  # claims the cart's checkout key: a concurrent double submit stops here
     except IntegrityError:
         db.session.rollback()
         return _existing_checkout(cart, buyer, redirect_url)
-    shortages: list[FieldError] = []
-    for line in view.lines:
-        order.lines.append(OrderLine(
-            item_id=line.item_id, variation_id=line.variation_id, variation_ecs_id=ecs_ids[line.variation_id],
-            name=line.name, variation_name=line.variation_name, quantity=line.quantity,
-            unit_amount=line.unit_amount, currency=line.currency))
-        if not _hold_units(line.variation_id, line.quantity, live[ecs_ids[line.variation_id]]):
-            shortages.append(FieldError(f"variation:{line.variation_id}",
-                                        f"{line.name}: not enough left to sell you {line.quantity}."))
+    shortages = _add_lines_holding_stock(order, view, ecs_ids, live)
     if shortages:
         db.session.rollback()
         raise OutOfStock("Some items just sold out or ran low; your cart has been updated.", details=shortages)
@@ -146,6 +131,33 @@ def checkout(cart: Cart, buyer: Buyer, *, redirect_url: Callable[[Order], str]) 
         db.session.rollback()
         return _existing_checkout(cart, buyer, redirect_url)
     return ensure_payment_link(order, redirect_url)
+
+
+def _new_order(cart: Cart, buyer: Buyer, view: CartView) -> Order:
+    """A pending order for the cart's current version, reserving its stock for the checkout window."""
+    window = timedelta(minutes=int(current_app.config["CHECKOUT_RESERVATION_MINUTES"]))
+    order = Order(
+        number=new_order_number(), customer_id=buyer.customer_id, email=buyer.email,
+        status="pending_payment", currency=view.currency, subtotal_amount=view.subtotal,
+        total_amount=view.subtotal, idempotency_key=uuid.uuid4().hex,
+        checkout_key=f"{cart.id}:{cart.version}", cart_id=cart.id, reserved_until=utcnow() + window)
+    db.session.add(order)
+    return order
+
+
+def _add_lines_holding_stock(order: Order, view: CartView, ecs_ids: dict[int, str],
+                             live: dict[str, int]) -> list[FieldError]:
+    """Copy the cart's lines onto the order, holding each line's units; the lines that fell short."""
+    shortages: list[FieldError] = []
+    for line in view.lines:
+        order.lines.append(OrderLine(
+            item_id=line.item_id, variation_id=line.variation_id, variation_ecs_id=ecs_ids[line.variation_id],
+            name=line.name, variation_name=line.variation_name, quantity=line.quantity,
+            unit_amount=line.unit_amount, currency=line.currency))
+        if not _hold_units(line.variation_id, line.quantity, live[ecs_ids[line.variation_id]]):
+            shortages.append(FieldError(f"variation:{line.variation_id}",
+                                        f"{line.name}: not enough left to sell you {line.quantity}."))
+    return shortages
 
 
 def _existing_checkout(cart: Cart, buyer: Buyer, redirect_url: Callable[[Order], str]) -> Order:
