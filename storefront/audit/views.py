@@ -7,6 +7,7 @@ from flask import Response, render_template, request
 from storefront.audit.services import AuditFilters, distinct_actions, list_entries, parse_filters
 from storefront.core.errors import ValidationError
 from storefront.staff.auth import staff_blueprint, staff_required
+from storefront.web import htmx
 from storefront.web.pagination import page_request, pagination_dict
 
 bp = staff_blueprint("audit", __name__, url_prefix="/staff/audit")
@@ -24,7 +25,7 @@ def index() -> Response:
         errors = {d.field: d.message for d in exc.details}
         filters, page, status = AuditFilters(), page_request({}, default_limit=50), 422
     result = list_entries(filters, page)
-    partial = request.headers.get("HX-Request") == "true" and request.headers.get("HX-Target") == "audit-results"
+    partial = htmx.wants("audit-results")
     template = "staff/_audit_entries.html" if partial else "staff/audit.html"
     response = Response(render_template(template, entries=result.entries, filters=filters, errors=errors,
                                         pagination=pagination_dict(page, result.total),

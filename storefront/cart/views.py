@@ -15,19 +15,17 @@ from storefront.cart.services import (
 )
 from storefront.cart.session import session_cart, session_cart_count
 from storefront.core.errors import DomainError
+from storefront.web import htmx
 from storefront.web.safe_redirect import local_path
 
 bp = Blueprint("cart", __name__, url_prefix="/cart")
 
 
-def _is_htmx() -> bool:
-    return request.headers.get("HX-Request") == "true"
-
 
 def _cart_page(status: int = 200, errors: list[str] | None = None) -> Response:
     cart = session_cart()
     view = view_cart(cart)
-    template = "cart/_cart.html" if _is_htmx() and request.headers.get("HX-Target") == "cart" else "cart/view.html"
+    template = "cart/_cart.html" if htmx.wants("cart") else "cart/view.html"
     response = Response(render_template(template, cart=view, errors=errors or [], cart_count=view.count),
                         status=status)
     response.vary.add("HX-Request")
@@ -49,12 +47,12 @@ def add() -> Response:
         quantity = parse_quantity(request.form.get("quantity", "1"))
         add_item(session_cart(create=True), variation, quantity)
     except DomainError as exc:
-        if _is_htmx():
+        if htmx.is_htmx():
             return Response(render_template("cart/_added.html", error=exc.message,
                                             cart_count=session_cart_count()), status=200)
         flash(exc.message, "error")
         return redirect(back, code=303)
-    if _is_htmx():
+    if htmx.is_htmx():
         return Response(render_template("cart/_added.html", added=variation, cart_count=session_cart_count()))
     flash(f"Added {variation.item.name} to your cart.", "success")
     return redirect(back, code=303)
@@ -86,7 +84,7 @@ def remove() -> Response:
 
 
 def _after_change(error: str | None = None) -> Response:
-    if _is_htmx():
+    if htmx.is_htmx():
         return _cart_page(errors=[error] if error else None)
     if error:
         flash(error, "error")

@@ -23,6 +23,7 @@ from storefront.enrichment.services import (
 )
 from storefront.staff.auth import acting_staff, staff_blueprint
 from storefront.staff.shell import DashboardCard, register_dashboard_card, register_staff_nav
+from storefront.web import htmx
 from storefront.web.pagination import page_request, pagination_dict
 
 bp = staff_blueprint("staff_items", __name__, url_prefix="/staff/items")
@@ -46,7 +47,7 @@ register_dashboard_card("catalog.low_stock", low_stock_card, order=45)
 
 
 def _htmx_target(target: str) -> bool:
-    return request.headers.get("HX-Request") == "true" and request.headers.get("HX-Target") == target
+    return htmx.wants(target)
 
 
 def _vary(response: Response) -> Response:

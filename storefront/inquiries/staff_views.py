@@ -15,6 +15,7 @@ from storefront.inquiries.services import (
 )
 from storefront.staff.auth import acting_staff, staff_blueprint
 from storefront.staff.shell import DashboardCard, register_dashboard_card, register_staff_nav
+from storefront.web import htmx
 from storefront.web.pagination import page_request, pagination_dict
 
 bp = staff_blueprint("staff_inquiries", __name__, url_prefix="/staff/inquiries")
@@ -41,7 +42,7 @@ def index() -> Response:
         errors = {d.field: d.message for d in exc.details}
         status, page, status_code = None, page_request({}, default_limit=25), 422
     rows, total = list_inquiries(status, page)
-    partial = request.headers.get("HX-Request") == "true" and request.headers.get("HX-Target") == "inquiry-results"
+    partial = htmx.wants("inquiry-results")
     template = "staff/inquiries/_results.html" if partial else "staff/inquiries/index.html"
     response = Response(render_template(template, inquiries=rows, status=status, statuses=STATUSES,
                                         errors=errors, pagination=pagination_dict(page, total)),

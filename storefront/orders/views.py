@@ -19,6 +19,7 @@ from storefront.orders.services import (
     order_history,
     status_link_token,
 )
+from storefront.web import htmx
 from storefront.web.identity import current_customer
 from storefront.web.pagination import page_request
 from storefront.web.urls import public_url
@@ -78,7 +79,7 @@ def checkout_submit() -> Response | tuple[str, int]:
 def confirmation(token: str) -> Response | str:
     """Where the hosted checkout sends the shopper back: shows the real payment state."""
     order = poll_if_due(order_from_status_token(token))
-    template = "orders/_status.html" if request.headers.get("HX-Request") == "true" else "orders/confirmation.html"
+    template = "orders/_status.html" if htmx.is_htmx() else "orders/confirmation.html"
     response = Response(render_template(template, order=order, token=token))
     response.vary.add("HX-Request")
     return response

@@ -24,6 +24,7 @@ from flask_login import current_user, login_user, logout_user
 from storefront.core.errors import PermissionDenied
 from storefront.staff import devices
 from storefront.staff.models import StaffMember
+from storefront.web import htmx
 from storefront.web.identity import logged_in_kind
 from storefront.web.safe_redirect import local_path
 
@@ -82,7 +83,7 @@ def _login_redirect() -> Response:
     if request.method in ("GET", "HEAD"):
         target = local_path(request.full_path.rstrip("?"), default="") or None
     login_url = url_for("staff.login", next=target) if target else url_for("staff.login")
-    if request.headers.get("HX-Request") == "true":
+    if htmx.is_htmx():
         response = Response(status=401)
         response.headers["HX-Redirect"] = login_url
         return response

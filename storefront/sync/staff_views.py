@@ -8,13 +8,11 @@ from storefront.core.errors import NotFound
 from storefront.staff.auth import current_staff, staff_blueprint
 from storefront.staff.shell import register_staff_nav
 from storefront.sync.services import SyncAlreadyRunning, active_run, get_run, recent_runs, start_sync
+from storefront.web import htmx
 
 bp = staff_blueprint("staff_sync", __name__, "/staff/sync")
 register_staff_nav("staff_sync.index", "Catalog sync", order=40)
 
-
-def _htmx() -> bool:
-    return request.headers.get("HX-Request") == "true"
 
 
 @bp.get("/")
@@ -32,12 +30,12 @@ def start() -> Response | tuple[str, int]:
         run = start_sync(kind if kind in ("full", "incremental") else "full", dry_run=dry_run,
                          started_by=staff.email if staff else "staff", actor=staff)
     except SyncAlreadyRunning as exc:
-        if _htmx():
+        if htmx.is_htmx():
             return render_template("staff/sync/_run.html", run=exc.running, error=exc.message), 409
         flash(exc.message, "error")
         return render_template("staff/sync/index.html", running=exc.running, runs=recent_runs(25),
                                error=exc.message), 409
-    if _htmx():
+    if htmx.is_htmx():
         return Response(render_template("staff/sync/_run.html", run=run, error=None))
     flash(f"Started {'a dry run of ' if dry_run else ''}a {run.kind} sync (run #{run.id}).", "success")
     return redirect(url_for("staff_sync.index"), code=303)
@@ -49,5 +47,5 @@ def run_detail(run_id: int) -> str:
     run = get_run(run_id)
     if run is None:
         raise NotFound(f"Sync run {run_id} does not exist.")
-    template = "staff/sync/_run.html" if _htmx() else "staff/sync/run.html"
+    template = "staff/sync/_run.html" if htmx.is_htmx() else "staff/sync/run.html"
     return render_template(template, run=run, error=None)

@@ -15,6 +15,7 @@ from storefront.core.errors import DomainError, ValidationError
 from storefront.extensions import csrf
 from storefront.staff.auth import current_staff, dlq_page_required, staff_blueprint
 from storefront.staff.shell import DashboardCard, register_dashboard_card, register_staff_nav
+from storefront.web import htmx
 from storefront.web.pagination import page_request, pagination_dict
 from storefront.webhooks import dlq
 from storefront.webhooks.redaction import redact
@@ -70,7 +71,7 @@ def dlq_index() -> Response:
         errors = {d.field: d.message for d in exc.details}
         filters, page, status = dlq.DlqFilters(), page_request({}, default_limit=25), 422
     result = dlq.list_events(filters, page)
-    partial = request.headers.get("HX-Request") == "true" and request.headers.get("HX-Target") == "dlq-results"
+    partial = htmx.wants("dlq-results")
     template = "staff/webhooks/_dlq_rows.html" if partial else "staff/webhooks/dlq.html"
     response = Response(render_template(template, events=result.events, filters=filters, errors=errors,
                                         pagination=pagination_dict(page, result.total),

@@ -8,6 +8,7 @@ from storefront.accounts.signed_links import public_url
 from storefront.catalog.models import Item
 from storefront.core.errors import DomainError, NotFound, ValidationError
 from storefront.extensions import db
+from storefront.web import htmx
 from storefront.web.safe_redirect import local_path
 from storefront.web.templating import url_if
 from storefront.wishlist import services
@@ -29,9 +30,6 @@ def wishlist_item_ids() -> frozenset[int]:
     return current_item_ids()
 
 
-def _is_htmx() -> bool:
-    return request.headers.get("HX-Request") == "true"
-
 
 def _lines() -> list[services.WishlistLine]:
     customer_id = visitor_customer_id()
@@ -42,7 +40,7 @@ def _lines() -> list[services.WishlistLine]:
 
 def _page(status: int = 200) -> Response:
     customer_id = visitor_customer_id()
-    partial = _is_htmx() and request.headers.get("HX-Target") == "wishlist"
+    partial = htmx.wants("wishlist")
     share_token = services.share_token(customer_id) if customer_id is not None else None
     share_url = public_url("wishlist.shared", token=share_token) if share_token else None
     response = Response(render_template("wishlist/_list.html" if partial else "wishlist/index.html",
@@ -73,7 +71,7 @@ def _toggle(item: Item, *, error: str | None = None) -> Response:
 
 def _refused(exc: DomainError) -> Response:
     """Bad or unknown item ids: an error status, nothing changed."""
-    if _is_htmx():
+    if htmx.is_htmx():
         return Response(render_template("wishlist/_error.html", message=exc.message), status=exc.http_status)
     return Response(render_template("errors/generic.html", status=exc.http_status,
                                     title="Wishlist", message=exc.message), status=exc.http_status)
@@ -94,12 +92,12 @@ def add() -> Response:
         else:
             services.add_item(customer_id, item_id)
     except DomainError as exc:  # a full list: say so where the button is
-        if _is_htmx():
+        if htmx.is_htmx():
             return _toggle(item, error=exc.message)
         flash(exc.message, "error")
         return redirect(_back(), code=303)
     forget_cached_ids()
-    if _is_htmx():
+    if htmx.is_htmx():
         return _toggle(item)
     flash(f"Added {item.name} to your wishlist.", "success")
     return redirect(_back(), code=303)
@@ -121,8 +119,8 @@ def remove() -> Response:
     else:
         services.remove_item(customer_id, item_id)
     forget_cached_ids()
-    if _is_htmx():
-        if request.headers.get("HX-Target") == "wishlist":
+    if htmx.is_htmx():
+        if htmx.wants("wishlist"):
             return _page()
         return _toggle(item)
     flash(f"Removed {item.name} from your wishlist.", "success")
