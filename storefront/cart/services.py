@@ -192,6 +192,27 @@ def add_item(cart: Cart, variation: ItemVariation, quantity: int) -> CartView:
     return view_cart(cart)
 
 
+@dataclass(frozen=True)
+class Added:
+    """What an "add to cart" added, and the cart after it."""
+
+    variation: ItemVariation
+    cart: CartView
+
+
+def add_to_cart(cart: Cart, *, variation_id: object = None, item_id: object = None,
+                quantity: object = 1) -> Added:
+    """The use case behind "add to cart" on the pages and the API: resolve what was meant (a
+    variation, or an item's first variation), parse the quantity, add within stock and limits."""
+    variation = resolve_variation(variation_id=variation_id, item_id=item_id)
+    return Added(variation, add_item(cart, variation, parse_quantity(quantity)))
+
+
+def change_quantity(cart: Cart, variation_id: object, quantity: object) -> CartView:
+    """The use case behind "update quantity" on both surfaces (0 removes the line)."""
+    return set_quantity(cart, parse_id(variation_id, "variation_id"), parse_quantity(quantity, allow_zero=True))
+
+
 def set_quantity(cart: Cart, variation_id: int, quantity: int) -> CartView:
     """Change a line's quantity; 0 removes it."""
     key = str(variation_id)

@@ -4,15 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Flask, Response, flash, redirect, render_template, request, url_for
 
-from storefront.cart.services import (
-    add_item,
-    parse_id,
-    parse_quantity,
-    remove_item,
-    resolve_variation,
-    set_quantity,
-    view_cart,
-)
+from storefront.cart.services import add_to_cart, change_quantity, parse_id, remove_item, view_cart
 from storefront.cart.session import session_cart, session_cart_count
 from storefront.core.errors import DomainError
 from storefront.web import htmx
@@ -42,10 +34,9 @@ def add() -> Response:
     """Add an item (a variation, or an item's first variation)."""
     back = local_path(request.form.get("next"), default=url_for("cart.view"))
     try:
-        variation = resolve_variation(variation_id=request.form.get("variation_id"),
-                                      item_id=request.form.get("item_id"))
-        quantity = parse_quantity(request.form.get("quantity", "1"))
-        add_item(session_cart(create=True), variation, quantity)
+        variation = add_to_cart(session_cart(create=True), variation_id=request.form.get("variation_id"),
+                                item_id=request.form.get("item_id"),
+                                quantity=request.form.get("quantity", "1")).variation
     except DomainError as exc:
         if htmx.is_htmx():
             return Response(render_template("cart/_added.html", error=exc.message,
@@ -64,8 +55,7 @@ def update() -> Response:
         cart = session_cart()
         if cart is None:
             raise DomainError("Your cart is empty.")
-        set_quantity(cart, parse_id(request.form.get("variation_id"), "variation_id"),
-                     parse_quantity(request.form.get("quantity"), allow_zero=True))
+        change_quantity(cart, request.form.get("variation_id"), request.form.get("quantity"))
     except DomainError as exc:
         return _after_change(exc.message)
     return _after_change()
