@@ -12,12 +12,15 @@ from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSaf
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from storefront.core.errors import FieldError, NotFound, ValidationError
+from storefront.cart.models import Cart
+from storefront.core.errors import FieldError, NotFound, PermissionDenied, ValidationError
 from storefront.extensions import db
+from storefront.orders.checkout import Buyer, checkout
 from storefront.orders.lifecycle import move
 from storefront.orders.models import ORDER_STATUSES, Order
 from storefront.orders.numbers import normalise_order_number
 from storefront.web.pagination import PageRequest
+from storefront.web.urls import public_url
 
 NOT_FOUND_MESSAGE = "We couldn't find an order with that number and email address."
 STATUS_LINK_MAX_AGE = 60 * 60 * 24 * 90
@@ -73,6 +76,20 @@ def status_link_token(order: Order) -> str:
     """
     stamp = int(order.created_at.timestamp()) if order.created_at else None
     return _serializer(stamp).dumps({"n": order.number, "e": _normalise_email(order.email)})
+
+
+def confirmation_url(order: Order) -> str:
+    """Where the hosted checkout sends the shopper back (on PUBLIC_BASE_URL, not the Host header)."""
+    return public_url("orders.confirmation", token=status_link_token(order))
+
+
+def check_out_cart(cart: Cart, buyer: Buyer) -> Order:
+    """The use case behind checkout on the pages and the API: the cart must be the buyer's (or
+    nobody's yet); claim it, then check out with the shop's confirmation page as the return URL."""
+    if cart.customer_id not in (None, buyer.customer_id):
+        raise PermissionDenied("That cart belongs to someone else.")
+    cart.customer_id = buyer.customer_id
+    return checkout(cart, buyer, redirect_url=confirmation_url)
 
 
 def order_from_status_token(token: str) -> Order:
