@@ -94,22 +94,22 @@ def register_request_hooks(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from storefront.accounts.views import bp as accounts_bp
     from storefront.api import register_api
-    from storefront.audit.views import bp as audit_bp
+    from storefront.audit.staff_views import bp as audit_bp
     from storefront.cart import views as cart_views
     from storefront.catalog.views import bp as catalog_bp
-    from storefront.enrichment.views import bp as staff_items_bp
+    from storefront.enrichment.staff_views import bp as staff_items_bp
     from storefront.inquiries.staff_views import bp as staff_inquiries_bp
     from storefront.inquiries.views import bp as inquiries_bp
-    from storefront.lookups.views import bp as staff_lookups_bp
+    from storefront.lookups.staff_views import bp as staff_lookups_bp
     from storefront.notifications.views import bp as notifications_bp
     from storefront.orders.staff_views import bp as staff_orders_bp
     from storefront.orders.views import bp as orders_bp
     from storefront.pages.views import bp as pages_bp
-    from storefront.staff.member_views import bp as staff_members_bp
-    from storefront.staff.views import bp as staff_bp
+    from storefront.staff.staff_views import bp as staff_bp
+    from storefront.staff.staff_views import members_bp as staff_members_bp
     from storefront.sync.staff_views import bp as staff_sync_bp
+    from storefront.webhooks.staff_views import staff_bp as staff_webhooks_bp
     from storefront.webhooks.views import bp as webhooks_bp
-    from storefront.webhooks.views import staff_bp as staff_webhooks_bp
     from storefront.wishlist.views import bp as wishlist_bp
 
     app.register_blueprint(pages_bp)

@@ -16,10 +16,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from storefront.audit.services import actor_from, record
+from storefront.catalog import revision as catalog_revision
 from storefront.catalog.indexing import compose_search_text
 from storefront.catalog.models import Genre, Item, ItemDetail, ItemGenre
 from storefront.catalog.search import text_condition
-from storefront.catalog.services import bump_catalog_revision
 from storefront.core.errors import Conflict, FieldError, NotFound, ValidationError
 from storefront.enrichment.validation import FIELDS, MAX_ID, EnrichmentValues, validate_enrichment
 from storefront.extensions import db
@@ -216,7 +216,7 @@ def save_enrichment(item_id: int, payload: Mapping[str, Any], *,
             db.session.execute(insert(ItemGenre), [{"item_id": item.id, "genre_id": genre_id, "source": "staff"}
                                                    for genre_id in values.genre_ids])
     refresh_search_text([item.id])
-    bump_catalog_revision()
+    catalog_revision.bump()
     record(actor, "enrichment.update", target_type="item", target_id=item.id,
            details={"changed": changed, "discogs_release_id": values.discogs_release_id})
     try:

@@ -17,8 +17,8 @@ from sqlalchemy import delete, func, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from storefront.audit.services import record
+from storefront.catalog import revision as catalog_revision
 from storefront.catalog.models import Format, Genre, Item, ItemGenre
-from storefront.catalog.services import bump_catalog_revision
 from storefront.core.errors import Conflict, FieldError, NotFound, ValidationError
 from storefront.enrichment.services import refresh_search_text
 from storefront.enrichment.validation import MAX_ID
@@ -161,7 +161,7 @@ def rename_genre(genre_id: int, name: object, *, actor: object) -> Genre:
     genre.name, genre.slug = clean, _free_slug(Genre, clean, GENRE_NAME_MAX, own_id=genre.id)
     items = list(db.session.scalars(select(ItemGenre.item_id).where(ItemGenre.genre_id == genre.id)))
     refresh_search_text(items)
-    bump_catalog_revision()
+    catalog_revision.bump()
     record(actor, "genre.rename", target_type="genre", target_id=genre.id,
            details={"from": before, "to": clean, "items": len(set(items))})
     _commit(clean)
@@ -196,7 +196,7 @@ def delete_genre(genre_id: int, *, replace_with: int | None = None, actor: objec
     db.session.delete(genre)
     refresh_search_text(item_ids)
     if item_ids:
-        bump_catalog_revision()
+        catalog_revision.bump()
     record(actor, "genre.delete", target_type="genre", target_id=genre_id,
            details={"name": name, "items": len(item_ids),
                     "replaced_with": replacement.name if replacement else None})

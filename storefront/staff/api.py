@@ -11,6 +11,7 @@ from storefront.api.blueprint import bp
 from storefront.api.body import json_object
 from storefront.apitokens.services import revoke
 from storefront.core.errors import FieldError, ValidationError
+from storefront.staff.limits import login_limit
 from storefront.staff.models import StaffMember
 from storefront.staff.services import (
     api_login,
@@ -22,7 +23,6 @@ from storefront.staff.services import (
     update_staff,
 )
 from storefront.staff.shell import dashboard_summary
-from storefront.staff.views import login_limit
 
 
 def staff_json(staff: StaffMember) -> dict[str, Any]:

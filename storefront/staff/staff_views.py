@@ -1,16 +1,17 @@
-"""Back-office pages: staff login (with the two-factor step), logout, dashboard, two-factor setup."""
+"""Back-office pages of the staff domain: login (with the two-factor step), logout, dashboard, two-factor
+set-up, and the admin pages for staff accounts (list, create, edit, reset password, unlock)."""
 
 from __future__ import annotations
 
 import time
 from typing import Any
 
-from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, session, url_for
 
 from storefront.core.errors import DomainError
-from storefront.extensions import limiter
 from storefront.staff import totp
 from storefront.staff.auth import (
+    admin_required,
     begin_staff_session,
     current_staff,
     device_cookie,
@@ -19,15 +20,30 @@ from storefront.staff.auth import (
     no_store_staff_pages,
     public_staff_page,
     remember_device,
+    staff_blueprint,
     staff_required,
 )
 from storefront.staff.cards import register_builtin_cards
-from storefront.staff.forms import ActionForm, CodeForm, StaffLoginForm
+from storefront.staff.forms import (
+    ActionForm,
+    CodeForm,
+    PasswordResetForm,
+    StaffCreateForm,
+    StaffEditForm,
+    StaffLoginForm,
+)
+from storefront.staff.limits import login_limit
 from storefront.staff.services import (
     LoginFailed,
     TotpRequired,
     authenticate_staff,
+    create_staff,
+    get_staff,
+    list_staff,
     record_logout,
+    reset_password,
+    unlock_staff,
+    update_staff,
     verify_second_factor,
 )
 from storefront.staff.shell import dashboard_summary, register_staff_nav, staff_nav_links
@@ -44,14 +60,6 @@ register_staff_nav("staff.dashboard", "Dashboard", order=10)
 register_staff_nav("audit.index", "Audit log", order=70)
 register_staff_nav("staff_members.index", "Staff", order=80, admin_only=True)
 register_builtin_cards()
-
-
-def login_rate_limit() -> str:
-    return current_app.config["STAFF_LOGIN_RATE_LIMIT"]
-
-
-# One per-IP budget shared by the page login, its code step and the API login.
-login_limit = limiter.shared_limit(login_rate_limit, scope="staff-login", methods=["POST"], override_defaults=False)
 
 
 @bp.app_template_global("staff_nav")
@@ -195,3 +203,92 @@ def two_factor_disable() -> Any:
         return _two_factor_page(exc.message, exc.http_status)
     flash("Two-factor sign-in is off.", "success")
     return redirect(url_for("staff.two_factor"), code=303)
+
+
+# --- admin pages for staff accounts (/staff/members) -----------------------------------------
+
+members_bp = staff_blueprint("staff_members", __name__, url_prefix="/staff/members", role="admin")
+
+
+def _field_errors(exc: DomainError) -> dict[str, str]:
+    return {d.field: d.message for d in exc.details}
+
+
+@members_bp.get("")
+@admin_required
+def index() -> str:
+    return render_template("staff/members.html", members=list_staff(), action_form=ActionForm())
+
+
+@members_bp.route("/new", methods=["GET", "POST"])
+@admin_required
+def new() -> Any:
+    form = StaffCreateForm()
+    error, errors, status = None, {}, 200
+    if form.validate_on_submit():
+        try:
+            staff = create_staff(form.email.data or "", form.name.data or "", form.password.data or "",
+                                 form.role.data or "staff", actor=current_staff())
+        except DomainError as exc:
+            error, errors, status = exc.message, _field_errors(exc), exc.http_status
+        else:
+            flash(f"Created {staff.email} ({staff.role}).", "success")
+            return redirect(url_for("staff_members.detail", staff_id=staff.id), code=303)
+    elif request.method == "POST":
+        error, status = "Fill in every field.", 422
+    return render_template("staff/member_new.html", form=form, error=error, errors=errors), status
+
+
+def _detail_page(staff_id: int, *, error: str | None = None, errors: dict[str, str] | None = None,
+                 status: int = 200) -> tuple[str, int]:
+    member = get_staff(staff_id)
+    form = StaffEditForm(formdata=None, obj=member)
+    return render_template("staff/member_detail.html", member=member, form=form,
+                           password_form=PasswordResetForm(formdata=None), action_form=ActionForm(),
+                           error=error, errors=errors or {}), status
+
+
+@members_bp.get("/<int:staff_id>")
+@admin_required
+def detail(staff_id: int) -> tuple[str, int]:
+    return _detail_page(staff_id)
+
+
+@members_bp.post("/<int:staff_id>")
+@admin_required
+def update(staff_id: int) -> Any:
+    """Name, role and active flag from the edit form."""
+    try:
+        changes = update_staff(staff_id, actor=current_staff(), name=request.form.get("name"),
+                               role=request.form.get("role"), is_active=request.form.get("is_active") == "y")
+    except DomainError as exc:
+        return _detail_page(staff_id, error=exc.message, errors=_field_errors(exc), status=exc.http_status)
+    flash("Saved: " + "; ".join(changes) if changes else "Nothing changed.", "success")
+    return redirect(url_for("staff_members.detail", staff_id=staff_id), code=303)
+
+
+@members_bp.post("/<int:staff_id>/password")
+@admin_required
+def password(staff_id: int) -> Any:
+    try:
+        member = reset_password(staff_id, request.form.get("password", ""), actor=current_staff())
+    except DomainError as exc:
+        return _detail_page(staff_id, error=exc.message, errors=_field_errors(exc), status=exc.http_status)
+    flash(f"New password set for {member.email}; their sessions and API tokens have ended.", "success")
+    return redirect(url_for("staff_members.detail", staff_id=staff_id), code=303)
+
+
+@members_bp.post("/<int:staff_id>/unlock")
+@admin_required
+def unlock(staff_id: int) -> Any:
+    member = unlock_staff(staff_id, actor=current_staff())
+    flash(f"{member.email} is unlocked.", "success")
+    return redirect(url_for("staff_members.detail", staff_id=staff_id), code=303)
+
+
+@members_bp.post("/<int:staff_id>/two-factor/reset")
+@admin_required
+def reset_two_factor(staff_id: int) -> Any:
+    member = totp.reset_totp(staff_id, actor=current_staff())
+    flash(f"Two-factor sign-in is off for {member.email}; they can enrol a new device.", "success")
+    return redirect(url_for("staff_members.detail", staff_id=staff_id), code=303)
