@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import Response, g, jsonify, request
 
 from storefront.api.auth import staff_token_required
@@ -11,7 +9,7 @@ from storefront.api.blueprint import bp
 from storefront.api.body import json_object
 from storefront.core.errors import FieldError, ValidationError
 from storefront.inquiries.limits import attempt_limit, submission_limit
-from storefront.inquiries.models import EventInquiry
+from storefront.inquiries.serializers import inquiry_json
 from storefront.inquiries.services import (
     change_status,
     get_inquiry,
@@ -46,27 +44,6 @@ def inquiry_submit() -> tuple[Response, int]:
     except ValidationError as exc:
         raise _renamed(exc) from None
     return jsonify({"tracking_id": receipt.tracking_id, "status": receipt.status}), 202
-
-
-def inquiry_json(inquiry: EventInquiry, *, with_history: bool = False) -> dict[str, Any]:
-    """The staff API shape of an inquiry."""
-    body: dict[str, Any] = {
-        "tracking_id": inquiry.tracking_id,
-        "status": inquiry.status,
-        "name": inquiry.name,
-        "email": inquiry.email,
-        "phone": inquiry.phone or None,
-        "event_type": inquiry.event_type,
-        "preferred_date": inquiry.preferred_date.isoformat(),
-        "attendee_count": inquiry.attendee_count,
-        "message": inquiry.message,
-        "created_at": inquiry.created_at.isoformat(),
-        "updated_at": inquiry.updated_at.isoformat(),
-    }
-    if with_history:
-        body["history"] = [{"at": c.at.isoformat(), "by": c.actor_label, "from": c.from_status,
-                            "to": c.to_status, "note": c.note or None} for c in inquiry.history]
-    return body
 
 
 @bp.get("/staff/inquiries")
