@@ -7,7 +7,7 @@ from typing import Any
 from flask import Response, g, jsonify
 
 from storefront.accounts.limits import email_limits, login_limits, mark_login_failed
-from storefront.accounts.models import Customer
+from storefront.accounts.serializers import customer_json
 from storefront.accounts.services import (
     FORGOT_MESSAGE,
     REGISTER_PENDING_MESSAGE,
@@ -26,11 +26,6 @@ from storefront.api.auth import bearer_token, customer_token_required
 from storefront.api.blueprint import bp
 from storefront.api.body import json_object
 from storefront.core.errors import FieldError, Unauthorized, ValidationError
-
-
-def customer_json(customer: Customer) -> dict[str, Any]:
-    """The API shape of a customer (never the password hash)."""
-    return {"id": customer.id, "email": customer.email, "name": customer.name}
 
 
 def _strings(payload: dict[str, Any], *names: str) -> list[str]:

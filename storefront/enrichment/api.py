@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import Response, jsonify, request
 
 from storefront.api.auth import staff_token_required
@@ -11,24 +9,9 @@ from storefront.api.blueprint import bp
 from storefront.api.body import json_object
 from storefront.core.errors import FieldError, ValidationError
 from storefront.enrichment import discogs
-from storefront.enrichment.services import current_payload, get_item, item_genres, save_enrichment
+from storefront.enrichment.serializers import product_details_json
+from storefront.enrichment.services import current_payload, get_item, save_enrichment
 from storefront.staff.auth import acting_staff
-
-
-def product_details_json(item_id: int) -> dict[str, Any]:
-    """An item's enrichment as the API shows it (empty values and ``enriched: false`` when none)."""
-    item = get_item(item_id)
-    detail = item.detail
-    genres = item_genres(item.id)
-    return {
-        "item_id": item.id,
-        "enriched": detail is not None,
-        **current_payload(item),
-        "genres": [{"id": g.id, "name": g.name, "slug": g.slug, "source": source}
-                   for source in ("ecs", "staff") for g in genres[source]],
-        "updated_at": detail.updated_at.isoformat() if detail else None,
-        "updated_by": detail.updated_by if detail else None,
-    }
 
 
 @bp.get("/staff/product-details/<int:item_id>")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import Response, jsonify, request
 
 from storefront.api.auth import staff_token_required
@@ -11,18 +9,8 @@ from storefront.api.blueprint import bp
 from storefront.api.body import json_object
 from storefront.core.errors import FieldError, ValidationError
 from storefront.lookups import services
+from storefront.lookups.serializers import format_json, genre_json
 from storefront.staff.auth import acting_staff
-
-
-def genre_json(usage: services.GenreUsage) -> dict[str, Any]:
-    genre = usage.genre
-    return {"id": genre.id, "name": genre.name, "slug": genre.slug,
-            "source": "ecs" if usage.from_ecs else "staff", "editable": not usage.from_ecs,
-            "items": usage.items, "staff_items": usage.staff_items, "ecs_items": usage.ecs_items}
-
-
-def format_json(usage: services.FormatUsage) -> dict[str, Any]:
-    return {"id": usage.format.id, "name": usage.format.name, "slug": usage.format.slug, "items": usage.items}
 
 
 def _name() -> object:

@@ -12,7 +12,7 @@ from storefront.api.body import json_object
 from storefront.apitokens.services import revoke
 from storefront.core.errors import FieldError, ValidationError
 from storefront.staff.limits import login_limit
-from storefront.staff.models import StaffMember
+from storefront.staff.serializers import staff_json
 from storefront.staff.services import (
     api_login,
     create_staff,
@@ -23,20 +23,6 @@ from storefront.staff.services import (
     update_staff,
 )
 from storefront.staff.shell import dashboard_summary
-
-
-def staff_json(staff: StaffMember) -> dict[str, Any]:
-    """The API shape of a staff account (never the hash or the TOTP secret)."""
-    return {
-        "id": staff.id,
-        "email": staff.email,
-        "name": staff.name,
-        "role": staff.role,
-        "is_active": staff.is_active,
-        "totp_enabled": staff.totp_enabled,
-        "locked": staff.is_locked(),
-        "last_login_at": staff.last_login_at.isoformat() if staff.last_login_at else None,
-    }
 
 
 def _string(payload: dict[str, Any], name: str, *, required: bool = True) -> str | None:
