@@ -136,9 +136,13 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_webhook_handlers() -> None:
+    """Each domain registers the ECS events it handles."""
+    from storefront.catalog import webhooks as catalog_webhooks
     from storefront.orders import webhooks as order_webhooks
+    from storefront.sync import webhooks as sync_webhooks
 
-    order_webhooks.register()
+    for domain in (catalog_webhooks, sync_webhooks, order_webhooks):
+        domain.register()
 
 
 def register_error_handlers(app: Flask) -> None:

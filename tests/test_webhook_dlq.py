@@ -10,7 +10,9 @@ import pytest
 
 from storefront.api.auth import sign_staff_request
 from storefront.audit.models import AuditEntry
+from storefront.catalog import webhooks as catalog_webhooks
 from storefront.extensions import db
+from storefront.sync import webhooks as sync_webhooks
 from storefront.webhooks import handlers
 from storefront.webhooks.models import WebhookEvent
 from storefront.webhooks.redaction import redact, trim
@@ -48,7 +50,9 @@ def app(make_app):
 def builtin_handlers_only(app, monkeypatch):
     """Replays run the built-in handlers (payment.* is recorded), whatever other domains register."""
     monkeypatch.setattr(handlers, "_HANDLERS", {})
-    handlers.register_builtin_handlers()
+    handlers.register_fallbacks()
+    catalog_webhooks.register()
+    sync_webhooks.register()
 
 
 @pytest.fixture

@@ -11,9 +11,11 @@ import pytest
 from redis import Redis
 from rq.cron import CronScheduler
 
+from storefront.catalog import webhooks as catalog_webhooks
 from storefront.catalog.models import ItemVariation
 from storefront.db.timestamps import utcnow
 from storefront.extensions import db
+from storefront.sync import webhooks as sync_webhooks
 from storefront.sync.models import SyncRun
 from storefront.tasks.periodic import PeriodicJob, PeriodicRunner, register_periodic, schedule
 from storefront.webhooks import handlers
@@ -45,7 +47,9 @@ def registry(app, monkeypatch):
     """An isolated handler registry holding only the built-ins (restored after the test); other
     domains' handlers (orders registers order.* / payment.* in create_app) are out of the picture."""
     monkeypatch.setattr(handlers, "_HANDLERS", {})
-    handlers.register_builtin_handlers()
+    handlers.register_fallbacks()
+    catalog_webhooks.register()
+    sync_webhooks.register()
     return handlers._HANDLERS
 
 

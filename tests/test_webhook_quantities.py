@@ -6,8 +6,9 @@ from __future__ import annotations
 import pytest
 
 from storefront.catalog.models import Item, ItemVariation
+from storefront.catalog.webhooks import valid_quantity
 from storefront.extensions import db
-from storefront.webhooks.handlers import PoisonEvent, valid_quantity
+from storefront.webhooks.handlers import PoisonEvent
 from storefront.webhooks.models import WebhookEvent
 from storefront.webhooks.services import process
 

@@ -6,7 +6,8 @@ late, or be replayed from the DLQ — and converge on the ECS's state (compare v
 timestamps, or re-fetch). It raises to fail: the attempt is retried with backoff and, after
 WEBHOOK_MAX_ATTEMPTS, the event is dead. It may commit.
 
-Register exact types or families, at import of a module ``create_app`` imports::
+Each domain registers its own handlers from a ``register()`` in its ``webhooks.py``, called by
+``create_app`` (catalog: inventory counts; sync: catalog versions; orders: orders and payments)::
 
     from storefront.webhooks.handlers import register_handler
 
@@ -22,13 +23,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from flask import current_app
-from sqlalchemy import select
-
-from storefront.extensions import db
 from storefront.webhooks.models import IGNORED, PROCESSED, WebhookEvent
 
 
@@ -89,60 +85,11 @@ def dispatch(event: WebhookEvent) -> HandlerResult:
 
 # --- built-in handlers --------------------------------------------------------------------------
 
-def _object(event: WebhookEvent) -> dict[str, Any]:
+def event_object(event: WebhookEvent) -> dict[str, Any]:
+    """The event's ``data.object`` (an empty dict when the payload has none)."""
     data = event.payload.get("data") if isinstance(event.payload, dict) else None
     obj = data.get("object") if isinstance(data, dict) else None
     return obj if isinstance(obj, dict) else {}
-
-
-def valid_quantity(raw: object) -> bool:
-    """A count Square could send: a non-negative finite decimal (string or number), not a bool."""
-    if isinstance(raw, bool) or not isinstance(raw, str | int | float) or (isinstance(raw, str) and len(raw) > 40):
-        return False
-    try:
-        value = Decimal(str(raw).strip())
-    except InvalidOperation:
-        return False
-    return value.is_finite() and value >= 0
-
-
-def handle_inventory_count_updated(event: WebhookEvent) -> HandlerResult:
-    """Write the counts (older than what we hold: ignored), then recompute the items' stock."""
-    from storefront.catalog.models import Item, ItemVariation
-    from storefront.catalog.stock import apply_inventory_counts, refresh_item_stock
-    from storefront.ecs.provider import shop_location_id
-
-    counts = [c for c in _object(event).get("inventory_counts") or [] if isinstance(c, dict)]
-    if not counts:
-        return HandlerResult(IGNORED, "no inventory counts in the event")
-    bad = [c for c in counts if not valid_quantity(c.get("quantity"))]
-    if bad:  # never let a negative or non-numeric count touch stock
-        raise PoisonEvent(f"{len(bad)} inventory count(s) with a quantity that is not a non-negative number: "
-                          + ", ".join(repr(c.get("quantity"))[:40] for c in bad[:3]))
-    location_id = shop_location_id(current_app._get_current_object())  # type: ignore[attr-defined]
-    # Lock the items first (id order, so two workers cannot deadlock): concurrent events for the
-    # same item then apply one after the other and a stale count can never overwrite a newer one.
-    ecs_ids = {str(c.get("catalog_object_id")) for c in counts if c.get("catalog_object_id")}
-    item_ids = select(ItemVariation.item_id).where(ItemVariation.ecs_id.in_(ecs_ids))
-    db.session.execute(select(Item.id).where(Item.id.in_(item_ids)).order_by(Item.id).with_for_update()).all()
-    outcome = apply_inventory_counts(counts)
-    refresh_item_stock(location_id, outcome.item_ids)
-    note = f"{outcome.updated} count(s) updated"
-    if outcome.ignored_stale:
-        note += f", {outcome.ignored_stale} older than ours ignored"
-    if outcome.unknown:
-        note += f", {outcome.unknown} for unknown variations skipped"
-    return HandlerResult(PROCESSED, note)
-
-
-def handle_catalog_version_updated(event: WebhookEvent) -> HandlerResult:
-    """The event carries only a timestamp: ask for the (coalesced) incremental sync."""
-    from storefront.sync.services import request_incremental_sync
-
-    # Release our write lock first: in inline job mode the sync runs right here, in its own session.
-    db.session.commit()
-    request_incremental_sync()
-    return HandlerResult(PROCESSED, "incremental sync requested")
 
 
 def record_only(event: WebhookEvent) -> HandlerResult:
@@ -150,12 +97,10 @@ def record_only(event: WebhookEvent) -> HandlerResult:
     return HandlerResult(PROCESSED, "recorded")
 
 
-def register_builtin_handlers() -> None:
-    """The catalog handlers, and record-only fallbacks for order/payment events."""
-    register_handler("inventory.count.updated", handle_inventory_count_updated)
-    register_handler("catalog.version.updated", handle_catalog_version_updated)
+def register_fallbacks() -> None:
+    """Record-only fallbacks for order/payment events (until the orders domain registers its own)."""
     for family in ("order.*", "payment.*"):
         _HANDLERS.setdefault(family, record_only)
 
 
-register_builtin_handlers()
+register_fallbacks()
