@@ -46,8 +46,7 @@ def wishlist_remove(item_id: str) -> tuple[str, int]:
 @bp.get("/wishlist/shared/<token>")
 def wishlist_shared(token: str) -> Response:
     """A shared wishlist, read-only: items still sold, nothing about the owner."""
-    customer_id = services.shared_customer_id(token)
-    lines, _total = services.list_lines(customer_id, available_only=True)
+    lines = services.shared_wishlist(token)
     response = jsonify({"items": [wishlist_line_json(line, with_added_at=False) for line in lines]})
     response.headers["Cache-Control"] = "private, no-cache"
     return response

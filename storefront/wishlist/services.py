@@ -241,3 +241,9 @@ def shared_customer_id(token: str) -> int:
     if row is None or not row.nonce or not hmac.compare_digest(row.nonce, nonce):
         raise missing
     return customer_id
+
+
+def shared_wishlist(token: str) -> list[WishlistLine]:
+    """The items still sold on the list a share link opens (NotFound for a dead link); read-only."""
+    lines, _total = list_lines(shared_customer_id(token), available_only=True)
+    return lines

@@ -158,8 +158,7 @@ def revoke_share() -> Response:
 @bp.get("/shared/<token>")
 def shared(token: str) -> Response:
     """Someone's shared wishlist, read-only: items still sold, no buttons, nothing about the owner."""
-    customer_id = services.shared_customer_id(token)
-    lines, _total = services.list_lines(customer_id, available_only=True)
+    lines = services.shared_wishlist(token)
     response = Response(render_template("wishlist/shared.html", lines=lines))
     response.headers["Cache-Control"] = "private, no-store"
     response.headers["Referrer-Policy"] = "no-referrer"  # the link is the secret; keep it out of Referer
