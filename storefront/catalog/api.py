@@ -8,8 +8,8 @@ from __future__ import annotations
 from flask import Response, jsonify, request
 
 from storefront.api.blueprint import bp
-from storefront.catalog.forms import parse_catalog_query
 from storefront.catalog.product import get_product
+from storefront.catalog.query import parse_catalog_query
 from storefront.catalog.serializers import catalog_json, product_json
 from storefront.catalog.services import search_catalog
 from storefront.web.pagination import PageRequest, pagination_dict

@@ -23,8 +23,8 @@ import numpy as np
 from flask import current_app
 from sqlalchemy import func, select
 
-from storefront.catalog.forms import CatalogQuery
 from storefront.catalog.models import Genre, Item, ItemGenre
+from storefront.catalog.query import CatalogQuery
 from storefront.catalog.search import matching_ids, search_terms
 from storefront.extensions import db
 

@@ -6,10 +6,10 @@ from typing import Any
 
 from flask import url_for
 
-from storefront.catalog.forms import CatalogQuery
+from storefront.catalog.links import product_url
 from storefront.catalog.product import ProductView
+from storefront.catalog.query import CatalogQuery
 from storefront.catalog.services import CatalogCard, CatalogResult, Facets
-from storefront.catalog.views import product_url
 from storefront.core.money import money_json
 
 

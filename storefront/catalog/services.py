@@ -1,15 +1,14 @@
-"""Catalog use cases: the filtered, faceted, paginated listing and the catalog revision.
+"""Catalog use cases: the filtered, faceted, paginated listing.
 
 Listings are computed with a few SQL statements (ids of the page, total, one GROUP BY per facet)
-and the expensive part (ids, total, facets) is kept in a small per-process cache keyed by
-``SyncState.catalog_revision``: anything that changes the catalog bumps the revision, so every
-process sees a change on its next request. The page's rows are always read fresh.
+and the expensive part (ids, total, facets) is kept in a small per-process cache keyed by the
+catalog revision (:mod:`storefront.catalog.revision`): anything that changes the catalog bumps it,
+so every process sees a change on its next request. The page's rows are always read fresh.
 """
 
 from __future__ import annotations
 
 import threading
-import time
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -17,55 +16,18 @@ from datetime import datetime
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import select
 
-from storefront.catalog.forms import CatalogQuery
+from storefront.catalog import revision as catalog_revision
 from storefront.catalog.listing_index import Listing, catalog_index
 from storefront.catalog.models import Genre, Item, ItemDetail, ItemGenre
+from storefront.catalog.query import CatalogQuery
 from storefront.extensions import db
-from storefront.sync.models import SyncState
 
 LOW_STOCK = 3
 # Price facet buckets in minor units: [low, high) — high None means "and up".
 PRICE_BUCKETS: tuple[tuple[int, int | None], ...] = (
     (0, 1000), (1000, 2000), (2000, 3000), (3000, 5000), (5000, None))
-
-
-# --- the revision -----------------------------------------------------------------------------
-def catalog_revision() -> int:
-    """The catalog's change counter (0 before the first sync).
-
-    A web process trusts the value it read for ``CATALOG_REVISION_TTL_SECONDS`` (it keys the
-    cached listings and the pages' ETags, so it is read on every catalog request): a change made
-    by another process (a worker, another web process) shows within that time, one made in this
-    process at once (:func:`bump_catalog_revision` forgets the copy).
-    """
-    ttl = float(current_app.config.get("CATALOG_REVISION_TTL_SECONDS") or 0)
-    now = time.monotonic()
-    if ttl > 0:
-        cached = current_app.extensions.get("catalog_revision")
-        if cached is not None and cached[1] > now:
-            return int(cached[0])
-    value = int(db.session.scalar(select(SyncState.catalog_revision).where(SyncState.id == 1)) or 0)
-    if ttl > 0:
-        current_app.extensions["catalog_revision"] = (value, now + ttl)
-    return value
-
-
-def forget_catalog_revision() -> None:
-    """Drop this process's copy of the revision (it is about to change here)."""
-    current_app.extensions.pop("catalog_revision", None)
-
-
-def bump_catalog_revision() -> None:
-    """Mark the catalog changed (stock, prices, enrichment …) so cached listings and ETags renew. No commit."""
-    forget_catalog_revision()
-    if db.session.scalar(select(SyncState.id).where(SyncState.id == 1)) is None:
-        db.session.add(SyncState(id=1, catalog_revision=1))
-        db.session.flush()
-        return
-    db.session.execute(update(SyncState).where(SyncState.id == 1)
-                       .values(catalog_revision=SyncState.catalog_revision + 1))
 
 
 # --- what listings return ---------------------------------------------------------------------
@@ -259,7 +221,7 @@ def primary_image_url(images: Any, *, thumbnail: bool = False) -> str | None:
 
 def search_catalog(query: CatalogQuery, *, revision: int | None = None) -> CatalogResult:
     """The catalog page for ``query``: its cards, the total and the facets of the whole result set."""
-    revision = catalog_revision() if revision is None else revision
+    revision = catalog_revision.current() if revision is None else revision
     key = (revision, query.cache_key())
     cache = _cache()
     snapshot = cache.get(key)

@@ -8,8 +8,8 @@ from typing import Any
 
 from sqlalchemy import Select, and_, func, select, update
 
+from storefront.catalog import revision as catalog_revision
 from storefront.catalog.models import Item, ItemVariation, StockLevel
-from storefront.catalog.services import bump_catalog_revision
 from storefront.db.bulkinsert import insert_many
 from storefront.extensions import db
 from storefront.sync.mapping import parse_timestamp
@@ -142,7 +142,7 @@ def refresh_item_stock(location_id: str, item_ids: Iterable[int] | None = None) 
         for start in range(0, len(ids), 500):
             db.session.execute(statement.where(Item.id.in_(ids[start:start + 500])),
                                execution_options={"synchronize_session": False})
-        bump_catalog_revision()
+        catalog_revision.bump()
         return
     db.session.execute(statement, execution_options={"synchronize_session": False})
-    bump_catalog_revision()
+    catalog_revision.bump()

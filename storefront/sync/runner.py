@@ -14,8 +14,8 @@ from flask import current_app
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from storefront.catalog import revision as catalog_revision
 from storefront.catalog.models import Item
-from storefront.catalog.services import forget_catalog_revision
 from storefront.catalog.stock import (
     apply_inventory_counts,
     apply_latest_counts,
@@ -181,8 +181,7 @@ class SyncRunner:
             state = sync_state()
             state.latest_time = latest_time or state.latest_time
             state.last_full_sync_at = utcnow()
-            state.catalog_revision += 1
-            forget_catalog_revision()
+            catalog_revision.bump()
         self.run.latest_time = latest_time
 
     @property
@@ -279,9 +278,9 @@ class SyncRunner:
             refresh_item_stock(self.location_id, touched_items)
             state.latest_time = latest_time
             if touched_items:
-                state.catalog_revision += 1
-                forget_catalog_revision()
-            forget_catalog_revision()
+                catalog_revision.bump()
+            else:
+                catalog_revision.forget()  # no change here, but this process reads the revision afresh after any run
         self.run.latest_time = latest_time
 
     # bookkeeping ----------------------------------------------------------------------
