@@ -32,6 +32,8 @@ from flask import Response, current_app, g, request
 
 from storefront.api.blueprint import bp
 from storefront.api.errors import error_response
+from storefront.apitokens.services import authenticate, find_token
+from storefront.staff.models import load_staff
 
 STAFF_API_PREFIX = "/api/v1/staff"
 SIGNATURE_HEADER = "X-Signature"
@@ -68,8 +70,6 @@ def _authenticate_staff() -> Response | None:
     """Resolve the staff bearer token once per request (cached on ``g``); a response means refuse."""
     if g.get("api_staff") is not None:
         return None
-    from storefront.apitokens.services import authenticate, find_token
-    from storefront.staff.models import load_staff
 
     token = bearer_token()
     if token is None:
@@ -123,8 +123,6 @@ def customer_token_required(view: View | None = None) -> Any:
 
     @wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from storefront.apitokens.services import authenticate, find_token
-
         token = bearer_token()
         if token is None:
             return _unauthorized("Send a bearer token: Authorization: Bearer <token>.", invalid=False)

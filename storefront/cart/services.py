@@ -13,6 +13,7 @@ from sqlalchemy.orm import joinedload
 from storefront.cart.models import Cart
 from storefront.catalog.models import ItemVariation, StockLevel
 from storefront.core.errors import FieldError, NotFound, ValidationError
+from storefront.ecs.provider import shop_location_id
 from storefront.extensions import db
 from storefront.orders.models import StockHold
 
@@ -144,8 +145,6 @@ def available_units(variation_ids: list[int], location_id: str) -> dict[int, int
 
 
 def _location() -> str:
-    from storefront.ecs.provider import shop_location_id
-
     return shop_location_id()
 
 

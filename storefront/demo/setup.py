@@ -12,7 +12,12 @@ from pathlib import Path
 from flask import Flask
 from sqlalchemy import func, select
 
+from storefront.accounts.services import ensure_customer
+from storefront.catalog.models import Item
 from storefront.extensions import db
+from storefront.staff.services import ensure_staff
+from storefront.sync.runner import execute_run
+from storefront.sync.services import SyncAlreadyRunning, active_run, create_run
 
 DEMO_STAFF_EMAIL = "staff@demo.groovecellar.test"
 DEMO_CUSTOMER_EMAIL = "shopper@demo.groovecellar.test"
@@ -32,10 +37,6 @@ def demo_credentials(instance: Path) -> dict[str, str]:
 
 def prepare_demo(app: Flask) -> Iterator[str]:
     """Sync the catalog from the sandbox and make sure the demo logins work; yields progress lines."""
-    from storefront.catalog.models import Item
-    from storefront.sync.runner import execute_run
-    from storefront.sync.services import SyncAlreadyRunning, active_run, create_run
-
     has_items = db.session.scalar(select(func.count()).select_from(Item)) or 0
     kind = "incremental" if has_items else "full"
     try:
@@ -54,14 +55,10 @@ def prepare_demo(app: Flask) -> Iterator[str]:
 
 
 def _demo_staff(password: str) -> Iterator[str]:
-    from storefront.staff.services import ensure_staff
-
     ensure_staff(DEMO_STAFF_EMAIL, name="Demo Staff", role="admin", password=password)
     yield f"staff login:    {DEMO_STAFF_EMAIL} / {password}   (back office at /staff/)"
 
 
 def _demo_customer(password: str) -> Iterator[str]:
-    from storefront.accounts.services import ensure_customer
-
     ensure_customer(DEMO_CUSTOMER_EMAIL, name="Demo Shopper", password=password)
     yield f"customer login: {DEMO_CUSTOMER_EMAIL} / {password}"

@@ -10,6 +10,7 @@ from flask import current_app
 from storefront.db.timestamps import utcnow
 from storefront.extensions import db
 from storefront.inquiries.models import EventInquiry
+from storefront.notifications.services import post_json_webhook, post_slack, queue_email
 from storefront.web.urls import public_url
 
 log = logging.getLogger(__name__)
@@ -49,8 +50,6 @@ def crm_payload(inquiry: EventInquiry) -> dict[str, Any]:
 
 def notify_staff(inquiry_id: int) -> list[str]:
     """Queue every configured notification once; returns the channels used. Raises if queueing fails."""
-    from storefront.notifications.services import post_json_webhook, post_slack, queue_email
-
     inquiry = db.session.get(EventInquiry, inquiry_id)
     if inquiry is None or inquiry.notified_at is not None:
         return []  # gone, or a duplicate/retried job after a complete run

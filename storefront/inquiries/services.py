@@ -16,6 +16,7 @@ from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from sqlalchemy import func, select
 
+from storefront.audit.services import actor_from, record
 from storefront.core.errors import FieldError, NotFound, ValidationError
 from storefront.db.timestamps import utcnow
 from storefront.extensions import db
@@ -231,8 +232,6 @@ def get_inquiry(tracking_id: str) -> EventInquiry:
 
 def change_status(tracking_id: str, status: Any, note: Any, *, actor: object) -> EventInquiry:
     """Set an inquiry's status (new/contacted/booked/declined) with an optional note; recorded and audited."""
-    from storefront.audit.services import actor_from, record
-
     inquiry = get_inquiry(tracking_id)
     errors: list[FieldError] = []
     if not isinstance(status, str) or status.strip().lower() not in STATUSES:

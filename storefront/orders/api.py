@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Response, g, jsonify, request
 
+from storefront.accounts.models import Customer
 from storefront.api.auth import customer_token_required, staff_token_required
 from storefront.api.blueprint import bp
 from storefront.api.body import json_object
@@ -27,7 +28,6 @@ from storefront.web.pagination import page_request, pagination_dict
 
 
 def _customer():  # noqa: ANN202
-    from storefront.accounts.models import Customer
 
     customer = db.session.get(Customer, g.api_customer_id)
     if customer is None:

@@ -21,7 +21,7 @@ from storefront.orders.services import (
 )
 from storefront.web import htmx
 from storefront.web.identity import current_customer
-from storefront.web.pagination import page_request
+from storefront.web.pagination import page_request, pagination_dict
 
 bp = Blueprint("orders", __name__)
 
@@ -110,6 +110,5 @@ def history() -> Response | str:
         return redirect_response
     page = page_request(request.args, default_limit=10, max_limit=50)
     orders, total = order_history(customer.id, page)
-    from storefront.web.pagination import pagination_dict
 
     return render_template("orders/history.html", orders=orders, pagination=pagination_dict(page, total))

@@ -7,22 +7,20 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from storefront.audit.models import AuditEntry
+from storefront.catalog.models import Item
 from storefront.db.timestamps import utcnow
 from storefront.extensions import db
 from storefront.staff.models import StaffMember
 from storefront.staff.shell import DashboardCard, register_dashboard_card
+from storefront.sync.models import SyncRun
 
 
 def catalog_items_card() -> DashboardCard:
-    from storefront.catalog.models import Item
-
     count = db.session.scalar(select(func.count()).select_from(Item).where(Item.is_deleted.is_(False))) or 0
     return DashboardCard(label="Items in the catalog", value=count, endpoint="catalog.index")
 
 
 def last_sync_card() -> DashboardCard:
-    from storefront.sync.models import SyncRun
-
     run = db.session.scalar(select(SyncRun).order_by(SyncRun.created_at.desc(), SyncRun.id.desc()).limit(1))
     if run is None:
         return DashboardCard(label="Last catalog sync", value="never", tone="warn")

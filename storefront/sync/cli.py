@@ -6,7 +6,11 @@ import click
 from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
+from storefront.catalog.models import Item
+from storefront.extensions import db
 from storefront.sync.models import SyncRun
+from storefront.sync.runner import SyncRunner
+from storefront.sync.services import SyncAlreadyRunning, create_run, recent_runs, start_sync
 
 
 @click.group("catalog")
@@ -22,11 +26,6 @@ def catalog_cli() -> None:
 @with_appcontext
 def sync_command(full: bool, dry_run: bool, use_queue: bool) -> None:
     """Sync the local catalog with the ECS, with a progress bar."""
-    from storefront.catalog.models import Item
-    from storefront.extensions import db
-    from storefront.sync.runner import SyncRunner
-    from storefront.sync.services import SyncAlreadyRunning, create_run, start_sync
-
     kind = "full" if full else "incremental"
     try:
         if use_queue:
@@ -64,8 +63,6 @@ def sync_command(full: bool, dry_run: bool, use_queue: bool) -> None:
 @with_appcontext
 def status_command(limit: int) -> None:
     """Show the running sync (if any) and recent runs."""
-    from storefront.sync.services import recent_runs
-
     runs = recent_runs(limit)
     if not runs:
         click.echo("no sync has run yet")

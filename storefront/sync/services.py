@@ -8,6 +8,7 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from storefront.audit.services import record
 from storefront.core.errors import Conflict, ValidationError
 from storefront.db.timestamps import utcnow
 from storefront.extensions import db
@@ -112,8 +113,6 @@ def start_sync(kind: str = "full", *, dry_run: bool = False, started_by: str = "
 
     run = create_run(kind, dry_run=dry_run, started_by=started_by)
     if actor is not None:
-        from storefront.audit.services import record
-
         record(actor, "sync.start", target_type="sync_run", target_id=run.id,
                details={"kind": kind, "dry_run": dry_run})
         db.session.commit()

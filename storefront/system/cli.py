@@ -8,7 +8,9 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from storefront.config import SETTINGS
+from storefront.config import _ENV_ALIASES, SETTINGS
+from storefront.extensions import db
+from storefront.system.services import find_heartbeat, new_heartbeat_token
 from storefront.tasks import enqueue
 
 SECRET_SETTINGS = {"SECRET_KEY", "ECS_ACCESS_TOKEN", "ECS_WEBHOOK_SIGNATURE_KEYS", "STAFF_API_HMAC_KEY",
@@ -25,14 +27,10 @@ def jobs_cli() -> None:
 @with_appcontext
 def ping_command(timeout: float) -> None:
     """Enqueue a heartbeat job and wait until a worker has run it."""
-    from storefront.system.services import find_heartbeat, new_heartbeat_token
-
     token = new_heartbeat_token()
     enqueue("jobs.system.ping", token, retries=0)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        from storefront.extensions import db
-
         db.session.rollback()  # see rows committed by the worker
         beat = find_heartbeat(token)
         if beat:
@@ -65,8 +63,6 @@ def show_config() -> None:
 @config_cli.command("docs")
 def config_docs() -> None:
     """Print the configuration table (Markdown) the README carries."""
-    from storefront.config import _ENV_ALIASES
-
     click.echo("| Variable | Default | Meaning |")
     click.echo("| --- | --- | --- |")
     for name, (default, doc) in SETTINGS.items():

@@ -14,6 +14,7 @@ from flask import current_app
 from sqlalchemy import select, text, update
 
 from storefront.db.timestamps import utcnow
+from storefront.ecs.provider import ecs_client
 from storefront.extensions import db
 from storefront.system.models import WorkerHeartbeat
 from storefront.tasks import redis_connection
@@ -69,8 +70,6 @@ def check_redis() -> Check:
 
 
 def check_ecs() -> Check:
-    from storefront.ecs.provider import ecs_client
-
     required = bool(current_app.config["ECS_HEALTH_REQUIRED"])
     return _timed("ecs", required, lambda: ecs_client(quick=True).list_locations())
 

@@ -33,7 +33,8 @@ log = logging.getLogger("storefront.jobs")
 # Procfile lists them so): a staff-started sync never waits behind a webhook backlog.
 QUEUES = ("sync", "default", "notifications", "webhooks")
 JobRef = str | Callable[..., Any]
-_PENDING = {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.SCHEDULED, JobStatus.DEFERRED}
+_WAITING = {JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.DEFERRED}
+_PENDING = {*_WAITING, JobStatus.STARTED}
 
 
 def redis_connection(app: Flask | None = None) -> Redis:
@@ -62,8 +63,12 @@ def resolve(func: JobRef) -> Callable[..., Any]:
     return getattr(importlib.import_module(module_name), attr)
 
 
-def job_is_pending(job_id: str, app: Flask | None = None) -> bool:
-    """True while the job ``job_id`` is queued, scheduled, deferred or running (RQ or in process)."""
+def job_is_pending(job_id: str, app: Flask | None = None, *, waiting_only: bool = False) -> bool:
+    """True while the job ``job_id`` is queued, scheduled, deferred or running (RQ or in process).
+
+    With ``waiting_only`` a job RQ lists as started does not count: its worker may have died
+    holding it (RQ notices only later), and a caller repairing lost work must not wait on it.
+    """
     app = app or current_app._get_current_object()  # type: ignore[attr-defined]
     mode = app.config["JOBS_MODE"]
     if mode == "thread":
@@ -75,7 +80,7 @@ def job_is_pending(job_id: str, app: Flask | None = None) -> bool:
         job = Job.fetch(job_id, connection=redis_connection(app))
     except NoSuchJobError:
         return False
-    return job.get_status(refresh=True) in _PENDING
+    return job.get_status(refresh=True) in (_WAITING if waiting_only else _PENDING)
 
 
 def enqueue(func: JobRef, *args: Any, queue: str = "default",

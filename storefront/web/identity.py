@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Flask
+from flask_login import current_user
 
 from storefront.extensions import login_manager
 
@@ -34,8 +35,6 @@ def init_app(app: Flask) -> None:
 
 def logged_in_kind() -> str | None:
     """"customer", "staff" or None for the user of the current request."""
-    from flask_login import current_user
-
     if not current_user or not current_user.is_authenticated:
         return None
     return str(current_user.get_id()).partition(":")[0]
@@ -43,6 +42,4 @@ def logged_in_kind() -> str | None:
 
 def current_customer() -> Any:
     """The logged-in customer, or None (a staff session is not a customer)."""
-    from flask_login import current_user
-
     return current_user._get_current_object() if logged_in_kind() == "customer" else None

@@ -7,10 +7,13 @@ import json
 import click
 from flask.cli import with_appcontext
 
+from storefront.audit.services import record
 from storefront.core.errors import DomainError
+from storefront.extensions import db
 from storefront.web.pagination import PageRequest
 from storefront.webhooks import dlq
 from storefront.webhooks.serializers import event_detail
+from storefront.webhooks.services import reconcile
 
 CLI_ACTOR = "cli"
 
@@ -24,8 +27,6 @@ def webhooks_cli() -> None:
 @with_appcontext
 def reconcile_command() -> None:
     """Re-enqueue inbox rows left behind by a lost job or a killed worker."""
-    from storefront.webhooks.services import reconcile
-
     result = reconcile()
     click.echo(f"{result.lost} lost attempt(s) taken back, {result.requeued} event(s) re-enqueued")
 
@@ -75,9 +76,6 @@ def show_command(task_id: int, full: bool) -> None:
     except DomainError as exc:
         raise click.ClickException(exc.message) from None
     if full:
-        from storefront.audit.services import record
-        from storefront.extensions import db
-
         record(CLI_ACTOR, "dlq.view_payload", target_type=dlq.TARGET_TYPE, target_id=task_id,
                details={"event_id": row.event_id})
         db.session.commit()

@@ -313,9 +313,10 @@ def reconcile(now: datetime | None = None) -> ReconcileResult:
     due = db.session.execute(select(WebhookEvent.id, WebhookEvent.event_id, WebhookEvent.requeues)
                              .where(or_(*conditions)).order_by(WebhookEvent.id).limit(RECONCILE_BATCH)).all()
     # A row whose job is still waiting in the queue (a backlog, or a retry RQ has scheduled) is not
-    # lost: enqueuing it again under a new job id would only process it twice.
+    # lost: enqueuing it again under a new job id would only process it twice. A job RQ calls
+    # started may be held by a worker that died, so that row is handed over again.
     requeued = sum(1 for row_id, event_id, requeues in due
-                   if (row_id in revived or not job_is_pending(job_id_for(event_id, requeues)))
+                   if (row_id in revived or not job_is_pending(job_id_for(event_id, requeues), waiting_only=True))
                    and requeue(row_id, statuses=(RECEIVED, FAILED), now=now))
     if lost_ids or requeued:
         log.info("webhook reconciler: %d lost attempt(s) taken back, %d row(s) re-enqueued", len(lost_ids), requeued)
