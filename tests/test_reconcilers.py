@@ -85,6 +85,7 @@ def test_in_process_runner_keeps_a_queued_sync_until_its_job_is_gone(make_app):
 def test_health_reports_a_silent_scheduler(make_app, monkeypatch):
     app = make_app(ENV_NAME="development", JOBS_MODE="thread")
     with app.app_context():
+        monkeypatch.setattr(system_services, "PROCESS_STARTED", time.monotonic())
         assert check_scheduler().status == "ok"  # just started: the first beat is on its way
         monkeypatch.setattr(system_services, "PROCESS_STARTED", time.monotonic() - 600)
         assert check_scheduler().status == "down"  # ten minutes and nothing has run
