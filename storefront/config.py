@@ -82,6 +82,8 @@ SETTINGS: dict[str, tuple[Any, str]] = {
     "WISHLIST_MAX_GUEST_ITEMS": (200, "Most items a guest (not logged in) can keep on the session wishlist."),
     "EVENT_SPACE_CAPACITY": (120, "Most guests the event space holds (upper bound of an inquiry's attendee count)."),
     "INQUIRY_RATE_LIMIT": ("5 per hour", "Accepted event-space inquiries per client IP (page and API together)."),
+    "ORDER_NOTIFY_EMAIL": ("", "Staff address told about orders that need a person (a payment that arrived after "
+                               "the order expired); blank = back office, audit log and Slack only."),
     "INQUIRY_NOTIFY_EMAIL": ("", "Staff address emailed about each new event-space inquiry; blank = no email."),
     "INQUIRY_CRM_WEBHOOK_URL": ("", "Forward each new inquiry as JSON to this URL (a CRM); blank = off."),
     "PUBLIC_BASE_URL": ("http://127.0.0.1:5000", "The shop's public URL; links in emails start with it "

@@ -530,3 +530,69 @@ def test_catalog_walks_cost_a_page_not_the_catalog() -> None:
             break
         cursor = page.resume_after
     assert pages == 50
+
+
+# -- payment link deletion and refunds ------------------------------------------------------------
+
+def test_deleting_an_unpaid_link_cancels_its_order_and_the_page_refuses_payment(http: requests.Session,
+                                                                                server: Any) -> None:
+    _item, variation = first_variation(http, server)
+    before = stock(http, server, variation["id"])
+    link = make_link(http, server, [{"catalog_object_id": variation["id"], "quantity": "1"}], key="del-1")
+    link = link["payment_link"]
+    deleted = v2(http, server, "DELETE", f"online-checkout/payment-links/{link['id']}", "DeletePaymentLinkResponse")
+    assert deleted == {"id": link["id"], "cancelled_order_id": link["order_id"]}
+    order = v2(http, server, "GET", f"orders/{link['order_id']}", "RetrieveOrderResponse")["order"]
+    assert order["state"] == "CANCELED" and order["version"] == 2
+    assert http.post(link["url"], data={"card_number": GOOD_CARD}, timeout=10).status_code == 404
+    assert stock(http, server, variation["id"]) == before
+    v2(http, server, "GET", f"online-checkout/payment-links/{link['id']}", "RetrievePaymentLinkResponse", status=404)
+
+
+def test_a_link_with_a_failed_attempt_stays_payable_after_deletion_like_squares(http: requests.Session,
+                                                                                server: Any) -> None:
+    """Square's forum (t/21874): after a declined card, DeletePaymentLink returns no cancelled_order_id and
+    the open checkout still takes another card."""
+    _item, variation = first_variation(http, server)
+    link = make_link(http, server, [{"catalog_object_id": variation["id"], "quantity": "1"}], key="del-2")
+    link = link["payment_link"]
+    assert http.post(link["url"], data={"card_number": DECLINED_CARD}, timeout=10).status_code == 402
+    deleted = v2(http, server, "DELETE", f"online-checkout/payment-links/{link['id']}", "DeletePaymentLinkResponse")
+    assert deleted == {"id": link["id"]}
+    paid = http.post(link["url"], data={"card_number": GOOD_CARD}, allow_redirects=False, timeout=10)
+    assert paid.status_code == 303
+    order = v2(http, server, "GET", f"orders/{link['order_id']}", "RetrieveOrderResponse")["order"]
+    assert order["state"] == "OPEN" and order["tenders"]
+
+
+def test_refunds_whole_or_part_of_a_completed_payment_once_per_key(http: requests.Session, server: Any,
+                                                                     receiver: Receiver) -> None:
+    _item, variation = first_variation(http, server)
+    link = make_link(http, server, [{"catalog_object_id": variation["id"], "quantity": "2"}], key="ref-1")
+    http.post(link["payment_link"]["url"], data={"card_number": GOOD_CARD}, allow_redirects=False, timeout=10)
+    order = v2(http, server, "GET", f"orders/{link['payment_link']['order_id']}", "RetrieveOrderResponse")["order"]
+    payment_id, total = order["tenders"][0]["payment_id"], order["total_money"]
+    part = {"idempotency_key": "refund-part", "payment_id": payment_id, "reason": "One sleeve was split",
+            "amount_money": {"amount": total["amount"] // 2, "currency": total["currency"]}}
+    validate(part, "RefundPaymentRequest")
+    first = v2(http, server, "POST", "refunds", "RefundPaymentResponse", json=part)["refund"]
+    assert first["status"] == "PENDING" and first["payment_id"] == payment_id and first["order_id"] == order["id"]
+    assert v2(http, server, "POST", "refunds", "RefundPaymentResponse", json=part)["refund"] == first  # replay
+    fetched = v2(http, server, "GET", f"refunds/{first['id']}", "GetPaymentRefundResponse")["refund"]
+    assert fetched["status"] == "COMPLETED"
+    too_much = {**part, "idempotency_key": "refund-rest",
+                "amount_money": {"amount": total["amount"], "currency": total["currency"]}}
+    error = v2(http, server, "POST", "refunds", "RefundPaymentResponse", status=400, json=too_much)
+    assert error["errors"][0]["code"] == "REFUND_AMOUNT_INVALID"
+    rest = {**too_much, "amount_money": {"amount": total["amount"] - total["amount"] // 2,
+                                         "currency": total["currency"]}}
+    v2(http, server, "POST", "refunds", "RefundPaymentResponse", json=rest)
+    payment = v2(http, server, "GET", f"payments/{payment_id}", "GetPaymentResponse")["payment"]
+    assert payment["refunded_money"] == total and len(payment["refund_ids"]) == 2
+    long_key = {**rest, "idempotency_key": "k" * 46}
+    assert v2(http, server, "POST", "refunds", status=400, json=long_key)["errors"][0]["field"] == "idempotency_key"
+    assert control(http, server, "POST", "webhooks/drain", json={"timeout": 10})["idle"]
+    refund_events = [e for e in receiver.events() if e["type"].startswith("refund.")]
+    assert sorted(e["type"] for e in refund_events) == ["refund.created"] * 2 + ["refund.updated"] * 2
+    for event in refund_events:
+        validate(event, "RefundCreatedEvent" if event["type"] == "refund.created" else "RefundUpdatedEvent")

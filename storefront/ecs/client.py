@@ -104,7 +104,9 @@ class SquareClient:
 
         Retrying a POST is safe only because every POST we send is a read (SearchCatalogObjects,
         BatchRetrieveInventoryCounts) or carries an idempotency key (BatchChangeInventory,
-        CreatePaymentLink), so Square applies it at most once. Never add a POST here without one."""
+        CreatePaymentLink, RefundPayment), so Square applies it at most once. A retried DELETE that
+        already succeeded answers 404, which callers of DeletePaymentLink treat as done. Never add a
+        POST here without one."""
         url = f"{self.base_url}{path}"
         attempt = 0
         while True:
@@ -293,6 +295,29 @@ class SquareClient:
         if buyer_email:
             payload["pre_populated_data"] = {"buyer_email": buyer_email}
         return self._request("POST", "/v2/online-checkout/payment-links", json=payload)
+
+    def delete_payment_link(self, link_id: str) -> dict[str, Any]:
+        """DeletePaymentLink: ``{"id", "cancelled_order_id"?}``. Square cancels the link's order unless a
+        payment was already attempted on it, so a missing ``cancelled_order_id`` means it may still be paid."""
+        return self._request("DELETE", f"/v2/online-checkout/payment-links/{quote(link_id, safe='')}")
+
+    def refund_payment(self, idempotency_key: str, *, payment_id: str, amount: int, currency: str,
+                       reason: str | None = None) -> dict[str, Any]:
+        """RefundPayment (whole or part of a COMPLETED payment); returns the PaymentRefund.
+
+        The key (at most 45 characters, Square's limit here) makes a retried refund happen once.
+        """
+        if not idempotency_key or len(idempotency_key) > 45:
+            raise ValueError("RefundPayment needs an idempotency key of 1-45 characters")
+        payload: dict[str, Any] = {"idempotency_key": idempotency_key, "payment_id": payment_id,
+                                   "amount_money": {"amount": amount, "currency": currency}}
+        if reason:
+            payload["reason"] = reason[:192]
+        return self._request("POST", "/v2/refunds", json=payload).get("refund") or {}
+
+    def get_payment_refund(self, refund_id: str) -> dict[str, Any]:
+        """GetPaymentRefund; returns the PaymentRefund."""
+        return self._request("GET", f"/v2/refunds/{quote(refund_id, safe='')}").get("refund") or {}
 
     def retrieve_order(self, order_id: str) -> dict[str, Any]:
         """RetrieveOrder; returns the ``order`` object."""

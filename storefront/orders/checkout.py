@@ -21,7 +21,7 @@ from storefront.catalog.models import ItemVariation
 from storefront.catalog.stock import apply_inventory_counts, refresh_item_stock
 from storefront.core.errors import Conflict, FieldError, ServiceUnavailable, ValidationError
 from storefront.db.timestamps import utcnow
-from storefront.ecs.errors import ECSError
+from storefront.ecs.errors import ECSError, ECSNotFound
 from storefront.ecs.provider import ecs_client, shop_location_id
 from storefront.extensions import db
 from storefront.orders.models import Order, OrderLine, Reservation, StockHold
@@ -40,7 +40,7 @@ class Buyer:
     email: str
 
 
-def _hold_units(variation_id: int, quantity: int, live: int) -> bool:
+def hold_units(variation_id: int, quantity: int, live: int) -> bool:
     """Atomically add ``quantity`` to the variation's hold unless that would exceed ``live``."""
     dialect = db.session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
@@ -69,7 +69,7 @@ def release_holds(order: Order, reason: str) -> None:
                 execution_options={"synchronize_session": False})
 
 
-def _live_counts(variation_ecs_ids: list[str], location_id: str) -> dict[str, int]:
+def live_counts(variation_ecs_ids: list[str], location_id: str) -> dict[str, int]:
     counts = ecs_client().batch_retrieve_inventory_counts(
         variation_ecs_ids, location_ids=[location_id], states=["IN_STOCK"])
     live = {ecs_id: 0 for ecs_id in variation_ecs_ids}
@@ -103,7 +103,7 @@ def checkout(cart: Cart, buyer: Buyer, *, redirect_url: Callable[[Order], str]) 
     ecs_ids = dict(db.session.execute(select(ItemVariation.id, ItemVariation.ecs_id)
                                       .where(ItemVariation.id.in_(variations))).all())
     try:
-        live = _live_counts([ecs_ids[v] for v in variations], location_id)
+        live = live_counts([ecs_ids[v] for v in variations], location_id)
     except ECSError as exc:
         db.session.rollback()
         raise ServiceUnavailable("We couldn't confirm stock with our shop system just now. Please try again.") \
@@ -154,7 +154,7 @@ def _add_lines_holding_stock(order: Order, view: CartView, ecs_ids: dict[int, st
             item_id=line.item_id, variation_id=line.variation_id, variation_ecs_id=ecs_ids[line.variation_id],
             name=line.name, variation_name=line.variation_name, quantity=line.quantity,
             unit_amount=line.unit_amount, currency=line.currency))
-        if not _hold_units(line.variation_id, line.quantity, live[ecs_ids[line.variation_id]]):
+        if not hold_units(line.variation_id, line.quantity, live[ecs_ids[line.variation_id]]):
             shortages.append(FieldError(f"variation:{line.variation_id}",
                                         f"{line.name}: not enough left to sell you {line.quantity}."))
     return shortages
@@ -174,14 +174,21 @@ def _existing_checkout(cart: Cart, buyer: Buyer, redirect_url: Callable[[Order],
 
 
 def _cancel_superseded(cart: Cart, buyer: Buyer) -> None:
-    """A changed cart makes its earlier unpaid order obsolete: cancel it and free its stock."""
+    """A changed cart makes its earlier unpaid order obsolete: cancel it, free its stock, delete its link."""
+    superseded: list[Order] = []
     for old in db.session.scalars(select(Order).where(
             Order.cart_id == cart.id, Order.customer_id == buyer.customer_id,
             Order.status == "pending_payment", Order.checkout_key != f"{cart.id}:{cart.version}")):
         old.status = "cancelled"
         old.staff_note = (old.staff_note + "\nSuperseded by a newer checkout of the same cart.").strip()
         release_holds(old, "superseded")
+        superseded.append(old)
     db.session.commit()
+    for old in superseded:
+        try:
+            withdraw_payment_link(old)
+        except ECSError:  # the link may stay payable a while; a late payment is handled (orders/late.py)
+            log.warning("could not delete the payment link of superseded order %s", old.number, exc_info=True)
 
 
 def ensure_payment_link(order: Order, redirect_url: Callable[[Order], str]) -> Order:
@@ -211,3 +218,20 @@ def ensure_payment_link(order: Order, redirect_url: Callable[[Order], str]) -> O
     return order
 
 
+
+
+def withdraw_payment_link(order: Order) -> None:
+    """DeletePaymentLink, which also cancels the ECS order; a 404 means an earlier attempt did it.
+
+    Square keeps a deleted link payable when a payment was already attempted on its order (the
+    answer then has no ``cancelled_order_id``); orders/late.py handles a payment that still arrives.
+    """
+    if not order.payment_link_id:
+        return
+    try:
+        answer = ecs_client().delete_payment_link(order.payment_link_id)
+    except ECSNotFound:
+        return
+    if order.ecs_order_id and answer.get("cancelled_order_id") != order.ecs_order_id:
+        log.info("order %s: payment link deleted, but the ECS kept order %s open (a payment was attempted)",
+                 order.number, order.ecs_order_id)

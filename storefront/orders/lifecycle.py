@@ -14,7 +14,7 @@ from storefront.core.errors import Conflict
 from storefront.db.timestamps import utcnow
 from storefront.ecs.provider import ecs_client, shop_location_id
 from storefront.extensions import db
-from storefront.orders.checkout import release_holds
+from storefront.orders.checkout import release_holds, withdraw_payment_link
 from storefront.orders.models import TRANSITIONS, Order, Reservation
 
 log = logging.getLogger("storefront.orders")
@@ -50,12 +50,11 @@ def mark_paid(order: Order, *, payment_id: str | None = None) -> bool:
     """pending → paid once: free the holds, record the sale in the ECS once, empty the cart."""
     if order.status in ("paid", "fulfilled", "completed"):
         return False
-    if order.status == "cancelled":
-        log.error("payment arrived for cancelled order %s; staff must refund it", order.number)
-        order.staff_note = (order.staff_note + "\nPaid after cancellation: refund needed.").strip()
-        order.payment_status = "completed"
-        db.session.commit()
-        return False
+    if order.status in ("expired", "cancelled"):
+        from storefront.orders.late import handle_late_payment  # late imports this module
+
+        log.warning("payment %s arrived for %s order %s", payment_id, order.status, order.number)
+        return handle_late_payment(order, payment_id)
     move(order, "paid")
     order.paid_at = utcnow()
     order.payment_status = "completed"
@@ -108,8 +107,11 @@ def _queue_confirmation(order: Order) -> None:
     send_confirmation(order)
 
 
-def sync_with_ecs(order: Order) -> Order:
-    """Converge on the ECS's truth for this order (used by webhooks, polls and expiry)."""
+def sync_with_ecs(order: Order, *, follow_cancel: bool = True) -> Order:
+    """Converge on the ECS's truth for this order (used by webhooks, polls and expiry).
+
+    ``follow_cancel=False`` is expiry's second look, after its own DeletePaymentLink cancelled the
+    ECS order: only a payment counts then, and the order becomes expired rather than cancelled."""
     if not order.ecs_order_id:
         return order
     ecs_order = ecs_client().retrieve_order(order.ecs_order_id)
@@ -120,9 +122,11 @@ def sync_with_ecs(order: Order) -> Order:
         mark_paid(order, payment_id=tenders[0].get("payment_id") or tenders[0].get("id"))
         if ecs_order.get("state") == "COMPLETED" and order.status == "fulfilled":
             move(order, "completed")
-    elif ecs_order.get("state") == "CANCELED" and order.status in ("pending_payment", "failed"):
-        move(order, "cancelled")
-        release_holds(order, "cancelled")
+    elif follow_cancel and ecs_order.get("state") == "CANCELED" and order.status in ("pending_payment", "failed"):
+        # Our own expiry deleted the link (its webhook can beat expiry's commit): that is an expiry.
+        lapsed = order.reserved_until is not None and order.reserved_until < utcnow()
+        move(order, "expired" if lapsed else "cancelled")
+        release_holds(order, "expired" if lapsed else "cancelled")
     db.session.commit()
     return order
 
@@ -162,23 +166,30 @@ def apply_order_event(order_id: str) -> Order | None:
 
 
 def expire_unpaid() -> int:
-    """Release holds of unpaid orders whose window passed (after one last look at the ECS)."""
+    """Expire unpaid orders whose window passed: one last look at the ECS, delete the payment link
+    (which cancels the ECS order), look again (a payment may have raced the deletion), then release
+    the holds. An order whose state or link the ECS could not confirm keeps its hold until next time."""
     expired = 0
     due = db.session.scalars(select(Order).where(
         Order.status.in_(("pending_payment", "failed")), Order.reserved_until < utcnow())).all()
     for order in due:
         try:
             sync_with_ecs(order)
+            if order.status in ("pending_payment", "failed"):
+                withdraw_payment_link(order)
+                sync_with_ecs(order, follow_cancel=False)
         except Exception:
-            log.warning("expiry: could not check order %s with the ECS", order.number, exc_info=True)
+            log.warning("expiry: could not settle order %s with the ECS", order.number, exc_info=True)
             db.session.rollback()
             continue  # never expire an order whose payment state we could not confirm
         if order.status in ("pending_payment", "failed"):
             move(order, "expired")
             release_holds(order, "expired")
             db.session.commit()
+        if order.status == "expired":
             expired += 1
     return expired
+
 
 
 def open_reservations(order: Order) -> list[Reservation]:

@@ -16,7 +16,9 @@ ORDER_STATUSES = ("pending_payment", "paid", "failed", "cancelled", "expired", "
 TRANSITIONS: dict[str, set[str]] = {
     "pending_payment": {"paid", "failed", "cancelled", "expired"},
     "failed": {"paid", "cancelled", "expired"},
-    "expired": {"paid"},  # a payment that lands after the hold lapsed still counts
+    # A payment that lands after the hold lapsed: paid only when the copies could be held again
+    # (flagged ``late_payment="accepted"``), otherwise refunded and cancelled (see lifecycle.late).
+    "expired": {"paid", "cancelled"},
     "paid": {"fulfilled", "cancelled", "completed"},
     "fulfilled": {"completed"},
     "cancelled": set(),
@@ -51,10 +53,16 @@ class Order(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
     paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # A payment that arrived after the order expired or was cancelled: "" (none), "accepted"
+    # (stock held again, order paid), "refund_due" (refund not yet confirmed) or "refunded".
+    late_payment: Mapped[str] = mapped_column(String(20), default="", server_default="")
+    refunded_amount: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     last_polled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     lines: Mapped[list[OrderLine]] = relationship(back_populates="order", cascade="all, delete-orphan",
                                                   order_by="OrderLine.id")
+    refunds: Mapped[list[Refund]] = relationship(back_populates="order", cascade="all, delete-orphan",
+                                                 order_by="Refund.id")
 
     __table_args__ = (Index("ix_orders_customer_created", "customer_id", "created_at"),)
 
@@ -107,3 +115,23 @@ class Reservation(db.Model):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     released_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     release_reason: Mapped[str] = mapped_column(String(20), default="")
+
+
+class Refund(db.Model):
+    """Money given back through the ECS (RefundPayment); its status follows refund.* webhooks."""
+
+    __tablename__ = "refunds"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    # Sent to the ECS as RefundPayment's idempotency key (≤ 45 characters there).
+    idempotency_key: Mapped[str] = mapped_column(String(45), unique=True)
+    ecs_refund_id: Mapped[str | None] = mapped_column(String(255), unique=True)
+    amount: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3), default="USD")
+    status: Mapped[str] = mapped_column(String(20), default="requested")  # then Square's PENDING/COMPLETED/…
+    reason: Mapped[str] = mapped_column(String(192), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    order: Mapped[Order] = relationship(back_populates="refunds")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+import logging
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -14,13 +15,16 @@ from sqlalchemy.orm import selectinload
 
 from storefront.cart.models import Cart
 from storefront.core.errors import FieldError, NotFound, PermissionDenied, ValidationError
+from storefront.ecs.errors import ECSError
 from storefront.extensions import db
-from storefront.orders.checkout import Buyer, checkout
+from storefront.orders.checkout import Buyer, checkout, withdraw_payment_link
 from storefront.orders.lifecycle import move
 from storefront.orders.models import ORDER_STATUSES, Order
 from storefront.orders.numbers import normalise_order_number
 from storefront.web.pagination import PageRequest
 from storefront.web.urls import public_url
+
+log = logging.getLogger("storefront.orders")
 
 NOT_FOUND_MESSAGE = "We couldn't find an order with that number and email address."
 STATUS_LINK_MAX_AGE = 60 * 60 * 24 * 90
@@ -172,6 +176,14 @@ def get_order(order_id: int) -> Order:
 STAFF_STATUSES = ("fulfilled", "completed", "cancelled")
 
 
+def _withdraw_link(order: Order) -> None:
+    """A cancelled unpaid order's link should not take money; if the ECS is down, a late payment is refunded."""
+    try:
+        withdraw_payment_link(order)
+    except ECSError:
+        log.warning("could not delete the payment link of cancelled order %s", order.number, exc_info=True)
+
+
 def staff_update_order(order: Order, *, actor: object, status: str | None = None,
                        tracking_number: str | None = None, note: str | None = None) -> list[str]:
     """Apply a staff change with valid transitions only; returns what changed (each audited)."""
@@ -192,6 +204,8 @@ def staff_update_order(order: Order, *, actor: object, status: str | None = None
         move(order, status)  # raises InvalidTransition (409) for anything not allowed
         if status == "cancelled":
             release_holds(order, "cancelled")
+            if before in ("pending_payment", "failed"):
+                _withdraw_link(order)
         changes.append(f"status {before} → {status}")
     if tracking_number is not None and tracking_number.strip() != order.tracking_number:
         order.tracking_number = tracking_number.strip()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from storefront.orders.lifecycle import apply_order_event, apply_payment_event
+from storefront.orders.refunds import apply_refund_event
 from storefront.webhooks.handlers import HandlerResult, register_handler
 from storefront.webhooks.models import IGNORED, WebhookEvent
 
@@ -33,6 +34,15 @@ def on_order_event(event: WebhookEvent) -> HandlerResult:
     return HandlerResult(note=f"order {order.number} is {order.status}")
 
 
+def on_refund_event(event: WebhookEvent) -> HandlerResult:
+    """``refund.created`` / ``refund.updated``: follow the status of refunds this shop made."""
+    refund = apply_refund_event(_object(event).get("refund") or {})
+    if refund is None:
+        return HandlerResult(IGNORED, "refund this shop did not make")
+    return HandlerResult(note=f"refund of order {refund.order.number} is {refund.status}")
+
+
 def register() -> None:
     register_handler("payment.*", on_payment_event)
+    register_handler("refund.*", on_refund_event)
     register_handler("order.*", on_order_event)

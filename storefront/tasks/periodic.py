@@ -38,6 +38,7 @@ def schedule() -> list[PeriodicJob]:
     return [
         PeriodicJob("webhooks-reconcile", "jobs.webhooks.reconcile_webhooks", 60, queue="webhooks"),
         PeriodicJob("orders-expire-unpaid", "jobs.orders.expire_unpaid_orders", 60, queue="default"),
+        PeriodicJob("orders-settle-refunds", "jobs.orders.settle_refunds", 60, queue="default"),
         PeriodicJob("sync-reconcile", "jobs.sync.reconcile_sync_runs", 30, queue="default"),
         PeriodicJob("scheduler-heartbeat", "jobs.system.scheduler_heartbeat", 60, queue="default"),
     ]

@@ -10,7 +10,15 @@ from pathlib import Path
 from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
-from storefront.ecs.sandbox import catalog_api, chaos_api, checkout_api, checkout_page, control_api, inventory_api
+from storefront.ecs.sandbox import (
+    catalog_api,
+    chaos_api,
+    checkout_api,
+    checkout_page,
+    control_api,
+    inventory_api,
+    refunds_api,
+)
 from storefront.ecs.sandbox.context import EXTENSION_KEY, Sandbox, current_sandbox
 from storefront.ecs.sandbox.control_api import ControlError
 from storefront.ecs.sandbox.faults import FaultInjector
@@ -54,7 +62,7 @@ def create_sandbox_app(*, access_token: str = "sandbox-token",  # noqa: S107 - t
     app.extensions[EXTENSION_KEY] = Sandbox(store=store, webhooks=webhooks, faults=FaultInjector(seed=seed),
                                             access_token=access_token, public_url=public_url, persister=persister)
     for blueprint in (catalog_api.bp, inventory_api.bp, checkout_api.bp, checkout_page.bp, control_api.bp,
-                      chaos_api.bp):
+                      chaos_api.bp, refunds_api.bp):
         app.register_blueprint(blueprint)
     app.before_request(_guard_square_api)
     _register_errors(app)

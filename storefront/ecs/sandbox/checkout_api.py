@@ -1,4 +1,5 @@
-"""Square Checkout and Orders endpoints: CreatePaymentLink, RetrievePaymentLink, RetrieveOrder."""
+"""Square Checkout and Orders endpoints: CreatePaymentLink, RetrievePaymentLink, DeletePaymentLink,
+RetrieveOrder."""
 
 from __future__ import annotations
 
@@ -67,10 +68,18 @@ def create_payment_link() -> Response:
 
 @bp.get("/v2/online-checkout/payment-links/<link_id>")
 def retrieve_payment_link(link_id: str) -> Response:
-    found = current_sandbox().store.checkout(link_id)
-    if found is None:
+    link = current_sandbox().store.payment_link(link_id)
+    if link is None:
         raise SquareError(404, "NOT_FOUND", f"Payment link `{link_id}` not found.", "id")
-    return json_response({"payment_link": found[0]})
+    return json_response({"payment_link": link})
+
+
+@bp.delete("/v2/online-checkout/payment-links/<link_id>")
+def delete_payment_link(link_id: str) -> Response:
+    deleted = current_sandbox().store.delete_payment_link(link_id)
+    if deleted is None:
+        raise SquareError(404, "NOT_FOUND", f"Payment link `{link_id}` not found.", "id")
+    return json_response(deleted)
 
 
 @bp.get("/v2/orders/<order_id>")

@@ -62,7 +62,14 @@ def show(link_id: str) -> Response:
     link, order = found
     if order.get("tenders"):
         return _message("Already paid", "This order is already paid. Thank you!", 200, order_id=order["id"])
+    if order["state"] == "CANCELED":
+        return _canceled(order)
     return _form(link, order)
+
+
+def _canceled(order: dict[str, Any]) -> Response:
+    return _message("Order canceled", "The shop canceled this order, so it can no longer be paid. "
+                    "You have not been charged.", 410, tone="error", order_id=order["id"])
 
 
 @bp.post("/checkout/<link_id>")
@@ -90,6 +97,8 @@ def pay(link_id: str) -> Response:
     if result.outcome == "already_paid":
         return _message("Already paid", "This order is already paid; you have not been charged again.", 409,
                         order_id=result.order["id"])
+    if result.outcome == "canceled":
+        return _canceled(result.order)
     if result.outcome == "declined":
         return _form(result.link, result.order, status=402, error=result.message, email=email, expiry=expiry)
     redirect_url = (result.link.get("checkout_options") or {}).get("redirect_url")

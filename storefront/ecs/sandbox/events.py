@@ -9,7 +9,7 @@ from storefront.ecs.sandbox.ids import event_id
 
 EVENT_TYPES: frozenset[str] = frozenset({
     "inventory.count.updated", "catalog.version.updated", "order.created", "order.updated",
-    "payment.created", "payment.updated",
+    "payment.created", "payment.updated", "refund.created", "refund.updated",
 })
 
 
@@ -63,4 +63,11 @@ def payment_event(merchant_id: str, payment: dict[str, Any], *, created: bool) -
     """``payment.created`` / ``payment.updated`` with the full Payment."""
     return _event(merchant_id, "payment.created" if created else "payment.updated", {
         "type": "payment", "id": payment["id"], "object": {"payment": payment},
+    })
+
+
+def refund_event(merchant_id: str, refund: dict[str, Any], *, created: bool) -> dict[str, Any]:
+    """``refund.created`` / ``refund.updated`` with the full PaymentRefund."""
+    return _event(merchant_id, "refund.created" if created else "refund.updated", {
+        "type": "refund", "id": refund["id"], "object": {"refund": refund},
     })

@@ -28,6 +28,11 @@ def payment_id() -> str:
     return "".join(secrets.choice(_MIXED) for _ in range(29))
 
 
+def refund_id(payment_id_: str) -> str:
+    """A refund id: Square's are the payment id, an underscore and a suffix."""
+    return f"{payment_id_}_" + "".join(secrets.choice(_MIXED) for _ in range(43))
+
+
 def payment_link_id() -> str:
     """A 16-character payment link id such as ``PKVT6XGJZXYUP3NZ``."""
     return "".join(secrets.choice(_UPPER_ALNUM) for _ in range(16))

@@ -29,6 +29,10 @@ class OrderBook:
     orders: dict[str, dict[str, Any]] = field(default_factory=dict)
     payments: dict[str, dict[str, Any]] = field(default_factory=dict)
     links: dict[str, dict[str, Any]] = field(default_factory=dict)
+    refunds: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Deleted payment links: "gone" ones answer 404; a "lingering" one (its order already had a
+    # failed payment attempt) stays payable from an open checkout page, as Square's does.
+    deleted_links: dict[str, str] = field(default_factory=dict)
 
 
 def money(amount: int, currency: str) -> dict[str, Any]:
@@ -165,3 +169,10 @@ def paid_order(order: dict[str, Any], payment: dict[str, Any], stamp: int) -> di
     currency = order["total_money"]["currency"]
     return {**order, "tenders": [tender], "state": "OPEN", "version": order["version"] + 1,
             "updated_at": rfc3339(stamp), "net_amount_due_money": money(0, currency)}
+
+
+def canceled_order(order: dict[str, Any], stamp: int) -> dict[str, Any]:
+    """The order after its payment link was deleted: state CANCELED, nothing due."""
+    when = rfc3339(stamp)
+    return {**order, "state": "CANCELED", "version": order["version"] + 1, "updated_at": when,
+            "closed_at": when, "net_amount_due_money": money(0, order["total_money"]["currency"])}

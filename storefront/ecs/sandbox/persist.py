@@ -37,6 +37,8 @@ def snapshot(store: SandboxStore) -> dict[str, Any]:
             "orders": list(store.book.orders.values()),
             "payments": list(store.book.payments.values()),
             "links": list(store.book.links.values()),
+            "deleted_links": dict(store.book.deleted_links),
+            "refunds": list(store.book.refunds.values()),
             "idempotency": [[scope, key, fp, status, payload]
                             for (scope, key), (fp, status, payload) in store.idempotency.items()],
             "oversold": list(store.oversold),
@@ -57,6 +59,8 @@ def restore(store: SandboxStore, data: dict[str, Any]) -> None:
         store.book.orders.update((o["id"], o) for o in data.get("orders") or [])
         store.book.payments.update((p["id"], p) for p in data.get("payments") or [])
         store.book.links.update((link["id"], link) for link in data.get("links") or [])
+        store.book.deleted_links.update(data.get("deleted_links") or {})
+        store.book.refunds.update((r["id"], r) for r in data.get("refunds") or [])
         for scope, key, fp, status, payload in data.get("idempotency") or []:
             store.idempotency[(scope, key)] = (fp, int(status), payload)
         store.oversold = list(data.get("oversold") or [])

@@ -19,10 +19,18 @@ from storefront.ecs.sandbox import catalog_edits, events
 from storefront.ecs.sandbox.catalog_index import CatalogIndex, CatalogPage
 from storefront.ecs.sandbox.clock import VersionClock, rfc3339
 from storefront.ecs.sandbox.demo_catalog import generate_catalog, paused_gc
-from storefront.ecs.sandbox.ids import order_id, payment_id, payment_link_id
+from storefront.ecs.sandbox.ids import order_id, payment_id, payment_link_id, refund_id
 from storefront.ecs.sandbox.inventory_book import CountPage, InventoryBook
-from storefront.ecs.sandbox.orders import OrderBook, OrderError, build_link, build_order, paid_order
+from storefront.ecs.sandbox.orders import (
+    OrderBook,
+    OrderError,
+    build_link,
+    build_order,
+    canceled_order,
+    paid_order,
+)
 from storefront.ecs.sandbox.payments import Card, build_payment, completed
+from storefront.ecs.sandbox.refunds import build_refund, check_refund, completed_refund, payment_after_refund
 from storefront.ecs.sandbox.wire import JsonCache
 
 Emit = Callable[[dict[str, Any]], None]
@@ -47,7 +55,7 @@ class InventoryChangeRequest:
 
 @dataclass
 class PayResult:
-    outcome: str  # "paid", "declined" or "already_paid"
+    outcome: str  # "paid", "declined", "already_paid" or "canceled"
     order: dict[str, Any]
     link: dict[str, Any]
     payment: dict[str, Any] | None = None
@@ -288,9 +296,65 @@ class SandboxStore:
             return self.book.orders.get(order_id_)
 
     def checkout(self, link_id: str) -> tuple[dict[str, Any], dict[str, Any]] | None:
+        """A payment link and its order; None once the link is deleted (unless it lingers)."""
         with self.lock:
             link = self.book.links.get(link_id)
-            return (link, self.book.orders[link["order_id"]]) if link else None
+            if link is None or self.book.deleted_links.get(link_id) == "gone":
+                return None
+            return link, self.book.orders[link["order_id"]]
+
+    def payment_link(self, link_id: str) -> dict[str, Any] | None:
+        """RetrievePaymentLink: deleted links are not found."""
+        with self.lock:
+            return None if link_id in self.book.deleted_links else self.book.links.get(link_id)
+
+    def delete_payment_link(self, link_id: str) -> dict[str, Any] | None:
+        """DeletePaymentLink: the link goes and its unpaid order is CANCELED.
+
+        Like Square, an order that already saw a payment attempt is not canceled: the response
+        then has no ``cancelled_order_id`` and an open checkout page can still pay it.
+        """
+        with self.lock:
+            link = self.book.links.get(link_id)
+            if link is None or link_id in self.book.deleted_links:
+                return None
+            order = self.book.orders[link["order_id"]]
+            attempted = any(p.get("order_id") == order["id"] for p in self.book.payments.values())
+            response: dict[str, Any] = {"id": link_id}
+            if order.get("tenders") or attempted:
+                self.book.deleted_links[link_id] = "lingering"
+            else:
+                self.book.deleted_links[link_id] = "gone"
+                order = self.book.orders[order["id"]] = canceled_order(order, self.clock.tick())
+                self.emit(events.order_event(self.merchant_id, order, created=False))
+                response["cancelled_order_id"] = order["id"]
+            self.on_change()
+            return response
+
+    # -- refunds --------------------------------------------------------------------------------
+    def refund_payment(self, payment_id_: str, amount: dict[str, Any], reason: str | None) -> dict[str, Any]:
+        """RefundPayment: a card refund, PENDING in the answer and COMPLETED straight after (with events)."""
+        with self.lock:
+            payment = self.book.payments.get(payment_id_)
+            value = check_refund(payment, payment_id_, amount)
+            assert payment is not None
+            stamp = self.clock.tick()
+            refund = build_refund(refund_id(payment["id"]), payment, value, reason, stamp)
+            self.book.refunds[refund["id"]] = refund
+            self.book.payments[payment["id"]] = payment_after_refund(payment, refund, stamp)
+            self.emit(events.refund_event(self.merchant_id, refund, created=True))
+            done = self.book.refunds[refund["id"]] = completed_refund(refund, self.clock.tick())
+            self.emit(events.refund_event(self.merchant_id, done, created=False))
+            self.on_change()
+            return refund
+
+    def refund(self, refund_id_: str) -> dict[str, Any] | None:
+        with self.lock:
+            return self.book.refunds.get(refund_id_)
+
+    def payment(self, payment_id_: str) -> dict[str, Any] | None:
+        with self.lock:
+            return self.book.payments.get(payment_id_)
 
     def pay(self, link_id: str, card: Card, email: str) -> PayResult | None:
         """Pay a link's order with a test card; stock moves IN_STOCK → SOLD exactly once."""
@@ -301,6 +365,8 @@ class SandboxStore:
             link, order = found
             if order.get("tenders"):
                 return PayResult("already_paid", order, link, message="This order is already paid.")
+            if order["state"] == "CANCELED":
+                return PayResult("canceled", order, link, message="This order was canceled.")
             stamp = self.clock.tick()
             if card.decline:
                 payment = build_payment(payment_id(), order, card, email, stamp, status="FAILED")
@@ -354,7 +420,8 @@ class SandboxStore:
                 "orders_by_state": by_state,
                 "payments": len(self.book.payments),
                 "payments_by_status": by_status,
-                "payment_links": len(self.book.links),
+                "payment_links": len(self.book.links) - len(self.book.deleted_links),
+                "refunds": len(self.book.refunds),
                 "oversold": list(self.oversold),
                 "base": dict(self.base),
             }
