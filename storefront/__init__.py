@@ -92,11 +92,14 @@ def register_request_hooks(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from storefront.accounts import address_views as _address_views  # noqa: F401  (routes on accounts_bp)
     from storefront.accounts.views import bp as accounts_bp
     from storefront.api import register_api
     from storefront.audit.staff_views import bp as audit_bp
     from storefront.cart import views as cart_views
     from storefront.catalog.views import bp as catalog_bp
+    from storefront.coupons.staff_views import bp as staff_coupons_bp
+    from storefront.coupons.views import bp as coupons_bp
     from storefront.enrichment.staff_views import bp as staff_items_bp
     from storefront.inquiries.staff_views import bp as staff_inquiries_bp
     from storefront.inquiries.views import bp as inquiries_bp
@@ -105,6 +108,7 @@ def register_blueprints(app: Flask) -> None:
     from storefront.orders.staff_views import bp as staff_orders_bp
     from storefront.orders.views import bp as orders_bp
     from storefront.pages.views import bp as pages_bp
+    from storefront.shipping.staff_views import bp as staff_shipping_bp
     from storefront.staff.staff_views import bp as staff_bp
     from storefront.staff.staff_views import members_bp as staff_members_bp
     from storefront.sync.staff_views import bp as staff_sync_bp
@@ -126,11 +130,14 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(staff_webhooks_bp)
     app.register_blueprint(cart_views.bp)
     cart_views.init_app(app)
+    app.register_blueprint(coupons_bp)
     app.register_blueprint(orders_bp)
     app.register_blueprint(staff_orders_bp)
+    app.register_blueprint(staff_shipping_bp)
     app.register_blueprint(staff_sync_bp)
     app.register_blueprint(staff_items_bp)
     app.register_blueprint(staff_lookups_bp)
+    app.register_blueprint(staff_coupons_bp)
     register_api(app)
     register_webhook_handlers()
 

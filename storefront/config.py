@@ -38,6 +38,8 @@ SETTINGS: dict[str, tuple[Any, str]] = {
     "ECS_SQUARE_VERSION": ("2025-08-20", "Square-Version header sent on every ECS request."),
     "ECS_TIMEOUT_SECONDS": (10.0, "Per-request timeout for ECS calls."),
     "ECS_MAX_RETRIES": (5, "Retries on 429/5xx/connection errors for ECS calls."),
+    "ECS_WEB_DEADLINE_SECONDS": (6.0, "Most a shopper's request waits on one ECS call, retries included "
+                                      "(then a clear \"try again\"); jobs keep the full retries."),
     "ECS_WEBHOOK_SIGNATURE_KEYS": (["sandbox-signature-key"],
                                    "Comma-separated webhook signature keys (rotation: list new and old)."),
     "ECS_WEBHOOK_NOTIFICATION_URL": ("http://127.0.0.1:5000/webhooks/square",
@@ -82,6 +84,10 @@ SETTINGS: dict[str, tuple[Any, str]] = {
     "WISHLIST_MAX_GUEST_ITEMS": (200, "Most items a guest (not logged in) can keep on the session wishlist."),
     "EVENT_SPACE_CAPACITY": (120, "Most guests the event space holds (upper bound of an inquiry's attendee count)."),
     "INQUIRY_RATE_LIMIT": ("5 per hour", "Accepted event-space inquiries per client IP (page and API together)."),
+    "TAX_PERCENT": ("", "Sales tax/VAT the ECS charges on every order, as a percentage such as 8.875; blank = "
+                        "none (Square then charges no tax)."),
+    "TAX_NAME": ("Sales tax", "The tax's name on the payment page and receipts."),
+    "TAX_INCLUSIVE": (False, "True when prices already include the tax (VAT-style); false = added on top."),
     "ORDER_NOTIFY_EMAIL": ("", "Staff address told about orders that need a person (a payment that arrived after "
                                "the order expired); blank = back office, audit log and Slack only."),
     "INQUIRY_NOTIFY_EMAIL": ("", "Staff address emailed about each new event-space inquiry; blank = no email."),

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from storefront.accounts import addresses as accounts_addresses  # noqa: F401
 from storefront.accounts import models as accounts_models  # noqa: F401
 from storefront.apitokens import models as apitokens_models  # noqa: F401
 from storefront.audit import models as audit_models  # noqa: F401
 from storefront.cart import models as cart_models  # noqa: F401
 from storefront.catalog import models as catalog_models  # noqa: F401
+from storefront.coupons import models as coupons_models  # noqa: F401
 from storefront.inquiries import models as inquiries_models  # noqa: F401
 from storefront.notifications import models as notifications_models  # noqa: F401
 from storefront.orders import models as orders_models  # noqa: F401
+from storefront.shipping import models as shipping_models  # noqa: F401
 from storefront.staff import models as staff_models  # noqa: F401
 from storefront.sync import models as sync_models  # noqa: F401
 from storefront.system import models as system_models  # noqa: F401

@@ -112,3 +112,11 @@ def test_ensure_sync_answers_flask_s_answer_once_per_function(app):
     assert app.ensure_sync(view) is view
     assert app.ensure_sync(view) is app.ensure_sync(view)
     assert view in app._sync_functions
+
+
+def test_the_payment_redirect_is_allowed_where_the_ecs_lives_now(app):
+    """`flask demo --port N` moves the sandbox after the app exists; the CSP's form-action follows it."""
+    app.config["ECS_BASE_URL"] = "http://127.0.0.1:5701"
+    policy = app.test_client().get("/").headers["Content-Security-Policy"]
+    form_action = next(p for p in policy.split("; ") if p.startswith("form-action"))
+    assert "http://127.0.0.1:5701" in form_action and "https://square.link" in form_action

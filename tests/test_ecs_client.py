@@ -48,7 +48,9 @@ TOKEN = "test-access-token"
 USED = {("GET", "/v2/locations"), ("GET", "/v2/catalog/list"), ("POST", "/v2/catalog/search"),
         ("GET", "/v2/catalog/object/{object_id}"), ("GET", "/v2/inventory/{catalog_object_id}"),
         ("POST", "/v2/inventory/counts/batch-retrieve"), ("POST", "/v2/inventory/changes/batch-create"),
-        ("POST", "/v2/online-checkout/payment-links"), ("GET", "/v2/orders/{order_id}")}
+        ("POST", "/v2/online-checkout/payment-links"), ("GET", "/v2/orders/{order_id}"),
+        ("DELETE", "/v2/online-checkout/payment-links/{id}"), ("POST", "/v2/orders/calculate"),
+        ("POST", "/v2/refunds"), ("GET", "/v2/refunds/{refund_id}")}
 TEMPLATES = [(re.compile("^" + re.sub(r"\{[^}]+\}", "[^/]+", path) + "$"), path) for path in spec()["paths"]]
 
 
@@ -201,7 +203,21 @@ def test_every_request_matches_squares_spec(stub: StubSquare, make_client: Calla
                                       buyer_email="shopper@example.com", description="Order web-1001")
     assert link["payment_link"]["url"] and "related_resources" in link
     client.create_payment_link("link-2", order=ORDER, redirect_url="https://shop.example/thanks")
+    client.create_payment_link(
+        "link-3", order={**ORDER, "taxes": [{"uid": "t", "name": "Sales tax", "percentage": "8.875",
+                                             "type": "ADDITIVE", "scope": "ORDER"}],
+                         "discounts": [{"uid": "d", "name": "Coupon SPIN10", "type": "FIXED_PERCENTAGE",
+                                        "percentage": "10", "scope": "ORDER"}]},
+        redirect_url="https://shop.example/thanks", buyer_email="shopper@example.com",
+        shipping_fee={"name": "Royal Mail Tracked", "charge": {"amount": 1500, "currency": "USD"}},
+        buyer_address={"address_line_1": "12 St James's Square", "locality": "London", "postal_code": "SW1Y 4JH",
+                       "country": "GB", "first_name": "Ada", "last_name": "Lovelace"})
     assert client.retrieve_order("o4b7saqp4HzhNttf5AJxC0Srjd4F")["id"]
+    assert client.calculate_order(ORDER)
+    client.delete_payment_link("PKVT6XGJZXYUP3NZ")
+    assert client.refund_payment("refund-1", payment_id="R2B3Z8WMVt3EAmzYWLZvz7Y69EbZY", amount=500,
+                                 currency="USD", reason="Sleeve split")["id"]
+    assert client.get_payment_refund("R2B3Z8WMVt3EAmzYWLZvz7Y69EbZY_refund")["id"]
 
     assert {(s.method, s.template) for s in stub.seen} == USED
     for seen in stub.seen:
@@ -380,7 +396,8 @@ def test_odd_answers_are_errors_too(stub: StubSquare, make_client: Callable[...,
 
 # Where the spec's own examples disagree with its own schemas (Square-Version 2025-08-20).
 EXAMPLE_QUIRKS = {"SearchCatalogObjectsResponse": "'visibility' was unexpected",
-                  "CreatePaymentLinkResponse": "'DIGITAL' is not one of"}
+                  "CreatePaymentLinkResponse": "'DIGITAL' is not one of",
+                  "CalculateOrderRequest": "'idempotency_key' was unexpected"}
 
 
 def messages(error: Any) -> Iterator[str]:
@@ -463,6 +480,23 @@ def test_sandbox_round_trip_speaks_squares_wire_format(recorded_client: tuple[Sq
                                        buyer_email="shopper@example.com", description="test")
     assert again["payment_link"]["id"] == link["payment_link"]["id"]  # same key, same link
     assert client.retrieve_order(link["payment_link"]["order_id"])["id"] == link["payment_link"]["order_id"]
+    taxed = {**order, "taxes": [{"uid": "t", "name": "Sales tax", "percentage": "8.875", "type": "ADDITIVE",
+                                 "scope": "ORDER"}],
+             "discounts": [{"uid": "d", "name": "Coupon SPIN10", "type": "FIXED_PERCENTAGE", "percentage": "10",
+                            "scope": "ORDER"}]}
+    priced = client.calculate_order(taxed)
+    paid_link = client.create_payment_link(
+        "test-link-2", order=taxed, redirect_url="http://127.0.0.1/return", buyer_email="shopper@example.com",
+        shipping_fee={"name": "Royal Mail Tracked", "charge": {"amount": 1500, "currency": "USD"}},
+        buyer_address={"address_line_1": "12 St James's Square", "locality": "London", "postal_code": "SW1Y 4JH",
+                       "country": "GB", "first_name": "Ada", "last_name": "Lovelace"})["payment_link"]
+    requests.post(paid_link["url"], data={"card_number": "4111 1111 1111 1111"}, allow_redirects=False, timeout=10)
+    paid = client.retrieve_order(paid_link["order_id"])
+    assert paid["total_money"]["amount"] == priced["total_money"]["amount"] + 1500  # + the shipping fee
+    refund = client.refund_payment("test-refund-1", payment_id=paid["tenders"][0]["payment_id"], amount=500,
+                                   currency="USD", reason="Sleeve split")
+    assert client.get_payment_refund(refund["id"])["status"] == "COMPLETED"
+    client.delete_payment_link(link["payment_link"]["id"])
 
     for method, path, body, status, response in recorder.calls:
         template = spec_template(path)
@@ -489,3 +523,18 @@ def test_sandbox_faults_are_retried(sandbox: Any) -> None:  # noqa: F811
         with pytest.raises(ECSServerError):
             client.list_locations()
         assert client.stats["retries"] == 5 and all(0 <= s <= 4 for s in sleeps)
+
+
+def test_a_deadline_bounds_the_whole_call_retries_included(sandbox: Any) -> None:  # noqa: F811
+    """A web request's client gives up rather than wait past its deadline (here Retry-After: 30 > 2 s)."""
+    sandbox.control("POST", "faults", json={"rules": [
+        {"path_prefix": "/v2/locations", "kind": "rate_limit", "retry_after": 30, "times": 3}]})
+    sleeps: list[float] = []
+    with SquareClient(sandbox.base_url, SANDBOX_TOKEN, max_retries=5, backoff_cap=60, sleep=sleeps.append,
+                      deadline=2.0) as client:
+        with pytest.raises(ECSRateLimited):
+            client.list_locations()
+        assert client.stats["requests"] == 1 and sleeps == []
+    with SquareClient(sandbox.base_url, SANDBOX_TOKEN, max_retries=5, backoff_cap=60, sleep=sleeps.append) as patient:
+        assert patient.list_locations()  # without a deadline the same faults are waited out (sleep is faked)
+        assert sleeps and min(sleeps) >= 30

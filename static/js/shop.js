@@ -7,3 +7,18 @@ document.addEventListener("htmx:afterSwap", function (event) {
     target.focus({ preventScroll: true });
   }
 });
+
+// Checkout: choosing a saved address fills the address fields (the form works without this).
+document.addEventListener("change", function (event) {
+  var select = event.target;
+  if (!select.matches || !select.matches("select[data-fill-address]")) return;
+  var option = select.options[select.selectedIndex];
+  var data = option && option.getAttribute("data-address");
+  var address = data ? JSON.parse(data) : {};
+  ["name", "line1", "line2", "city", "region", "postcode", "country", "phone"].forEach(function (name) {
+    var field = select.form ? select.form.elements[name] : document.getElementById(name);
+    if (field) field.value = address[name] || "";
+  });
+  var country = document.getElementById("country");
+  if (country) country.dispatchEvent(new Event("change", { bubbles: true }));
+});

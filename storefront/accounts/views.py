@@ -92,7 +92,8 @@ def _check_email(reason: str) -> Response:
 @bp.route("/register", methods=["GET", "POST"])
 @email_limits
 def register() -> Any:
-    form = RegisterForm()
+    # "Create an account after paying" links here with the order's email filled in.
+    form = RegisterForm() if request.method == "POST" else RegisterForm(email=request.args.get("email", "")[:254])
     if request.method == "POST":
         try:
             register_customer(form.email.data or "", form.name.data or "", form.password.data or "")

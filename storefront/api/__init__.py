@@ -9,6 +9,7 @@ from storefront.api.blueprint import bp, conditional_get
 
 def register_api(app: Flask) -> None:
     """Import the domain API modules (they add routes to ``bp``) and register the blueprint."""
+    from storefront.accounts import address_api as _address_api  # noqa: F401
     from storefront.accounts import api as _accounts_api  # noqa: F401
     from storefront.api import openapi as _openapi  # noqa: F401
     from storefront.audit import api as _audit_api  # noqa: F401
@@ -18,6 +19,7 @@ def register_api(app: Flask) -> None:
     from storefront.inquiries import api as _inquiries_api  # noqa: F401
     from storefront.lookups import api as _lookups_api  # noqa: F401
     from storefront.orders import api as _orders_api  # noqa: F401
+    from storefront.orders import checkout_api as _checkout_api  # noqa: F401
     from storefront.staff import api as _staff_api  # noqa: F401
     from storefront.sync import api as _sync_api  # noqa: F401
     from storefront.system import api as _system_api  # noqa: F401

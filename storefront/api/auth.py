@@ -139,6 +139,20 @@ def customer_token_required(view: View | None = None) -> Any:
     return wrapper
 
 
+def customer_token_optional(view: View) -> View:
+    """A customer token if one is sent (then it must be valid), else a guest: ``g.api_customer_id`` is None."""
+    required = customer_token_required(view)
+
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if request.headers.get("Authorization") is None:
+            g.api_customer_id, g.api_token = None, None
+            return view(*args, **kwargs)
+        return required(*args, **kwargs)
+
+    return wrapper
+
+
 def public_endpoint(view: View) -> View:
     """Exempt one /api/v1/staff route (the login) from the default staff-token guard."""
     view.staff_public = True  # type: ignore[attr-defined]

@@ -39,12 +39,14 @@ EXTENSION_KEY = "openapi_document"
 # What each auth kind requires (OpenAPI security requirement) and the statuses it can add.
 SECURITY: dict[str, list[dict[str, list[str]]]] = {
     "customer": [{"customerBearer": []}],
+    "customer_optional": [{"customerBearer": []}, {}],
     "staff": [{"staffBearer": []}],
     "admin": [{"staffBearer": []}],
     "dlq": [{"staffBearer": [], "staffSignature": []}],
 }
 AUTH_NOTES = {
     "customer": "Customer bearer token.",
+    "customer_optional": "A customer bearer token, or none to buy as a guest (then `email` is required).",
     "staff": "Staff bearer token (any role).",
     "admin": "Staff bearer token with the admin role (staff → 403).",
     "dlq": "Staff bearer token and an HMAC-signed request (X-Signature) or an allow-listed IP; "

@@ -26,6 +26,7 @@ from storefront.api.openapi_schemas import (
     request_obj,
     string,
 )
+from storefront.core.addresses import COUNTRIES
 from storefront.inquiries.models import EVENT_TYPES
 
 TAGS = [
@@ -35,6 +36,7 @@ TAGS = [
     {"name": "Checkout & orders", "description": "Checkout, public order lookup and a customer's order history."},
     {"name": "Customer accounts", "description": "Register, confirm, log in for a bearer token, reset a password."},
     {"name": "Wishlist", "description": "A customer's wishlist and read-only shared lists."},
+    {"name": "Address book", "description": "A customer's saved postal addresses (for pre-filling checkout)."},
     {"name": "Event inquiries", "description": "Ask to book the event space."},
 ]
 
@@ -48,8 +50,11 @@ ORDER_PROPS: dict[str, Schema] = {
     "number": STR,
     "status": enum("pending_payment", "paid", "failed", "cancelled", "expired", "fulfilled", "completed"),
     "payment_status": nullable(STR), "created_at": DATETIME, "paid_at": nullable(DATETIME),
-    "lines": array(ref("OrderLine")), "subtotal": ref("Money"), "total": ref("Money"),
-    "tracking_number": nullable(STR),
+    "lines": array(ref("OrderLine")), "subtotal": ref("Money"), "discount": ref("Money"),
+    "shipping": ref("Money"), "tax": ref("Money"), "total": ref("Money"),
+    "refunded": ref("Money"), "coupon_code": nullable(STR), "shipping_method": nullable(STR),
+    "shipping_address": nullable(ref("ShippingAddress")), "carrier": nullable(STR),
+    "tracking_number": nullable(STR), "shipped_at": nullable(DATETIME),
     "payment_url": string(description="Only while the order is pending payment."),
 }
 
@@ -66,6 +71,9 @@ SCHEMAS: dict[str, Schema] = {
         "id": INT, "name": STR, "artist": STR, "title": STR, "format": STR, "year": nullable(INT),
         "kind": enum("record", "event"), "price": MONEY_OR_NULL, "in_stock": BOOL, "stock_state": STOCK_STATE,
         "staff_pick": BOOL, "image_url": nullable(STR), "genres": array(GENRE_REF), "url": STR, "api_url": STR,
+        "formats": array(STR, description="The formats a card names: every variation's, else the item's format."),
+        "price_varies": BOOL,  # the variations differ in price: "price" is the lowest ("from")
+        "variations": array(obj({"id": INT, "name": STR, "price": MONEY_OR_NULL})),
     }),
     "FacetValue": obj({"value": STR, "label": STR, "count": integer(minimum=0), "selected": BOOL}),
     "ProductList": obj({
@@ -86,7 +94,9 @@ SCHEMAS: dict[str, Schema] = {
         "id": INT, "name": STR, "kind": enum("record", "event"), "title": STR, "artist": STR,
         "artists": array(STR), "label": STR, "catalog_number": STR, "year": nullable(INT), "format": STR,
         "description": STR, "price": MONEY_OR_NULL, "in_stock": BOOL, "stock_state": STOCK_STATE,
-        "variations": array(obj({"id": INT, "name": STR, "sku": STR, "price": MONEY_OR_NULL, "in_stock": BOOL})),
+        "price_varies": BOOL,
+        "variations": array(obj({"id": INT, "name": STR, "sku": STR, "price": MONEY_OR_NULL, "in_stock": BOOL,
+                                 "stock_state": STOCK_STATE})),
         "genres": array(GENRE_REF), "styles": array(STR),
         "tracklist": array(obj({"position": STR, "title": STR, "duration": nullable(STR),
                                 "kind": STR})),
@@ -116,6 +126,16 @@ SCHEMAS: dict[str, Schema] = {
     "OrderEnvelope": obj({"order": ref("Order")}),
     "CheckoutResult": obj({"order": ref("Order"), "payment_url": nullable(STR)}),
     "OrderPage": obj({"orders": array(ref("Order")), "pagination": ref("Pagination")}),
+    "ShippingAddress": obj({k: STR for k in ("name", "line1", "line2", "city", "region", "postcode", "country",
+                                              "phone")}, description="Where the order goes (none for pickup)."),
+    "CheckoutQuote": obj({
+        "rates": array(obj({"shipping_method_id": INT, "name": STR, "pickup": BOOL, "amount": ref("Money")})),
+        "shipping_method_id": nullable(INT), "coupon_code": nullable(STR), "subtotal": ref("Money"),
+        "discount": ref("Money"), "shipping": ref("Money"), "tax": ref("Money"), "total": ref("Money"),
+        "computed_by_ecs": BOOL,
+        "problems": array(obj({"field": STR, "message": STR})),
+    }, description="Delivery options for the address and the totals; tax and discount as the payment "
+                   "provider computes them when computed_by_ecs is true."),
     # accounts
     "Customer": obj({"id": INT, "email": STR, "name": STR}),
     "CustomerToken": obj({"token": STR, "token_type": enum("Bearer"), "expires_at": DATETIME,
@@ -130,12 +150,39 @@ SCHEMAS: dict[str, Schema] = {
     "WishlistPage": obj({"items": array(ref("WishlistItem")), "pagination": ref("Pagination")}),
     "WishlistItemEnvelope": obj({"item": ref("WishlistItem")}),
     "SharedWishlist": obj({"items": array(ref("WishlistItem"))}),
+    # address book
+    "Address": obj({
+        "id": INT, "name": STR, "line1": STR, "line2": STR, "city": STR, "region": STR, "postcode": STR,
+        "country": string(pattern="^[A-Z]{2}$", description="ISO 3166-1 alpha-2 code."), "country_name": STR,
+        "phone": STR, "is_default": BOOL,
+        "lines": array(STR, description="The address as printed on a label, in the country's usual order."),
+        "created_at": DATETIME, "updated_at": DATETIME,
+    }, description="A saved address; optional fields that were not given are empty strings."),
+    "AddressEnvelope": obj({"address": ref("Address")}),
+    "AddressBook": obj({"addresses": array(ref("Address")), "max_addresses": INT}),
     # inquiries
     "InquiryReceipt": obj({"tracking_id": STR, "status": STR}),
 }
 
+CHECKOUT_BODY = request_obj({
+    "cart_token": string(minLength=1), "email": nullable(EMAIL),
+    "shipping_address": nullable(request_obj(
+        {k: nullable(string(maxLength=200)) for k in ("name", "line1", "line2", "city", "region", "postcode",
+                                                       "country", "phone")})),
+    "shipping_method_id": nullable(integer(minimum=1)), "coupon_code": nullable(string(maxLength=40)),
+}, required=("cart_token",))
 PASSWORD = string(minLength=1, maxLength=1024)
 EMAIL_BODY = request_obj({"email": EMAIL}, required=("email",))
+ADDRESS_PROPS: dict[str, Schema] = {
+    "name": string(minLength=1, maxLength=120), "line1": string(minLength=1, maxLength=200),
+    "line2": nullable(string(maxLength=200)), "city": string(minLength=1, maxLength=100),
+    "region": nullable(string(maxLength=100)), "postcode": nullable(string(maxLength=20)),
+    "country": {"type": "string", "enum": sorted(COUNTRIES),
+                "description": "ISO 3166-1 alpha-2 code (lower case is accepted too)."},
+    "phone": nullable(string(maxLength=40)),
+}
+ADDRESS_REQUIRED = ("name", "line1", "city", "country")
+ADDRESS_ID = {"address_id": {"description": "The address id (another customer's id is a 404)."}}
 
 OPERATIONS: list[Op] = [
     # --- system -------------------------------------------------------------------------------
@@ -188,11 +235,21 @@ OPERATIONS: list[Op] = [
     Op("DELETE", "/api/v1/cart/items/{variation_id}", "removeCartItem", "Cart", "Remove a line",
        headers=(CART_TOKEN,), ok={200: ref("CartEnvelope")}),
     # --- checkout & orders --------------------------------------------------------------------
+    Op("POST", "/api/v1/checkout/quote", "quoteCheckout", "Checkout & orders", "Delivery options and totals",
+       auth="customer_optional", body=CHECKOUT_BODY, ok={200: ref("CheckoutQuote")}, errors=(404, 422),
+       description="What the checkout would cost with these details; problems (a country no zone "
+                   "covers, a used-up coupon) are listed, not refused. Changes nothing."),
     Op("POST", "/api/v1/checkout", "checkout", "Checkout & orders", "Check out a cart",
-       auth="customer", body=request_obj({"cart_token": string(minLength=1)}, required=("cart_token",)),
-       ok={201: ref("CheckoutResult")}, errors=(404, 409, 422, 503),
-       description="Creates (or returns the existing) pending order, holds stock and returns the hosted "
-                   "payment link. 409 out_of_stock / checkout in progress, 503 when the provider is down."),
+       auth="customer_optional", body=CHECKOUT_BODY,
+       ok={201: ref("CheckoutResult")}, errors=(403, 404, 409, 422, 503),
+       description="Creates (or resumes) the pending order, holds stock and returns the hosted payment "
+                   "link. The same cart with the same details returns the same order and link; a changed "
+                   "cart or details cancel the old pending order and delete its link. A guest sends no "
+                   "token and an email. 422 for missing details (email, address, delivery method, a bad "
+                   "coupon), 409 out_of_stock / checkout in progress, 503 when the provider is down."),
+    Op("GET", "/api/v1/orders/{number}", "getOrder", "Checkout & orders", "One of the customer's orders",
+       auth="customer", ok={200: ref("OrderEnvelope")},
+       path_params={"number": {"description": "The order number (another customer's is a 404)."}}),
     Op("GET", "/api/v1/order/status", "getOrderStatus", "Checkout & orders", "Look up an order",
        ok={200: ref("OrderEnvelope")}, errors=(404, 422),
        query=(query_param("number", string(minLength=1), "The order number.", required=True),
@@ -245,6 +302,28 @@ OPERATIONS: list[Op] = [
        ok={200: ref("SharedWishlist")},
        path_params={"token": {"maxLength": 200, "description": "The share token from the owner's link."}},
        description="Read-only: items still sold, nothing about the owner."),
+    # --- address book -------------------------------------------------------------------------
+    Op("GET", "/api/v1/customer/addresses", "listAddresses", "Address book", "The customer's addresses",
+       auth="customer", ok={200: ref("AddressBook")},
+       description="The default first, then the most recently added; a book holds at most max_addresses."),
+    Op("POST", "/api/v1/customer/addresses", "createAddress", "Address book", "Save an address",
+       auth="customer", body=request_obj({**ADDRESS_PROPS, "is_default": BOOL}, required=ADDRESS_REQUIRED),
+       ok={201: ref("AddressEnvelope")}, errors=(409, 422),
+       description="Text is trimmed; postcodes of countries that use letters are upper-cased. The first address "
+                   "becomes the default; is_default true makes a later one the default. 422 names each bad "
+                   "field (missing, too long, unknown country, control characters); 409 address_book_full "
+                   "when the book is full."),
+    Op("PUT", "/api/v1/customer/addresses/{address_id}", "updateAddress", "Address book", "Change an address",
+       auth="customer", body=request_obj(ADDRESS_PROPS, required=ADDRESS_REQUIRED),
+       ok={200: ref("AddressEnvelope")}, errors=(422,), path_params=ADDRESS_ID,
+       description="Replaces the address fields (optional ones left out become empty); the default flag is "
+                   "kept. 404 for an unknown id or another customer's address, whatever the body."),
+    Op("DELETE", "/api/v1/customer/addresses/{address_id}", "deleteAddress", "Address book", "Delete an address",
+       auth="customer", ok={204: None}, path_params=ADDRESS_ID,
+       description="Deleting the default makes the most recently added remaining address the default."),
+    Op("POST", "/api/v1/customer/addresses/{address_id}/default", "setDefaultAddress", "Address book",
+       "Make an address the default", auth="customer", ok={200: ref("AddressEnvelope")}, path_params=ADDRESS_ID,
+       description="The previous default stops being the default."),
     # --- event inquiries ----------------------------------------------------------------------
     Op("POST", "/api/v1/events/inquiry", "submitInquiry", "Event inquiries", "Ask to book the event space",
        body=request_obj({

@@ -6,7 +6,7 @@ tests/test_openapi.py names any route that is missing here.
 
 from __future__ import annotations
 
-from storefront.api.openapi import Op, page_params, query_param
+from storefront.api.openapi import Op, header_param, page_params, query_param
 from storefront.api.openapi_schemas import (
     ANY_OBJECT,
     BOOL,
@@ -28,6 +28,7 @@ from storefront.api.openapi_schemas import (
 )
 from storefront.api.openapi_shop import ORDER_PROPS
 from storefront.inquiries.models import EVENT_TYPES
+from storefront.orders.fulfilment import CARRIERS
 
 TAGS = [
     {"name": "Staff: session", "description": "Staff log in for a bearer token; who am I; the dashboard."},
@@ -43,6 +44,8 @@ TAGS = [
 ORDER_STATUS = enum("pending_payment", "paid", "failed", "cancelled", "expired", "fulfilled", "completed")
 INQUIRY_STATUS = enum("new", "contacted", "booked", "declined")
 ISO_DAY = string(format="date", description="YYYY-MM-DD")
+CARRIER = {"type": "string", "enum": list(CARRIERS),
+           "description": "A carrier key (the carrier's name, any case, is accepted too)."}
 DLQ_REASON = request_obj({"reason": string(minLength=1, maxLength=500)}, required=("reason",))
 
 WEBHOOK_EVENT_PROPS: dict[str, Schema] = {
@@ -66,11 +69,18 @@ SCHEMAS: dict[str, Schema] = {
     "Dashboard": obj({"cards": array(obj({
         "key": STR, "label": STR, "value": {"type": ["integer", "string", "null"]}, "detail": STR,
         "tone": enum("", "ok", "warn"), "available": BOOL,
-    }))}),
+    })), "panels": array(ref("DashboardPanel"))}),
+    "DashboardPanel": obj({
+        "key": STR, "label": STR, "count": nullable(INT), "available": BOOL, "href": nullable(STR),
+        "rows": array(obj({"label": STR, "detail": STR, "badge": STR, "href": nullable(STR)})),
+    }, description="A work list, e.g. orders.to_ship: paid orders not yet shipped, oldest first (count = all)."),
     "StaffOrder": obj({**ORDER_PROPS, "id": INT, "email": STR, "customer_id": nullable(INT),
                        "ecs_order_id": nullable(STR), "staff_note": nullable(STR),
                        "reserved_until": nullable(DATETIME), "stock_recorded": BOOL},
                       optional=("payment_url",), description="An Order plus the fields only staff see."),
+    "Refund": obj({"id": INT, "amount": ref("Money"), "status": STR, "reason": STR,
+                   "ecs_refund_id": nullable(STR), "created_at": DATETIME},
+                  description="Money given back through the commerce provider (status: PENDING, COMPLETED, …)."),
     "Inquiry": obj({
         "tracking_id": STR, "status": INQUIRY_STATUS, "name": STR, "email": STR, "phone": nullable(STR),
         "event_type": {"type": "string", "enum": list(EVENT_TYPES)},
@@ -149,9 +159,33 @@ OPERATIONS: list[Op] = [
     Op("PUT", "/api/v1/staff/orders/{order_id}", "updateStaffOrder", "Staff: orders",
        "Change status or tracking number, add a note", auth="staff",
        body=request_obj({"status": ORDER_STATUS, "tracking_number": string(maxLength=64),
-                         "note": string(maxLength=2000)}, closed=True),
+                         "note": string(maxLength=2000), "carrier": CARRIER}, closed=True),
        ok={200: obj({"order": ref("StaffOrder"), "changes": array(STR)})}, errors=(409, 422),
-       description="Valid status transitions only (409 invalid_transition); each change is audited."),
+       description="Valid status transitions only (409 invalid_transition); each change is audited. With "
+                   "carrier (and tracking_number, required unless the carrier is other) a paid order is "
+                   "marked shipped and the customer emailed the tracking link; a pickup order → 409."),
+    Op("POST", "/api/v1/staff/orders/{order_id}/refunds", "refundStaffOrder", "Staff: orders",
+       "Refund part or all of a paid order, optionally restocking lines", auth="staff",
+       headers=(header_param("Idempotency-Key", string(minLength=1, maxLength=255),
+                             "The same key returns the same refund instead of refunding again."),),
+       body=request_obj({"amount": integer(minimum=1, description="Minor units (cents); at most what is left."),
+                         "reason": string(minLength=1, maxLength=192, description="The customer sees it."),
+                         "restock": array(request_obj({"line_id": INT, "quantity": integer(minimum=0)},
+                                                      required=("line_id", "quantity"), closed=True),
+                                          description="Copies of order lines to put back in stock.")},
+                        required=("amount", "reason"), closed=True),
+       ok={201: obj({"refund": ref("Refund"), "order": ref("StaffOrder")})}, errors=(409, 422, 503),
+       description="409 not_paid or nothing_to_refund (or idempotency_key_reused for another amount); 422 for "
+                   "an amount over what is left or a bad restock line; 503 when the provider did not take it "
+                   "(it is retried). Audited; the customer is emailed."),
+    Op("POST", "/api/v1/staff/orders/{order_id}/cancel", "cancelStaffOrder", "Staff: orders",
+       "Cancel an unpaid order", auth="staff",
+       body=request_obj({"reason": string(minLength=1, maxLength=500, description="The customer sees it.")},
+                        required=("reason",)),
+       ok={200: obj({"order": ref("StaffOrder"), "changed": BOOL})}, errors=(409, 422),
+       description="Pending-payment or failed orders only (else 409 not_unpaid): frees the held copies and "
+                   "deletes the payment link. Again on a cancelled order → changed false. Audited; the "
+                   "customer is emailed."),
     # --- inquiries ----------------------------------------------------------------------------
     Op("GET", "/api/v1/staff/inquiries", "listStaffInquiries", "Staff: inquiries", "Inquiries, newest first",
        auth="staff", query=(query_param("status", INQUIRY_STATUS), *page_params(25, 100)),

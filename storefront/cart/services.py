@@ -15,7 +15,7 @@ from storefront.catalog.models import ItemVariation, StockLevel
 from storefront.core.errors import FieldError, NotFound, ValidationError
 from storefront.ecs.provider import shop_location_id
 from storefront.extensions import db
-from storefront.orders.models import StockHold
+from storefront.orders.models import Order, Reservation, StockHold
 
 MAX_QUANTITY_INPUT = 1_000_000
 
@@ -131,8 +131,19 @@ def parse_id(raw: object, field_name: str) -> int:
     return value
 
 
-def available_units(variation_ids: list[int], location_id: str) -> dict[int, int]:
-    """Local stock at the shop location minus units held by unpaid checkouts."""
+def own_holds(cart_id: int) -> dict[int, int]:
+    """Units this cart's own unpaid checkout holds: they are still the shopper's to buy."""
+    rows = db.session.execute(
+        select(Reservation.variation_id, func.sum(Reservation.quantity))
+        .join(Order, Order.id == Reservation.order_id)
+        .where(Order.cart_id == cart_id, Order.status.in_(("pending_payment", "failed")),
+               Reservation.released_at.is_(None))
+        .group_by(Reservation.variation_id)).all()
+    return {int(vid): int(qty or 0) for vid, qty in rows}
+
+
+def available_units(variation_ids: list[int], location_id: str, *, cart_id: int | None = None) -> dict[int, int]:
+    """Local stock at the shop location minus units held by unpaid checkouts (other than ``cart_id``'s own)."""
     if not variation_ids:
         return {}
     stock = dict(db.session.execute(
@@ -141,7 +152,9 @@ def available_units(variation_ids: list[int], location_id: str) -> dict[int, int
         .group_by(StockLevel.variation_id)).all())
     held = dict(db.session.execute(
         select(StockHold.variation_id, StockHold.held).where(StockHold.variation_id.in_(variation_ids))).all())
-    return {vid: max(0, int(stock.get(vid) or 0) - int(held.get(vid) or 0)) for vid in variation_ids}
+    mine = own_holds(cart_id) if cart_id is not None else {}
+    return {vid: max(0, int(stock.get(vid) or 0) - int(held.get(vid) or 0) + mine.get(vid, 0))
+            for vid in variation_ids}
 
 
 def _location() -> str:
@@ -168,8 +181,8 @@ def resolve_variation(*, variation_id: object = None, item_id: object = None) ->
     return variation
 
 
-def _limit_for(variation: ItemVariation) -> tuple[int, int]:
-    available = available_units([variation.id], _location())[variation.id]
+def _limit_for(variation: ItemVariation, cart: Cart) -> tuple[int, int]:
+    available = available_units([variation.id], _location(), cart_id=cart.id)[variation.id]
     return available, min(int(current_app.config["CART_MAX_PER_ITEM"]), available)
 
 
@@ -177,7 +190,7 @@ def add_item(cart: Cart, variation: ItemVariation, quantity: int) -> CartView:
     """Add units, bounded by stock and the per-item maximum."""
     key = str(variation.id)
     current = int((cart.lines or {}).get(key, {}).get("quantity", 0))
-    available, limit = _limit_for(variation)
+    available, limit = _limit_for(variation, cart)
     wanted = current + quantity
     if available <= 0:
         raise ValidationError.for_field("quantity", f"{variation.item.name} is sold out.")
@@ -220,7 +233,7 @@ def set_quantity(cart: Cart, variation_id: int, quantity: int) -> CartView:
     if quantity == 0:
         return remove_item(cart, variation_id)
     variation = resolve_variation(variation_id=variation_id)
-    available, limit = _limit_for(variation)
+    available, limit = _limit_for(variation, cart)
     if quantity > limit:
         raise ValidationError.for_field("quantity", f"At most {limit} of {variation.item.name} can be ordered "
                                                     f"right now ({available} in stock).")
@@ -261,7 +274,7 @@ def view_cart(cart: Cart | None) -> CartView:
     ids = [int(k) for k in cart.lines]
     variations = {v.id: v for v in db.session.scalars(
         select(ItemVariation).options(joinedload(ItemVariation.item)).where(ItemVariation.id.in_(ids)))}
-    available = available_units(list(variations), _location())
+    available = available_units(list(variations), _location(), cart_id=cart.id)
     lines = []
     for key, entry in cart.lines.items():
         variation = variations.get(int(key))

@@ -10,8 +10,8 @@ from flask import current_app
 from sqlalchemy import distinct, exists, func, select
 from sqlalchemy.orm import selectinload
 
-from storefront.catalog.models import Genre, Item, ItemDetail, ItemGenre, StockLevel
-from storefront.catalog.services import CatalogCard, load_cards, stock_state
+from storefront.catalog.models import Genre, Item, ItemDetail, ItemGenre, ItemVariation, StockLevel
+from storefront.catalog.services import CatalogCard, VariationPrices, load_cards, stock_state
 from storefront.core.errors import NotFound
 from storefront.extensions import db
 
@@ -24,14 +24,21 @@ class VariationView:
     price_amount: int | None
     currency: str
     stock: int | None  # None: no count for it at the shop location yet
+    # "in_stock" / "low_stock" / "sold_out" from its own count; without one, the item's (never "low")
+    stock_state: str = "in_stock"
 
     @property
     def in_stock(self) -> bool:
         return bool(self.stock and self.stock > 0)
 
+    @property
+    def available(self) -> bool:
+        """Whether it can be added to a cart: its own count, else the item's."""
+        return self.stock_state != "sold_out"
+
 
 @dataclass(frozen=True, slots=True)
-class ProductView:
+class ProductView(VariationPrices):
     """An item's ECS data (price, stock, variations) merged with staff enrichment."""
 
     item: Item
@@ -51,6 +58,16 @@ class ProductView:
     @property
     def stock_state(self) -> str:
         return stock_state(self.item.stock)
+
+    @property
+    def format_line(self) -> str:
+        """The "Format" fact: the enrichment's details, else every variation's format, else the item's."""
+        if self.item.kind == "record" and len(self.variations) > 1 and not (self.detail and self.detail.format_details):
+            return ", ".join(dict.fromkeys(v.name for v in self.variations if v.name)) or self.format
+        return self.format
+
+    def base_price(self) -> int | None:
+        return self.item.price_amount
 
     @property
     def display_title(self) -> str:
@@ -119,6 +136,17 @@ def related_cards(item: Item, artists: Iterable[str], genre_ids: Iterable[int], 
     return load_cards(ids)
 
 
+def variation_views(live: list[ItemVariation], counts: dict[int, int], item_stock: int) -> tuple[VariationView, ...]:
+    """Each variation with its own stock. A lone variation without a count of its own has the item's;
+    one of several has no count then, and is available as long as the item is."""
+    views = []
+    for v in live:
+        count = counts.get(v.id, item_stock if len(live) == 1 else None)
+        state = stock_state(count) if count is not None else ("in_stock" if item_stock > 0 else "sold_out")
+        views.append(VariationView(v.id, v.name, v.sku, v.price_amount, v.currency, count, state))
+    return tuple(views)
+
+
 def get_product(item_id: int) -> ProductView:
     """The product page's data; a missing or deleted item is NotFound."""
     item = db.session.scalar(select(Item).options(selectinload(Item.variations), selectinload(Item.detail))
@@ -131,7 +159,7 @@ def get_product(item_id: int) -> ProductView:
         .where(ItemGenre.item_id == item.id, Genre.is_deleted.is_(False)).distinct().order_by(Genre.name)).all()
     live = [v for v in item.variations if not v.is_deleted]
     stock = _variation_stock([v.id for v in live])
-    variations = tuple(VariationView(v.id, v.name, v.sku, v.price_amount, v.currency, stock.get(v.id)) for v in live)
+    variations = variation_views(live, stock, item.stock)
     artists = tuple(a for a in (detail.artists if detail and detail.artists else [item.artist]) if a)
     images = tuple(i for i in (detail.images if detail else None) or []
                    if isinstance(i, dict) and str(i.get("uri") or "").startswith("https://"))

@@ -31,6 +31,11 @@ def product_summary_json(card: CatalogCard) -> dict[str, Any]:
         "genres": [{"slug": slug, "name": name} for slug, name in card.genres],
         "url": product_url(card),
         "api_url": url_for("api.catalog_product", item_id=card.id),
+        # What the card names: each format with its own price; "price" is the lowest ("from" when they differ)
+        "formats": list(card.formats),
+        "price_varies": card.price_varies,
+        "variations": [{"id": v.id, "name": v.name, "price": money_json(v.price_amount, v.currency)}
+                       for v in card.variations],
     }
 
 
@@ -77,8 +82,10 @@ def product_json(view: ProductView) -> dict[str, Any]:
         "price": money_json(item.price_amount, item.currency),
         "in_stock": item.stock > 0,
         "stock_state": view.stock_state,
+        "price_varies": view.price_varies,
         "variations": [{"id": v.id, "name": v.name, "sku": v.sku, "price": money_json(v.price_amount, v.currency),
-                        "in_stock": v.in_stock if v.stock is not None else item.stock > 0}
+                        "in_stock": v.in_stock if v.stock is not None else item.stock > 0,
+                        "stock_state": v.stock_state}
                        for v in view.variations],
         "genres": [{"slug": slug, "name": name} for slug, name in view.genres],
         "styles": list(view.styles),

@@ -20,7 +20,7 @@ from sqlalchemy import select
 
 from storefront.catalog import revision as catalog_revision
 from storefront.catalog.listing_index import Listing, catalog_index
-from storefront.catalog.models import Genre, Item, ItemDetail, ItemGenre
+from storefront.catalog.models import Genre, Item, ItemDetail, ItemGenre, ItemVariation
 from storefront.catalog.query import CatalogQuery
 from storefront.extensions import db
 
@@ -39,8 +39,51 @@ def stock_state(stock: int) -> str:
 
 
 @dataclass(frozen=True, slots=True)
-class CatalogCard:
-    """One item as a listing shows it (plain values, no ORM object)."""
+class CardVariation:
+    """A live variation as a card names it: its format (the variation's name) and its own price."""
+
+    id: int
+    name: str
+    price_amount: int | None
+    currency: str
+
+
+class VariationPrices:
+    """An item's prices as a page shows them: one price, or "from" the lowest when its variations
+    (formats) differ in price. Used by listing cards and product pages alike."""
+
+    __slots__ = ()
+    variations: Any
+
+    def base_price(self) -> int | None:
+        """The item's own price, shown when no variation has one."""
+        raise NotImplementedError
+
+    @property
+    def prices(self) -> tuple[int, ...]:
+        """The distinct prices of the variations, lowest first."""
+        return tuple(sorted({v.price_amount for v in self.variations if v.price_amount is not None}))
+
+    @property
+    def price_varies(self) -> bool:
+        """True when the variations differ in price: the page then shows "from" the lowest one."""
+        return len(self.prices) > 1
+
+    @property
+    def display_price(self) -> int | None:
+        """The price shown: the only price, or the lowest of several ("from")."""
+        prices = self.prices
+        return prices[0] if prices else self.base_price()
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogCard(VariationPrices):
+    """One item as a listing shows it (plain values, no ORM object).
+
+    ``price_amount`` is the item's lowest variation price (what sorting and the price filter use);
+    a card shows it next to a format only when that is the format's own price: with variations at
+    different prices it reads "from" that price next to every format (``formats``/``price_varies``).
+    """
 
     id: int
     name: str
@@ -56,10 +99,21 @@ class CatalogCard:
     image_url: str | None
     staff_pick: bool
     genres: tuple[tuple[str, str], ...]  # (slug, name)
+    variations: tuple[CardVariation, ...] = ()  # live ones, in the ECS order
 
     @property
     def in_stock(self) -> bool:
         return self.stock > 0
+
+    @property
+    def formats(self) -> tuple[str, ...]:
+        """What the card names: every variation's format when there are several, else the item's format."""
+        if len(self.variations) > 1:
+            return tuple(dict.fromkeys(v.name for v in self.variations if v.name))
+        return (self.format,) if self.format else ()
+
+    def base_price(self) -> int | None:
+        return self.price_amount
 
     @property
     def stock_state(self) -> str:
@@ -199,14 +253,28 @@ def load_cards(ids: Sequence[int]) -> list[CatalogCard]:
             select(ItemGenre.item_id, Genre.slug, Genre.name).join(Genre, Genre.id == ItemGenre.genre_id)
             .where(ItemGenre.item_id.in_(list(ids)), Genre.is_deleted.is_(False)).order_by(Genre.name)):
         genres.setdefault(item_id, []).append((slug, name))
+    variations = card_variations(ids)
     by_id = {
         row.id: CatalogCard(row.id, row.name, row.artist, row.title, row.format, row.year, row.kind,
                             row.price_amount, row.currency, row.stock, row.first_seen_at,
                             primary_image_url(row.images, thumbnail=True), bool(row.staff_pick),
-                            tuple(dict.fromkeys(genres.get(row.id, ()))))
+                            tuple(dict.fromkeys(genres.get(row.id, ()))), tuple(variations.get(row.id, ())))
         for row in rows
     }
     return [by_id[i] for i in ids if i in by_id]
+
+
+def card_variations(ids: Sequence[int]) -> dict[int, list[CardVariation]]:
+    """item id → its live variations (format and price), in the ECS order."""
+    found: dict[int, list[CardVariation]] = {}
+    for row in db.session.execute(
+            select(ItemVariation.id, ItemVariation.item_id, ItemVariation.name, ItemVariation.price_amount,
+                   ItemVariation.currency, ItemVariation.is_deleted)
+            .where(ItemVariation.item_id.in_(list(ids)))
+            .order_by(ItemVariation.item_id, ItemVariation.ordinal, ItemVariation.id)):
+        if not row.is_deleted:
+            found.setdefault(row.item_id, []).append(CardVariation(row.id, row.name, row.price_amount, row.currency))
+    return found
 
 
 def primary_image_url(images: Any, *, thumbnail: bool = False) -> str | None:

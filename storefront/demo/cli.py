@@ -60,6 +60,8 @@ def derive_demo_urls(cfg: dict[str, Any], port: int) -> None:
     for name, value in derived.items():
         if cfg[name] == SETTINGS[name][0]:
             cfg[name] = value
+    if cfg["TAX_PERCENT"] == SETTINGS["TAX_PERCENT"][0]:  # the demo shop is in New York: sales tax on top
+        cfg["TAX_PERCENT"], cfg["TAX_NAME"] = "8.875", "NY sales tax"
 
 
 def start_sandbox(app: Flask):  # noqa: ANN201 - the sandbox server type lives in its package

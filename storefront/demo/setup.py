@@ -14,7 +14,10 @@ from sqlalchemy import func, select
 
 from storefront.accounts.services import ensure_customer
 from storefront.catalog.models import Item
+from storefront.coupons.models import Coupon
+from storefront.coupons.services import find_coupon
 from storefront.extensions import db
+from storefront.shipping.models import ShippingMethod, ShippingZone
 from storefront.staff.services import ensure_staff
 from storefront.sync.runner import execute_run
 from storefront.sync.services import SyncAlreadyRunning, active_run, create_run
@@ -49,6 +52,8 @@ def prepare_demo(app: Flask) -> Iterator[str]:
     except SyncAlreadyRunning as exc:
         yield f"catalog: {exc.message}"
 
+    yield from ensure_demo_shipping()
+    yield from ensure_demo_coupon()
     creds = demo_credentials(Path(app.instance_path))
     yield from _demo_staff(creds["staff"])
     yield from _demo_customer(creds["customer"])
@@ -62,3 +67,35 @@ def _demo_staff(password: str) -> Iterator[str]:
 def _demo_customer(password: str) -> Iterator[str]:
     ensure_customer(DEMO_CUSTOMER_EMAIL, name="Demo Shopper", password=password)
     yield f"customer login: {DEMO_CUSTOMER_EMAIL} / {password}"
+
+
+DEMO_SHIPPING = [
+    ("United States", "US", [("USPS Media Mail", "per_unit", 450, 100, 0),
+                             ("UPS Ground", "free_over", 895, 0, 10000)]),
+    ("UK & Europe", "GB,IE,FR,DE,NL,BE,LU,ES,PT,IT,AT,DK,SE,FI,NO,PL,CZ,CH",
+     [("Tracked airmail", "per_unit", 1400, 300, 0)]),
+    ("Rest of the world", "*", [("Airmail", "per_unit", 2200, 400, 0)]),
+]
+
+
+def ensure_demo_shipping() -> Iterator[str]:
+    """Zones, rates and local pickup for the demo shop (only when staff have set up none)."""
+    if db.session.scalar(select(func.count()).select_from(ShippingMethod)):
+        return
+    for position, (name, countries, methods) in enumerate(DEMO_SHIPPING):
+        zone = ShippingZone(name=name, countries=countries, position=position)
+        for rank, (label, kind, amount, extra, free_over) in enumerate(methods):
+            zone.methods.append(ShippingMethod(name=label, kind=kind, amount=amount, additional_amount=extra,
+                                               free_over_amount=free_over, position=rank))
+        db.session.add(zone)
+    db.session.add(ShippingMethod(name="Collect from the shop (Tue–Sun, 11–7)", kind="pickup"))
+    db.session.commit()
+    yield "shipping: demo zones (US, UK & Europe, rest of world) and local pickup"
+
+
+def ensure_demo_coupon() -> Iterator[str]:
+    """A code to try in the demo: 10% off orders of $30 or more."""
+    if find_coupon("CRATE10") is None:
+        db.session.add(Coupon(code="CRATE10", kind="percent", percent=10, currency="USD", min_order_amount=3000))
+        db.session.commit()
+    yield "coupon: CRATE10 (10% off orders of $30 or more)"

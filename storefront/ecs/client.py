@@ -70,9 +70,12 @@ class SquareClient:
     def __init__(self, base_url: str, access_token: str, *, square_version: str = "2025-08-20",
                  timeout: float = 10.0, max_retries: int = 5, backoff_base: float = 0.25,
                  backoff_cap: float = 8.0, session: requests.Session | None = None,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+                 sleep: Callable[[float], None] = time.sleep, deadline: float | None = None) -> None:
+        """``deadline``: the most one call may take in seconds, retries and waits included (a web
+        request's budget); past it the call fails at once instead of waiting for another attempt."""
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
+        self.deadline = deadline
         self.max_retries = max_retries
         self.backoff_base = backoff_base
         self.backoff_cap = backoff_cap
@@ -109,23 +112,25 @@ class SquareClient:
         POST here without one."""
         url = f"{self.base_url}{path}"
         attempt = 0
+        ends = time.monotonic() + self.deadline if self.deadline else None
         while True:
             with self.stats.lock:
                 self.stats.requests += 1
+            timeout = self.timeout if ends is None else max(0.05, min(self.timeout, ends - time.monotonic()))
             try:
-                response = self.session.request(method, url, params=params, json=json, timeout=self.timeout,
+                response = self.session.request(method, url, params=params, json=json, timeout=timeout,
                                                 allow_redirects=False)
             except TRANSIENT_ERRORS as exc:
-                if attempt >= self.max_retries:
+                if attempt >= self.max_retries or not self._backoff(attempt, None, f"{method} {path}: "
+                                                                    f"{type(exc).__name__}", ends):
                     raise ECSUnavailable(f"{method} {path}: no answer from the ECS ({type(exc).__name__})") from exc
-                self._backoff(attempt, None, f"{method} {path}: {type(exc).__name__}")
                 attempt += 1
                 continue
             status = response.status_code
             if status == 429 or status >= 500:
-                if attempt >= self.max_retries:
+                if attempt >= self.max_retries or not self._backoff(
+                        attempt, response.headers.get("Retry-After"), f"{method} {path}: {status}", ends):
                     raise self._error(response, method, path)
-                self._backoff(attempt, response.headers.get("Retry-After"), f"{method} {path}: {status}")
                 attempt += 1
                 continue
             if status >= 300:
@@ -138,16 +143,21 @@ class SquareClient:
                 raise ECSError(f"{method} {path}: unexpected response shape", status=status)
             return body
 
-    def _backoff(self, attempt: int, retry_after: str | None, reason: str) -> None:
-        """Sleep before retry ``attempt + 1``: full jitter, at least ``Retry-After``, never over the cap."""
+    def _backoff(self, attempt: int, retry_after: str | None, reason: str, ends: float | None = None) -> bool:
+        """Sleep before retry ``attempt + 1``: full jitter, at least ``Retry-After``, never over the cap.
+        False (no sleep) when the wait would run past the call's deadline."""
         delay = random.uniform(0, min(self.backoff_cap, self.backoff_base * 2 ** min(attempt, 30)))
         wait = _retry_after_seconds(retry_after)
         if wait is not None:
             delay = max(delay, min(self.backoff_cap, wait))
+        if ends is not None and time.monotonic() + delay >= ends - 0.05:
+            log.info("ECS %s; no retry: the %.1fs deadline would pass", reason, self.deadline or 0)
+            return False
         with self.stats.lock:
             self.stats.retries += 1
         log.info("ECS %s; retry %d in %.2fs", reason, attempt + 1, delay)
         self.sleep(delay)
+        return True
 
     @staticmethod
     def _error(response: requests.Response, method: str, path: str) -> ECSError:
@@ -284,17 +294,40 @@ class SquareClient:
 
     # checkout and orders ----------------------------------------------------------------
     def create_payment_link(self, idempotency_key: str, *, order: dict[str, Any], redirect_url: str,
-                            buyer_email: str | None = None, description: str | None = None) -> dict[str, Any]:
-        """CreatePaymentLink for an order; the same key returns the same link."""
+                            buyer_email: str | None = None, description: str | None = None,
+                            shipping_fee: dict[str, Any] | None = None, buyer_address: dict[str, Any] | None = None,
+                            ask_for_shipping_address: bool = False) -> dict[str, Any]:
+        """CreatePaymentLink for an order; the same key returns the same link.
+
+        ``shipping_fee`` is Square's ShippingFee ``{"name", "charge": Money}`` (Square adds it to the order
+        as a service charge); ``buyer_address`` is a Square Address to prefill on the payment page.
+        """
         if not idempotency_key:
             raise ValueError("idempotency_key is required")
-        payload: dict[str, Any] = {"idempotency_key": idempotency_key, "order": order,
-                                   "checkout_options": {"redirect_url": redirect_url}}
+        options: dict[str, Any] = {"redirect_url": redirect_url}
+        if shipping_fee:
+            options["shipping_fee"] = shipping_fee
+        if ask_for_shipping_address:
+            options["ask_for_shipping_address"] = True
+        payload: dict[str, Any] = {"idempotency_key": idempotency_key, "order": order, "checkout_options": options}
         if description:
             payload["description"] = description
+        prefill: dict[str, Any] = {}
         if buyer_email:
-            payload["pre_populated_data"] = {"buyer_email": buyer_email}
+            prefill["buyer_email"] = buyer_email
+        if buyer_address:
+            prefill["buyer_address"] = buyer_address
+        if prefill:
+            payload["pre_populated_data"] = prefill
         return self._request("POST", "/v2/online-checkout/payment-links", json=payload)
+
+    def calculate_order(self, order: dict[str, Any]) -> dict[str, Any]:
+        """CalculateOrder: the ``order`` priced by the ECS (taxes, discounts, service charges, totals).
+
+        A read with no side effects, so retrying it (see ``_request``) is safe without an idempotency key.
+        """
+        body = self._request("POST", "/v2/orders/calculate", json={"order": order})
+        return body.get("order") or {}
 
     def delete_payment_link(self, link_id: str) -> dict[str, Any]:
         """DeletePaymentLink: ``{"id", "cancelled_order_id"?}``. Square cancels the link's order unless a

@@ -25,6 +25,8 @@ class OutboundEmail(db.Model):
     to: Mapped[str] = mapped_column(String(254))
     subject: Mapped[str] = mapped_column(String(255))
     body: Mapped[str] = mapped_column(Text)
+    # The HTML alternative (templates/emails/<name>.html), when the email has one.
+    html_body: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16), default="queued")
     error: Mapped[str | None] = mapped_column(Text)
     attempts: Mapped[int] = mapped_column(default=0)

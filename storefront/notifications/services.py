@@ -1,6 +1,7 @@
 """Sending things to people and systems: emails, Slack messages, JSON webhooks — always via a job.
 
-* :func:`queue_email` renders ``templates/emails/<template>.txt``, stores an
+* :func:`queue_email` renders ``templates/emails/<template>.txt`` (and, with ``html_template``,
+  ``templates/emails/<html_template>.html`` as the HTML alternative), stores an
   :class:`OutboundEmail` row (committing the caller's transaction with it) and enqueues
   ``jobs.notifications.send_email`` on the "notifications" queue. The job sends through SMTP
   when ``SMTP_HOST`` is set; otherwise it marks the row ``logged`` and logs only the subject and
@@ -43,12 +44,22 @@ class NotificationError(RuntimeError):
 
 # --- email ----------------------------------------------------------------------------------
 
-def render_email(template: str, **context: Any) -> str:
-    """The plain-text body of ``templates/emails/<template>.txt``."""
+def _template_name(template: str) -> str:
     if not _TEMPLATE_NAME.match(template):
         raise ValueError(f"email template names are lower-case words with '/', not {template!r}")
+    return template
+
+
+def render_email(template: str, **context: Any) -> str:
+    """The plain-text body of ``templates/emails/<template>.txt``."""
     context.setdefault("shop_name", current_app.config["SHOP_NAME"])
-    return render_template(f"emails/{template}.txt", **context).strip() + "\n"
+    return render_template(f"emails/{_template_name(template)}.txt", **context).strip() + "\n"
+
+
+def render_email_html(template: str, **context: Any) -> str:
+    """The HTML body of ``templates/emails/<template>.html`` (autoescaped like every .html template)."""
+    context.setdefault("shop_name", current_app.config["SHOP_NAME"])
+    return render_template(f"emails/{_template_name(template)}.html", **context).strip() + "\n"
 
 
 def _one_line(value: str, limit: int) -> str:
@@ -63,10 +74,15 @@ def _check_recipient(to: str) -> str:
     return to
 
 
-def queue_email(to: str, subject: str, template: str, *, kind: str | None = None, **context: Any) -> OutboundEmail:
-    """Render, store and enqueue one email; commits the current transaction. Returns the row."""
+def queue_email(to: str, subject: str, template: str, *, kind: str | None = None, html_template: str | None = None,
+                **context: Any) -> OutboundEmail:
+    """Render, store and enqueue one email; commits the current transaction. Returns the row.
+
+    ``html_template`` adds an HTML alternative to the plain-text body (both get the same context)."""
+    html = render_email_html(html_template, **context) if html_template else None
     email = OutboundEmail(to=_check_recipient(to), subject=_one_line(subject, 255),
-                          body=render_email(template, **context), kind=(kind or template)[:64], status="queued")
+                          body=render_email(template, **context), html_body=html, kind=(kind or template)[:64],
+                          status="queued")
     db.session.add(email)
     db.session.commit()
 
@@ -85,6 +101,8 @@ def _message(email: OutboundEmail) -> EmailMessage:
     message["Message-ID"] = make_msgid(idstring=f"email{email.id}", domain=sender_domain)
     message["Auto-Submitted"] = "auto-generated"
     message.set_content(email.body)
+    if email.html_body:
+        message.add_alternative(email.html_body, subtype="html")
     return message
 
 

@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Response, g, jsonify, request
 
 from storefront.accounts.models import Customer
 from storefront.api.auth import customer_token_required, staff_token_required
 from storefront.api.blueprint import bp
 from storefront.api.body import json_object
-from storefront.cart.models import Cart
-from storefront.cart.services import find_cart
 from storefront.core.errors import FieldError, NotFound, ValidationError
+from storefront.core.money import money_json
 from storefront.extensions import db, limiter
-from storefront.orders.checkout import Buyer
+from storefront.orders.fulfilment import cancel_unpaid, carrier_name, mark_shipped, refund
 from storefront.orders.limits import order_number_key, order_status_limit
+from storefront.orders.models import Refund
 from storefront.orders.serializers import order_json
 from storefront.orders.services import (
-    check_out_cart,
     get_order,
     lookup_order,
     order_history,
@@ -33,23 +34,6 @@ def _customer():  # noqa: ANN202
     if customer is None:
         raise NotFound("Customer not found.")
     return customer
-
-
-@bp.post("/checkout")
-@customer_token_required
-@limiter.limit("20 per minute")
-def api_checkout() -> tuple[Response, int]:
-    """Create (or return the existing) pending order for a cart and its hosted payment link."""
-    payload = json_object()
-    token = payload.get("cart_token")
-    if not isinstance(token, str) or not token:
-        raise ValidationError("cart_token is required.", details=[FieldError("cart_token", "required")])
-    cart: Cart | None = find_cart(token)
-    if cart is None:
-        raise NotFound("No cart matches that cart_token.", code="cart_not_found")
-    customer = _customer()
-    order = check_out_cart(cart, Buyer(customer.id, customer.email))
-    return jsonify({"order": order_json(order), "payment_url": order.payment_url}), 201
 
 
 @bp.get("/order/status")
@@ -86,16 +70,82 @@ def api_staff_order(order_id: int) -> Response:
 @bp.put("/staff/orders/<int:order_id>")
 @staff_token_required()
 def api_staff_update_order(order_id: int) -> Response:
-    """Change status (valid transitions only), tracking number or add a note; each change is audited."""
+    """Change status (valid transitions only), tracking number or add a note; each change is audited.
+
+    With ``carrier`` (and ``tracking_number``) the order is marked shipped as on the order page."""
     order = get_order(order_id)
     payload = json_object()
-    unknown = set(payload) - {"status", "tracking_number", "note"}
+    unknown = set(payload) - {"status", "tracking_number", "note", "carrier"}
     if unknown:
         raise ValidationError("Unknown fields.", details=[FieldError(k, "not a field you can change")
                                                           for k in sorted(unknown)])
-    for key in ("status", "tracking_number", "note"):
+    for key in ("status", "tracking_number", "note", "carrier"):
         if key in payload and not isinstance(payload[key], str):
             raise ValidationError.for_field(key, f"{key} must be a string")
-    changes = staff_update_order(order, actor=g.api_staff, status=payload.get("status"),
-                                 tracking_number=payload.get("tracking_number"), note=payload.get("note"))
+    changes: list[str] = []
+    if "carrier" in payload:
+        if payload.get("status") not in (None, "fulfilled"):
+            raise ValidationError.for_field("status", "With a carrier the order becomes fulfilled (shipped).")
+        if mark_shipped(order, actor=g.api_staff, carrier=payload["carrier"],
+                        tracking_number=payload.get("tracking_number")):
+            changes.append(f"shipped with {carrier_name(order)}"
+                           + (f" (tracking {order.tracking_number})" if order.tracking_number else ""))
+        payload = {k: v for k, v in payload.items() if k not in ("carrier", "tracking_number", "status")}
+    changes += staff_update_order(order, actor=g.api_staff, status=payload.get("status"),
+                                  tracking_number=payload.get("tracking_number"), note=payload.get("note"))
     return jsonify({"order": order_json(order, staff=True), "changes": changes})
+
+
+def refund_json(row: Refund) -> dict[str, Any]:
+    return {"id": row.id, "amount": money_json(row.amount, row.currency), "status": row.status,
+            "reason": row.reason, "ecs_refund_id": row.ecs_refund_id, "created_at": row.created_at.isoformat()}
+
+
+def _restock_lines(value: object) -> dict[int, int]:
+    """``[{line_id, quantity}]`` → {line id: quantity} (422 naming the entry that is wrong)."""
+    if value is None:
+        return {}
+    if not isinstance(value, list):
+        raise ValidationError.for_field("restock", "restock must be a list of {line_id, quantity}")
+    wanted: dict[int, int] = {}
+    for n, entry in enumerate(value):
+        line_id = entry.get("line_id") if isinstance(entry, dict) else None
+        quantity = entry.get("quantity") if isinstance(entry, dict) else None
+        if not all(isinstance(v, int) and not isinstance(v, bool) for v in (line_id, quantity)) \
+                or line_id in wanted or set(entry) - {"line_id", "quantity"}:
+            raise ValidationError.for_field(f"restock[{n}]", "each entry is {line_id, quantity}, one per line")
+        wanted[line_id] = quantity  # type: ignore[index]
+    return wanted
+
+
+@bp.post("/staff/orders/<int:order_id>/refunds")
+@staff_token_required()
+def api_staff_refund_order(order_id: int) -> tuple[Response, int]:
+    """{amount, reason, restock?} → 201 with the refund; the same Idempotency-Key returns the same refund."""
+    order = get_order(order_id)
+    payload = json_object()
+    unknown = sorted(set(payload) - {"amount", "reason", "restock"})
+    if unknown:
+        raise ValidationError("Unknown fields.", details=[FieldError(k, "not a refund field") for k in unknown])
+    amount = payload.get("amount")
+    if not isinstance(amount, int) or isinstance(amount, bool):
+        raise ValidationError.for_field("amount", "amount must be an integer (minor units, e.g. cents)")
+    if not isinstance(payload.get("reason"), str):
+        raise ValidationError.for_field("reason", "reason must be a string")
+    done = refund(order, actor=g.api_staff, amount=amount, reason=payload["reason"],
+                  restock_lines=_restock_lines(payload.get("restock")),
+                  nonce=request.headers.get("Idempotency-Key"))
+    return jsonify({"refund": refund_json(done), "order": order_json(order, staff=True)}), 201
+
+
+@bp.post("/staff/orders/<int:order_id>/cancel")
+@staff_token_required()
+def api_staff_cancel_order(order_id: int) -> Response:
+    """{reason} → the cancelled order (an unpaid order only; a second call changes nothing)."""
+    order = get_order(order_id)
+    payload = json_object()
+    if not isinstance(payload.get("reason"), str):
+        raise ValidationError.for_field("reason", "reason must be a string")
+    changed = cancel_unpaid(order, actor=g.api_staff, reason=payload["reason"])
+    return jsonify({"order": order_json(order, staff=True), "changed": changed})
+

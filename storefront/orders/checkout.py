@@ -19,13 +19,18 @@ from storefront.cart.models import Cart
 from storefront.cart.services import CartView, view_cart
 from storefront.catalog.models import ItemVariation
 from storefront.catalog.stock import apply_inventory_counts, refresh_item_stock
+from storefront.core.addresses import to_square_address
 from storefront.core.errors import Conflict, FieldError, ServiceUnavailable, ValidationError
+from storefront.coupons.services import redeem
+from storefront.coupons.services import release as release_coupon
 from storefront.db.timestamps import utcnow
 from storefront.ecs.errors import ECSError, ECSNotFound
 from storefront.ecs.provider import ecs_client, shop_location_id
 from storefront.extensions import db
 from storefront.orders.models import Order, OrderLine, Reservation, StockHold
 from storefront.orders.numbers import new_order_number
+from storefront.orders.quote import CheckoutDetails, CheckoutQuote, order_coupon, quote, square_order
+from storefront.shipping.services import shipping_enabled
 
 log = logging.getLogger("storefront.orders")
 
@@ -36,7 +41,9 @@ class OutOfStock(Conflict):
 
 @dataclass(frozen=True)
 class Buyer:
-    customer_id: int
+    """Who is paying: a signed-in customer, or a guest (``customer_id`` None) known by email."""
+
+    customer_id: int | None
     email: str
 
 
@@ -55,7 +62,10 @@ def hold_units(variation_id: int, quantity: int, live: int) -> bool:
 
 
 def release_holds(order: Order, reason: str) -> None:
-    """Give back the units an order held (idempotent: each reservation is released once)."""
+    """Give back the units an order held (idempotent: each reservation is released once); an order
+    that ends unpaid also gives back its coupon redemption."""
+    if reason != "paid" and order.coupon_code:
+        release_coupon(order.id)
     now = utcnow()
     for reservation in db.session.scalars(select(Reservation).where(
             Reservation.order_id == order.id, Reservation.released_at.is_(None))):
@@ -82,14 +92,23 @@ def live_counts(variation_ecs_ids: list[str], location_id: str) -> dict[str, int
     return live
 
 
-def checkout(cart: Cart, buyer: Buyer, *, redirect_url: Callable[[Order], str]) -> Order:
+def checkout_key(cart: Cart, details: CheckoutDetails) -> str:
+    """The same cart content with the same details can become only one order (double submits, Back)."""
+    return f"{cart.id}:{cart.version}:{details.fingerprint()}"
+
+
+def checkout(cart: Cart, buyer: Buyer, details: CheckoutDetails, *,
+             redirect_url: Callable[[Order], str]) -> Order:
     """Turn the cart into a pending order with held stock and an ECS payment link.
 
-    Double submits of the same cart return the same order (and so the same link).
+    Submitting the same cart with the same details again (a double click, or Back from the payment
+    page) resumes the same order and link; a changed cart or changed details cancel the old pending
+    order (its stock released, its link deleted in the ECS) and start a new one.
     """
-    existing = db.session.scalar(select(Order).where(Order.checkout_key == f"{cart.id}:{cart.version}"))
+    key = checkout_key(cart, details)
+    existing = db.session.scalar(select(Order).where(Order.checkout_key == key))
     if existing is not None:
-        return _existing_checkout(cart, buyer, redirect_url)
+        return _existing_checkout(key, buyer, redirect_url)
 
     view = view_cart(cart)
     if not view.lines:
@@ -98,25 +117,19 @@ def checkout(cart: Cart, buyer: Buyer, *, redirect_url: Callable[[Order], str]) 
         raise ValidationError("Remove items that are no longer available, then check out.",
                               details=[FieldError("cart", p) for p in view.problems])
 
-    location_id = shop_location_id()
     variations = {line.variation_id: line for line in view.lines}
     ecs_ids = dict(db.session.execute(select(ItemVariation.id, ItemVariation.ecs_id)
                                       .where(ItemVariation.id.in_(variations))).all())
-    try:
-        live = live_counts([ecs_ids[v] for v in variations], location_id)
-    except ECSError as exc:
-        db.session.rollback()
-        raise ServiceUnavailable("We couldn't confirm stock with our shop system just now. Please try again.") \
-            from exc
-    db.session.commit()
+    priced = _price(view, details, buyer)
+    live = _confirmed_stock([ecs_ids[v] for v in variations])
 
-    _cancel_superseded(cart, buyer)
-    order = _new_order(cart, buyer, view)
+    _cancel_superseded(cart, key)
+    order = _new_order(cart, buyer, view, details, key, priced)
     try:
-        db.session.flush()  # claims the cart's checkout key: a concurrent double submit stops here
+        db.session.flush()  # claims the checkout key: a concurrent double submit stops here
     except IntegrityError:
         db.session.rollback()
-        return _existing_checkout(cart, buyer, redirect_url)
+        return _existing_checkout(key, buyer, redirect_url)
     shortages = _add_lines_holding_stock(order, view, ecs_ids, live)
     if shortages:
         db.session.rollback()
@@ -125,22 +138,53 @@ def checkout(cart: Cart, buyer: Buyer, *, redirect_url: Callable[[Order], str]) 
     for line in order.lines:
         db.session.add(Reservation(order_id=order.id, variation_id=line.variation_id, quantity=line.quantity,
                                    expires_at=order.reserved_until))
+    if priced.coupon is not None:
+        redeem(priced.coupon, order_id=order.id, email=buyer.email, customer_id=buyer.customer_id)
     try:
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
-        return _existing_checkout(cart, buyer, redirect_url)
+        return _existing_checkout(key, buyer, redirect_url)
     return ensure_payment_link(order, redirect_url)
 
 
-def _new_order(cart: Cart, buyer: Buyer, view: CartView) -> Order:
-    """A pending order for the cart's current version, reserving its stock for the checkout window."""
+def _price(view: CartView, details: CheckoutDetails, buyer: Buyer) -> CheckoutQuote:
+    """The local quote (rates, coupon); any problem is the shopper's to fix before payment."""
+    priced = quote(view, details, customer_id=buyer.customer_id)
+    if shipping_enabled() and priced.rate is None and "shipping_method" not in priced.errors:
+        priced.errors.setdefault("shipping_method", "Choose a delivery option.")
+    if priced.rate is not None and not priced.rate.is_pickup and details.address is None:
+        priced.errors["line1"] = "Enter the address we should send your records to."
+    if priced.errors:
+        raise ValidationError(next(iter(priced.errors.values())),
+                              details=[FieldError(k, v) for k, v in priced.errors.items()])
+    return priced
+
+
+def _confirmed_stock(ecs_ids: list[str]) -> dict[str, int]:
+    try:
+        live = live_counts(ecs_ids, shop_location_id())
+    except ECSError as exc:
+        db.session.rollback()
+        raise ServiceUnavailable("We couldn't confirm stock with our shop system just now. Please try again.") \
+            from exc
+    db.session.commit()
+    return live
+
+
+def _new_order(cart: Cart, buyer: Buyer, view: CartView, details: CheckoutDetails, key: str,
+               priced: CheckoutQuote) -> Order:
+    """A pending order for the cart's current content, reserving its stock for the checkout window."""
     window = timedelta(minutes=int(current_app.config["CHECKOUT_RESERVATION_MINUTES"]))
+    rate = priced.rate
     order = Order(
         number=new_order_number(), customer_id=buyer.customer_id, email=buyer.email,
         status="pending_payment", currency=view.currency, subtotal_amount=view.subtotal,
-        total_amount=view.subtotal, idempotency_key=uuid.uuid4().hex,
-        checkout_key=f"{cart.id}:{cart.version}", cart_id=cart.id, reserved_until=utcnow() + window)
+        total_amount=priced.total, discount_amount=priced.discount,
+        shipping_amount=rate.amount if rate else 0, shipping_method=rate.name if rate else "",
+        shipping_address=None if rate is None or rate.is_pickup else details.address,
+        coupon_code=priced.coupon.code if priced.coupon else "", idempotency_key=uuid.uuid4().hex,
+        checkout_key=key, cart_id=cart.id, reserved_until=utcnow() + window)
     db.session.add(order)
     return order
 
@@ -160,10 +204,10 @@ def _add_lines_holding_stock(order: Order, view: CartView, ecs_ids: dict[int, st
     return shortages
 
 
-def _existing_checkout(cart: Cart, buyer: Buyer, redirect_url: Callable[[Order], str]) -> Order:
-    """The order a concurrent submit of the same cart created (waiting briefly for its commit)."""
+def _existing_checkout(key: str, buyer: Buyer, redirect_url: Callable[[Order], str]) -> Order:
+    """The order an earlier or concurrent submit of the same checkout created (waiting briefly for its commit)."""
     for _attempt in range(50):
-        winner = db.session.scalar(select(Order).where(Order.checkout_key == f"{cart.id}:{cart.version}"))
+        winner = db.session.scalar(select(Order).where(Order.checkout_key == key))
         if winner is not None:
             if winner.customer_id != buyer.customer_id:
                 raise Conflict("This cart is being checked out by someone else.")
@@ -173,12 +217,12 @@ def _existing_checkout(cart: Cart, buyer: Buyer, redirect_url: Callable[[Order],
     raise Conflict("Another checkout of this cart is in progress; try again in a moment.")
 
 
-def _cancel_superseded(cart: Cart, buyer: Buyer) -> None:
-    """A changed cart makes its earlier unpaid order obsolete: cancel it, free its stock, delete its link."""
+def _cancel_superseded(cart: Cart, key: str) -> None:
+    """A changed cart (or changed details) makes its earlier unpaid order obsolete: cancel it, free its
+    stock and coupon, delete its payment link in the ECS."""
     superseded: list[Order] = []
     for old in db.session.scalars(select(Order).where(
-            Order.cart_id == cart.id, Order.customer_id == buyer.customer_id,
-            Order.status == "pending_payment", Order.checkout_key != f"{cart.id}:{cart.version}")):
+            Order.cart_id == cart.id, Order.status.in_(("pending_payment", "failed")), Order.checkout_key != key)):
         old.status = "cancelled"
         old.staff_note = (old.staff_note + "\nSuperseded by a newer checkout of the same cart.").strip()
         release_holds(old, "superseded")
@@ -195,14 +239,15 @@ def ensure_payment_link(order: Order, redirect_url: Callable[[Order], str]) -> O
     """Create the ECS payment link once; retries reuse the order's idempotency key."""
     if order.payment_url or order.status != "pending_payment":
         return order
-    line_items = [{"catalog_object_id": line.variation_ecs_id, "quantity": str(line.quantity)}
-                  for line in order.lines]
+    coupon = order_coupon(order)
+    ecs_order = square_order(order.number, [(line.variation_ecs_id, line.quantity) for line in order.lines], coupon)
+    fee = {"name": order.shipping_method, "charge": {"amount": order.shipping_amount, "currency": order.currency}} \
+        if order.shipping_amount > 0 else None
     try:
         response = ecs_client().create_payment_link(
-            order.idempotency_key,
-            order={"location_id": shop_location_id(), "reference_id": order.number, "line_items": line_items},
-            redirect_url=redirect_url(order), buyer_email=order.email,
-            description=f"Order {order.number}")
+            order.idempotency_key, order=ecs_order, redirect_url=redirect_url(order), buyer_email=order.email,
+            description=f"Order {order.number}", shipping_fee=fee,
+            buyer_address=to_square_address(order.shipping_address) if order.shipping_address else None)
     except ECSError as exc:
         log.warning("payment link for %s failed: %s", order.number, exc)
         raise ServiceUnavailable("Our payment provider did not answer. Your items are held — try again.") from exc
@@ -211,11 +256,24 @@ def ensure_payment_link(order: Order, redirect_url: Callable[[Order], str]) -> O
     order.payment_url = link.get("url") or link.get("long_url")
     order.ecs_order_id = link.get("order_id") or order.ecs_order_id
     for ecs_order in (response.get("related_resources") or {}).get("orders") or []:
-        total = (ecs_order.get("total_money") or {}).get("amount")
-        if ecs_order.get("id") == order.ecs_order_id and isinstance(total, int):
-            order.total_amount = total
+        if ecs_order.get("id") == order.ecs_order_id:
+            record_ecs_totals(order, ecs_order)
     db.session.commit()
     return order
+
+
+def record_ecs_totals(order: Order, ecs_order: dict) -> None:
+    """Keep what the ECS will charge (or charged): total, tax and discount, as it computed them."""
+    def amount(name: str) -> int | None:
+        value = (ecs_order.get(name) or {}).get("amount")
+        return value if isinstance(value, int) else None
+    total, tax, discount = amount("total_money"), amount("total_tax_money"), amount("total_discount_money")
+    if total is not None:
+        order.total_amount = total
+    if tax is not None:
+        order.tax_amount = tax
+    if discount is not None:
+        order.discount_amount = discount
 
 
 

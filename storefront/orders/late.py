@@ -23,6 +23,7 @@ from sqlalchemy import select, update
 from storefront.audit.services import record as audit
 from storefront.catalog.stock import apply_inventory_counts, refresh_item_stock
 from storefront.core.errors import ServiceUnavailable
+from storefront.coupons.services import mark_used as mark_coupon_used
 from storefront.db.timestamps import utcnow
 from storefront.ecs.errors import ECSError
 from storefront.ecs.provider import ecs_client, shop_location_id
@@ -82,6 +83,7 @@ def _accept(order: Order, live: dict[str, int]) -> bool:
                            execution_options={"synchronize_session": False})
     db.session.refresh(order)
     order.status, order.paid_at, order.payment_status = "paid", utcnow(), "completed"
+    mark_coupon_used(order.id)  # the shopper paid the discounted price: the redemption counts
     order.staff_note = (order.staff_note + "\nPaid after the order had expired; the copies were still "
                                            "free, so it was accepted.").strip()
     audit("system", "order.late_payment_accepted", target_type="order", target_id=order.number)

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from storefront.catalog.stock import apply_inventory_counts, refresh_item_stock
 from storefront.core.errors import Conflict
+from storefront.coupons.services import mark_used as mark_coupon_used
 from storefront.db.timestamps import utcnow
 from storefront.ecs.provider import ecs_client, shop_location_id
 from storefront.extensions import db
@@ -60,6 +61,7 @@ def mark_paid(order: Order, *, payment_id: str | None = None) -> bool:
     order.payment_status = "completed"
     order.ecs_payment_id = payment_id or order.ecs_payment_id
     release_holds(order, "paid")
+    mark_coupon_used(order.id)
     _clear_cart(order)
     db.session.commit()
     record_sale(order)

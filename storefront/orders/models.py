@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from storefront.db.timestamps import UTCDateTime, utcnow
@@ -47,6 +47,17 @@ class Order(db.Model):
     ecs_payment_id: Mapped[str | None] = mapped_column(String(64))
     payment_status: Mapped[str | None] = mapped_column(String(20))
     stock_recorded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Delivery: the address the shopper gave (name, line1, line2, city, region, postcode, country,
+    # phone) or None for local pickup; the method chosen and its charge, as sent to the ECS.
+    shipping_address: Mapped[dict | None] = mapped_column(JSON)
+    shipping_method: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    shipping_amount: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    # What the ECS computed for the payment link's order (Square: total_discount_money, total_tax_money).
+    discount_amount: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    tax_amount: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    coupon_code: Mapped[str] = mapped_column(String(40), default="", server_default="")
+    carrier: Mapped[str] = mapped_column(String(40), default="", server_default="")
+    shipped_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     tracking_number: Mapped[str] = mapped_column(String(100), default="")
     staff_note: Mapped[str] = mapped_column(Text, default="")
     reserved_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -131,6 +142,10 @@ class Refund(db.Model):
     currency: Mapped[str] = mapped_column(String(3), default="USD")
     status: Mapped[str] = mapped_column(String(20), default="requested")  # then Square's PENDING/COMPLETED/…
     reason: Mapped[str] = mapped_column(String(192), default="")
+    # Copies put back in the ECS's stock with this refund: [{"line_id": …, "quantity": …}].
+    restock: Mapped[list | None] = mapped_column(JSON)
+    # When the refund was noted on the order, audited and emailed (once: the claim is on this column).
+    noted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 

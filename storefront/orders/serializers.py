@@ -21,8 +21,17 @@ def order_json(order: Order, *, staff: bool = False) -> dict[str, Any]:
             "line_total": money_json(line.line_total, line.currency),
         } for line in order.lines],
         "subtotal": money_json(order.subtotal_amount, order.currency),
+        "discount": money_json(order.discount_amount, order.currency),
+        "shipping": money_json(order.shipping_amount, order.currency),
+        "tax": money_json(order.tax_amount, order.currency),
         "total": money_json(order.total_amount, order.currency),
+        "refunded": money_json(order.refunded_amount, order.currency),
+        "coupon_code": order.coupon_code or None,
+        "shipping_method": order.shipping_method or None,
+        "shipping_address": dict(order.shipping_address) if order.shipping_address else None,
+        "carrier": order.carrier or None,
         "tracking_number": order.tracking_number or None,
+        "shipped_at": order.shipped_at.isoformat() if order.shipped_at else None,
     }
     if order.status == "pending_payment" and order.payment_url:
         body["payment_url"] = order.payment_url

@@ -14,6 +14,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from storefront.cart.models import Cart
+from storefront.catalog.models import ItemDetail
+from storefront.catalog.services import primary_image_url
 from storefront.core.errors import FieldError, NotFound, PermissionDenied, ValidationError
 from storefront.ecs.errors import ECSError
 from storefront.extensions import db
@@ -21,6 +23,7 @@ from storefront.orders.checkout import Buyer, checkout, withdraw_payment_link
 from storefront.orders.lifecycle import move
 from storefront.orders.models import ORDER_STATUSES, Order
 from storefront.orders.numbers import normalise_order_number
+from storefront.orders.quote import CheckoutDetails
 from storefront.web.pagination import PageRequest
 from storefront.web.urls import public_url
 
@@ -87,13 +90,35 @@ def confirmation_url(order: Order) -> str:
     return public_url("orders.confirmation", token=status_link_token(order))
 
 
-def check_out_cart(cart: Cart, buyer: Buyer) -> Order:
-    """The use case behind checkout on the pages and the API: the cart must be the buyer's (or
-    nobody's yet); claim it, then check out with the shop's confirmation page as the return URL."""
+def check_out_cart(cart: Cart, buyer: Buyer, details: CheckoutDetails) -> Order:
+    """The use case behind checkout on the pages and the API: the cart must be the buyer's (or a
+    guest cart); a customer claims it, then it is checked out with the shop's confirmation page as
+    the return URL. A guest's cart stays a guest cart (and survives a later login)."""
     if cart.customer_id not in (None, buyer.customer_id):
         raise PermissionDenied("That cart belongs to someone else.")
-    cart.customer_id = buyer.customer_id
-    return checkout(cart, buyer, redirect_url=confirmation_url)
+    if buyer.customer_id is not None:
+        cart.customer_id = buyer.customer_id
+    return checkout(cart, buyer, details, redirect_url=confirmation_url)
+
+
+def customer_order(customer_id: int, number: str) -> Order:
+    """One of this customer's orders; another customer's number is the same NotFound as none."""
+    order = db.session.scalar(select(Order).options(selectinload(Order.lines), selectinload(Order.refunds))
+                              .where(Order.number == normalise_order_number(number),
+                                     Order.customer_id == customer_id))
+    if order is None:
+        raise NotFound("We couldn't find that order in your account.", code="order_not_found")
+    return order
+
+
+def line_images(order: Order) -> dict[int, str]:
+    """Cover thumbnails of the order's records (item id → URL), where the catalog has one."""
+    ids = [line.item_id for line in order.lines if line.item_id]
+    if not ids:
+        return {}
+    rows = db.session.execute(select(ItemDetail.item_id, ItemDetail.images).where(ItemDetail.item_id.in_(ids)))
+    found = {item_id: primary_image_url(images, thumbnail=True) for item_id, images in rows}
+    return {item_id: url for item_id, url in found.items() if url}
 
 
 def order_from_status_token(token: str) -> Order:

@@ -10,6 +10,13 @@ Register at import time of a module ``create_app`` imports (your views or api mo
 A card provider takes no arguments and returns a :class:`DashboardCard` (or None to hide it).
 Registering an existing key replaces it. A provider that raises shows as "unavailable" instead
 of breaking the dashboard.
+
+A panel is a short work list above the cards (e.g. the oldest orders to ship)::
+
+    register_dashboard_panel("orders.to_ship", orders_to_ship_panel, order=10)
+
+Its provider returns a :class:`DashboardPanel`: a count, the first few :class:`PanelRow` and a
+link to the full list; the same rules apply (None hides it, an exception shows "unavailable").
 """
 
 from __future__ import annotations
@@ -52,8 +59,48 @@ class DashboardCard:
 
 CardProvider = Callable[[], DashboardCard | None]
 
+
+@dataclass(frozen=True)
+class PanelRow:
+    """One entry of a panel's work list, linking to where it is dealt with."""
+
+    label: str
+    detail: str = ""
+    badge: str = ""
+    endpoint: str | None = None
+    args: dict[str, object] = field(default_factory=dict)
+
+    def href(self) -> str | None:
+        return url_if(self.endpoint, **self.args) if self.endpoint else None
+
+
+@dataclass(frozen=True)
+class DashboardPanel:
+    """A work list: how many things wait (``count``), the first few of them, and the whole list's link."""
+
+    label: str
+    count: int | None
+    rows: list[PanelRow] = field(default_factory=list)
+    endpoint: str | None = None
+    args: dict[str, object] = field(default_factory=dict)
+    empty: str = "Nothing waiting."
+    available: bool = True
+    key: str = ""
+
+    def href(self) -> str | None:
+        return url_if(self.endpoint, **self.args) if self.endpoint else None
+
+    def as_dict(self) -> dict[str, object]:
+        return {"key": self.key, "label": self.label, "count": self.count, "available": self.available,
+                "href": self.href(), "rows": [{"label": r.label, "detail": r.detail, "badge": r.badge,
+                                               "href": r.href()} for r in self.rows]}
+
+
+PanelProvider = Callable[[], DashboardPanel | None]
+
 _NAV: dict[str, NavLink] = {}
 _CARDS: dict[str, tuple[int, CardProvider]] = {}
+_PANELS: dict[str, tuple[int, PanelProvider]] = {}
 
 
 def register_staff_nav(endpoint: str, label: str, *, order: int = 100, admin_only: bool = False) -> None:
@@ -80,13 +127,34 @@ def register_dashboard_card(key: str, provider: CardProvider, *, order: int = 10
         _CARDS[key] = (order, provider)
 
 
+def register_dashboard_panel(key: str, provider: PanelProvider, *, order: int = 100) -> None:
+    """Add (or replace) a dashboard work-list panel computed by ``provider``."""
+    _PANELS[key] = (order, provider)
+
+
 @dataclass(frozen=True)
 class Dashboard:
     cards: list[DashboardCard] = field(default_factory=list)
+    panels: list[DashboardPanel] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, object]:
         return {"cards": [{"key": c.key, "label": c.label, "value": c.value, "detail": c.detail, "tone": c.tone,
-                           "available": c.available} for c in self.cards]}
+                           "available": c.available} for c in self.cards],
+                "panels": [p.as_dict() for p in self.panels]}
+
+
+def _panels() -> list[DashboardPanel]:
+    panels: list[DashboardPanel] = []
+    for key, (_order, provider) in sorted(_PANELS.items(), key=lambda kv: (kv[1][0], kv[0])):
+        try:
+            panel = provider()
+        except Exception:
+            log.exception("dashboard panel %s failed", key)
+            db.session.rollback()
+            panel = DashboardPanel(label=key, count=None, available=False)
+        if panel is not None:
+            panels.append(replace(panel, key=key))
+    return panels
 
 
 def dashboard_summary() -> Dashboard:
@@ -101,4 +169,4 @@ def dashboard_summary() -> Dashboard:
             card = DashboardCard(label=key, value=None, detail="unavailable", available=False)
         if card is not None:
             cards.append(replace(card, key=key))
-    return Dashboard(cards=cards)
+    return Dashboard(cards=cards, panels=_panels())

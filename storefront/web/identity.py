@@ -31,6 +31,10 @@ def load_user(session_id: str) -> Any:
 def init_app(app: Flask) -> None:
     login_manager.user_loader(load_user)
     login_manager.session_protection = "strong"
+    # A shopper who opens an account page signed out is sent to log in (and back), never a bare 401.
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = "Log in to see that page."
+    login_manager.login_message_category = "info"
 
 
 def logged_in_kind() -> str | None:

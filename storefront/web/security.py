@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, request
@@ -12,9 +13,20 @@ def _origin(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
 
 
+# Where Square's payment links open (a checkout form's redirect goes there, so form-action allows it).
+SQUARE_CHECKOUT_ORIGINS = "https://square.link https://checkout.square.site https://sandbox.square.link"
+
+
 def content_security_policy(app: Flask) -> str:
     """No inline or eval'd script; the hosted checkout origin may receive form redirects."""
-    checkout = _origin(app.config["ECS_BASE_URL"])
+    return _policy(app.config["ECS_BASE_URL"])
+
+
+@lru_cache(maxsize=8)
+def _policy(ecs_base_url: str) -> str:
+    """Built from the ECS URL as it is when the request runs (``flask demo`` moves the sandbox's port
+    after the app is created, and the payment redirect must still be allowed)."""
+    checkout = f"{_origin(ecs_base_url)} {SQUARE_CHECKOUT_ORIGINS}".strip()
     return "; ".join([
         "default-src 'self'",
         "script-src 'self'",
@@ -30,12 +42,10 @@ def content_security_policy(app: Flask) -> str:
 
 
 def init_app(app: Flask) -> None:
-    csp = content_security_policy(app)
-
     @app.after_request
     def set_security_headers(response: Response) -> Response:
         headers = response.headers
-        headers.setdefault("Content-Security-Policy", csp)
+        headers.setdefault("Content-Security-Policy", content_security_policy(app))
         headers.setdefault("X-Content-Type-Options", "nosniff")
         headers.setdefault("X-Frame-Options", "DENY")
         headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask, current_app, has_request_context, request, url_for
 from werkzeug.routing import BuildError
 
+from storefront.core.addresses import format_address
 from storefront.core.money import format_money
 from storefront.web import assets
 
@@ -33,7 +34,7 @@ def url_if(endpoint: str, **values: object) -> str | None:
 
 def init_app(app: Flask) -> None:
     assets.init_app(app)
-    app.jinja_env.globals.update(url_if=url_if, htmx_version=HTMX_VERSION)
+    app.jinja_env.globals.update(url_if=url_if, htmx_version=HTMX_VERSION, format_address=format_address)
     app.jinja_env.filters["money"] = format_money
 
     @app.context_processor

@@ -79,3 +79,28 @@ def order_status(app, number: str) -> str:
     with app.app_context():
         db.session.remove()
         return db.session.scalar(select(Order.status).where(Order.number == number))
+
+
+def page_login(http: requests.Session, base: str, email: str, password: str = PASSWORD) -> None:
+    """Sign in on the shop's login page (a browser session, as opposed to an API token)."""
+    page = http.get(f"{base}/account/login")
+    token = BeautifulSoup(page.text, "html.parser").find("input", {"name": "csrf_token"})["value"]
+    done = http.post(f"{base}/account/login", data={"csrf_token": token, "email": email, "password": password},
+                     allow_redirects=False)
+    assert done.status_code == 303, done.text
+
+
+def customer_checkout(app, base: str, email: str, variations: list[int]) -> tuple[requests.Session, dict]:
+    """Register ``email``, put one of each variation in a cart and check out over the API:
+    (the shopper's session, the checkout answer with ``order`` and ``payment_url``)."""
+    http = requests.Session()
+    token = register_and_login(app, base, http, email)
+    cart = http.post(f"{base}/api/v1/cart").json()["cart_token"]
+    for variation_id in variations:
+        added = http.post(f"{base}/api/v1/cart/items", json={"variation_id": variation_id, "quantity": 1},
+                          headers={"X-Cart-Token": cart})
+        assert added.status_code == 200, added.text
+    checkout = http.post(f"{base}/api/v1/checkout", json={"cart_token": cart},
+                         headers={"Authorization": f"Bearer {token}"})
+    assert checkout.status_code == 201, checkout.text
+    return http, checkout.json()

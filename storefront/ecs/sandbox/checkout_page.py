@@ -41,15 +41,50 @@ def _message(heading: str, message: str, status: int, *, tone: str = "notice", o
     return Response(html, status=status, mimetype="text/html")
 
 
+def _amount(money: dict[str, Any] | None) -> int:
+    return int((money or {}).get("amount") or 0)
+
+
+def breakdown(order: dict[str, Any]) -> list[dict[str, str]]:
+    """The summary rows under the lines, from the ECS-computed order: subtotal (gross sales), discounts,
+    service charges (the shipping fee), additive tax, and tax already included in the prices."""
+    currency = order["total_money"]["currency"]
+    lines = order.get("line_items") or []
+    rows = [{"key": "subtotal", "label": "Subtotal",
+             "amount": format_money({"amount": sum(_amount(line.get("gross_sales_money")) for line in lines),
+                                     "currency": currency})}]
+    discount = _amount(order.get("total_discount_money"))
+    if discount:
+        rows.append({"key": "discount", "label": "Discount",
+                     "amount": "−" + format_money({"amount": discount, "currency": currency})})
+    charges = order.get("service_charges") or []
+    if charges:
+        names = ", ".join(charge.get("name") or "Service charge" for charge in charges)
+        rows.append({"key": "shipping", "label": names, "amount": format_money(order["total_service_charge_money"])})
+    taxes = order.get("taxes") or []
+    for kind, key, label in (("ADDITIVE", "tax", "Tax"), ("INCLUSIVE", "tax-included", "Tax included in prices")):
+        chosen = [tax for tax in taxes if tax.get("type") == kind]
+        if chosen:
+            rates = ", ".join(f"{tax.get('name') or 'Tax'} {tax['percentage']}%" for tax in chosen)
+            amount = sum(_amount(tax.get("applied_money")) for tax in chosen)
+            rows.append({"key": key, "label": f"{label} ({rates})",
+                         "amount": format_money({"amount": amount, "currency": currency})})
+    return rows
+
+
 def _form(link: dict[str, Any], order: dict[str, Any], *, status: int = 200, error: str = "",
           email: str | None = None, card_number: str = "", expiry: str = "") -> Response:
     lines = [{"name": line.get("name", ""), "variation_name": line.get("variation_name", ""),
-              "quantity": line["quantity"], "amount": format_money(line["total_money"])}
+              "quantity": line["quantity"],
+              "amount": format_money(line.get("gross_sales_money") or line["total_money"])}
              for line in order.get("line_items") or []]
     if email is None:
         email = (link.get("pre_populated_data") or {}).get("buyer_email", "")
-    html = render_template("checkout.html", lines=lines, total=format_money(order["total_money"]), error=error,
+    html = render_template("checkout.html", lines=lines, summary=breakdown(order),
+                           total=format_money(order["total_money"]), error=error,
                            email=email, card_number=card_number, expiry=expiry,
+                           address=(link.get("pre_populated_data") or {}).get("buyer_address") or {},
+                           ask_address=bool((link.get("checkout_options") or {}).get("ask_for_shipping_address")),
                            action=url_for("sandbox_checkout_page.pay", link_id=link["id"]))
     return Response(html, status=status, mimetype="text/html")
 

@@ -12,16 +12,11 @@ from typing import Any
 
 from storefront.ecs.sandbox.clock import rfc3339
 from storefront.ecs.sandbox.ids import short_uid
+from storefront.ecs.sandbox.pricing import OrderError, money, money_field, price_order, shipping_service_charge
 
 CatalogLookup = Callable[[str], "dict[str, Any] | None"]
-
-
-class OrderError(ValueError):
-    """A request the Orders/Checkout API would reject; carries Square's error code and field."""
-
-    def __init__(self, code: str, detail: str, field: str | None = None, status: int = 400) -> None:
-        super().__init__(detail)
-        self.code, self.detail, self.field, self.status = code, detail, field, status
+__all__ = ["OrderBook", "OrderError", "build_link", "build_order", "calculate_order", "canceled_order", "money",
+           "paid_order", "with_shipping_fee"]
 
 
 @dataclass
@@ -35,10 +30,6 @@ class OrderBook:
     deleted_links: dict[str, str] = field(default_factory=dict)
 
 
-def money(amount: int, currency: str) -> dict[str, Any]:
-    return {"amount": amount, "currency": currency}
-
-
 def _quantity(value: Any, field_name: str) -> int:
     if not isinstance(value, str) or not value.strip():
         raise OrderError("EXPECTED_STRING" if not isinstance(value, str) else "MISSING_REQUIRED_PARAMETER",
@@ -50,16 +41,6 @@ def _quantity(value: Any, field_name: str) -> int:
     if number <= 0 or number != int(number) or number > 99_999:
         raise OrderError("INVALID_VALUE", "The sandbox accepts whole quantities from 1 to 99999.", field_name)
     return int(number)
-
-
-def _money_field(value: Any, field_name: str, currency: str) -> int:
-    if not isinstance(value, dict) or not isinstance(value.get("amount"), int) or isinstance(value["amount"], bool):
-        raise OrderError("MISSING_REQUIRED_PARAMETER", "Money needs an integer `amount`.", f"{field_name}.amount")
-    if value["amount"] < 0:
-        raise OrderError("INVALID_VALUE", "Money amounts must not be negative.", f"{field_name}.amount")
-    if value.get("currency", currency) != currency:
-        raise OrderError("INVALID_VALUE", f"The location's currency is {currency}.", f"{field_name}.currency")
-    return int(value["amount"])
 
 
 def _line_item(raw: Any, index: int, lookup: CatalogLookup, currency: str) -> dict[str, Any]:
@@ -80,60 +61,65 @@ def _line_item(raw: Any, index: int, lookup: CatalogLookup, currency: str) -> di
         if not price:
             raise OrderError("INVALID_VALUE", f"Variation `{object_id}` has no fixed price.",
                              f"{prefix}.catalog_object_id")
-        base = _money_field(price, f"{prefix}.base_price_money", currency)
+        base = money_field(price, f"{prefix}.base_price_money", currency)
         line.update(name=(item.get("item_data") or {}).get("name", ""), catalog_object_id=variation["id"],
                     catalog_version=variation["version"], variation_name=data.get("name", ""))
     else:
         name = raw.get("name")
         if not isinstance(name, str) or not name.strip():
             raise OrderError("MISSING_REQUIRED_PARAMETER", "An ad hoc line item needs a `name`.", f"{prefix}.name")
-        base = _money_field(raw.get("base_price_money"), f"{prefix}.base_price_money", currency)
+        base = money_field(raw.get("base_price_money"), f"{prefix}.base_price_money", currency)
         line["name"] = name
     if raw.get("note"):
         line["note"] = str(raw["note"])
     if isinstance(raw.get("metadata"), dict):
         line["metadata"] = raw["metadata"]
-    total = base * qty
-    zero = money(0, currency)
-    line.update(base_price_money=money(base, currency), variation_total_price_money=money(total, currency),
-                gross_sales_money=money(total, currency), total_tax_money=zero, total_discount_money=zero,
-                total_money=money(total, currency), total_service_charge_money=zero)
+    line["base_price_money"] = money(base, currency)
     return line
 
 
-def build_order(raw: dict[str, Any], order_id: str, currency: str, lookup: CatalogLookup,
-                stamp: int) -> dict[str, Any]:
-    """A DRAFT order from a CreatePaymentLink ``order``: catalog lines priced from the catalog."""
+def _priced(raw: dict[str, Any], currency: str, lookup: CatalogLookup) -> dict[str, Any]:
+    """The order's line items resolved from the catalog and priced by Square's rules (see pricing.py)."""
     lines_raw = raw.get("line_items")
     if not isinstance(lines_raw, list) or not lines_raw:
         raise OrderError("MISSING_REQUIRED_PARAMETER", "An order needs at least one line item.", "order.line_items")
     lines = [_line_item(line, i, lookup, currency) for i, line in enumerate(lines_raw)]
-    total = sum(line["total_money"]["amount"] for line in lines)
-    zero = money(0, currency)
-    created = rfc3339(stamp)
-    order: dict[str, Any] = {"id": order_id, "location_id": raw["location_id"]}
+    order: dict[str, Any] = {"location_id": raw["location_id"]}
     for key in ("reference_id", "customer_id", "ticket_name"):
         if isinstance(raw.get(key), str) and raw[key]:
             order[key] = raw[key]
     if isinstance(raw.get("metadata"), dict):
         order["metadata"] = raw["metadata"]
-    order.update({
-        "source": {"name": "ECS Sandbox"},
-        "line_items": lines,
-        "net_amounts": {"total_money": money(total, currency), "tax_money": zero, "discount_money": zero,
-                        "tip_money": zero, "service_charge_money": zero},
-        "created_at": created,
-        "updated_at": created,
-        "state": "DRAFT",
-        "version": 1,
-        "total_money": money(total, currency),
-        "total_tax_money": zero,
-        "total_discount_money": zero,
-        "total_tip_money": zero,
-        "total_service_charge_money": zero,
-        "net_amount_due_money": money(total, currency),
-    })
+    order["source"] = {"name": "ECS Sandbox"}
+    order.update(price_order(raw, lines, lookup, currency))
     return order
+
+
+def build_order(raw: dict[str, Any], order_id: str, currency: str, lookup: CatalogLookup,
+                stamp: int) -> dict[str, Any]:
+    """A DRAFT order from a CreatePaymentLink ``order``: catalog lines priced from the catalog, with the
+    order's discounts, taxes and service charges (the link's shipping fee among them) applied."""
+    priced = _priced(raw, currency, lookup)
+    created = rfc3339(stamp)
+    return {"id": order_id, **priced, "created_at": created, "updated_at": created, "state": "DRAFT", "version": 1}
+
+
+def calculate_order(raw: dict[str, Any], currency: str, lookup: CatalogLookup, stamp: int) -> dict[str, Any]:
+    """CalculateOrder: the order as Square would price it; nothing is stored and it has no id."""
+    priced = _priced(raw, currency, lookup)
+    created = rfc3339(stamp)
+    return {**priced, "created_at": created, "updated_at": created, "state": "OPEN", "version": 1}
+
+
+def with_shipping_fee(raw: dict[str, Any], shipping_fee: dict[str, Any] | None, currency: str) -> dict[str, Any]:
+    """``raw`` (a CreatePaymentLink order) with ``checkout_options.shipping_fee`` added as Square adds it:
+    one more service charge on the order."""
+    if not shipping_fee:
+        return raw
+    charges = raw.get("service_charges")
+    if charges is not None and not isinstance(charges, list):
+        raise OrderError("EXPECTED_ARRAY", "`service_charges` must be an array.", "order.service_charges")
+    return {**raw, "service_charges": [*(charges or []), shipping_service_charge(shipping_fee, currency)]}
 
 
 def build_link(link_id: str, order: dict[str, Any], body: dict[str, Any], base_url: str) -> dict[str, Any]:

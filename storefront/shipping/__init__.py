@@ -1,0 +1,1 @@
+"""Shipping zones and methods, and the rates a cart gets for an address."""
