@@ -18,6 +18,7 @@ from storefront.extensions import db
 from storefront.orders.models import Order, Reservation, StockHold
 
 MAX_QUANTITY_INPUT = 1_000_000
+MAX_ID = 2**31 - 1  # ids are PostgreSQL `integer`s: a larger number is no id (and must not reach the query)
 
 
 @dataclass(frozen=True)
@@ -126,7 +127,7 @@ def parse_id(raw: object, field_name: str) -> int:
         value = int(str(raw))
     except (TypeError, ValueError):
         raise ValidationError.for_field(field_name, f"{field_name} must be a whole number.") from None
-    if value < 1 or value > 2**62:
+    if value < 1 or value > MAX_ID:
         raise ValidationError.for_field(field_name, f"{field_name} is not a valid id.")
     return value
 
