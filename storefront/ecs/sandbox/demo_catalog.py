@@ -17,7 +17,7 @@ DEFAULT_VERSION = 1_735_689_600_000_000  # 2025-01-01T00:00:00Z in microseconds
 CURRENCY = "USD"
 MIN_ITEMS_WITH_EVENTS = 10  # smaller catalogs hold records only
 # Image URLs are stored against this placeholder and answered with the sandbox's own address
-# (which depends on the port it was given): see ``app._public_image_urls``.
+# (which depends on the port it was given): see ``images_api.public_image_urls``.
 IMAGE_URL_BASE = "https://ecs-sandbox.invalid"
 _IMAGE_SEED_SALT = 0x1A6E5  # a second generator for image ids, so every other id stays as it was
 
