@@ -255,6 +255,14 @@ def test_enrichment_images_are_the_fallback_and_the_placeholder_stays_without_an
     assert not img.get("srcset")
     page = soup(requests.get(f"{base}/catalog/{bare.id}", timeout=30).text)
     assert not page.select(".product-media img") and page.select(".product-media .cover-placeholder")
+    # With ECS images too, the ECS's cover leads and the staff's picture follows it.
+    with_enrichment.ecs_images = [{"id": "IMG1", "url": "https://x.test/1.jpg"}]
+    db.session.commit()
+    catalog_revision.bump()
+    db.session.commit()
+    page = soup(requests.get(f"{base}/catalog/{with_enrichment.id}", timeout=30).text)
+    assert [i["src"] for i in page.select(".product-media img")] == ["/media/ecs/IMG1/640.jpg",
+                                                                    "https://i.discogs.com/cover.jpg"]
     listing = soup(requests.get(f"{base}/catalog", params={"q": bare.title}, timeout=30).text)
     card = listing.select_one(f'li.product-card[data-item-id="{bare.id}"]')
     assert card.select_one(".cover-placeholder") and not card.select("img")

@@ -180,10 +180,9 @@ def enrichment_cover(image: dict[str, Any], *, thumbnail: bool) -> Cover | None:
 
 
 def covers(ecs_images: Any, enrichment_images: Any, *, width: int, thumbnail: bool = False) -> list[Cover]:
-    """Every image of an item, the ECS's first; the enrichment's only when the ECS has none."""
+    """Every image of an item: the ECS's first (a card shows the first one), then those staff or
+    Discogs added, which are the cover when the ECS has none."""
     found = [ecs_cover(i, width) for i in ecs_images or [] if isinstance(i, dict) and i.get("id")]
-    if found:
-        return found
     usable = [i for i in enrichment_images or [] if isinstance(i, dict)]
     usable.sort(key=lambda i: i.get("type") != "primary")
-    return [c for c in (enrichment_cover(i, thumbnail=thumbnail) for i in usable) if c is not None]
+    return found + [c for c in (enrichment_cover(i, thumbnail=thumbnail) for i in usable) if c is not None]
