@@ -97,6 +97,7 @@ def register_blueprints(app: Flask) -> None:
     from storefront.api import register_api
     from storefront.audit.staff_views import bp as audit_bp
     from storefront.cart import views as cart_views
+    from storefront.catalog.media_views import bp as media_bp
     from storefront.catalog.views import bp as catalog_bp
     from storefront.coupons.staff_views import bp as staff_coupons_bp
     from storefront.coupons.views import bp as coupons_bp
@@ -118,6 +119,7 @@ def register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(pages_bp)
     app.register_blueprint(catalog_bp)
+    app.register_blueprint(media_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(notifications_bp)
     app.register_blueprint(staff_bp)

@@ -22,3 +22,11 @@ document.addEventListener("change", function (event) {
   var country = document.getElementById("country");
   if (country) country.dispatchEvent(new Event("change", { bubbles: true }));
 });
+
+// Phones: fold the catalog's filter panel so the record covers lead (it stays open without this file).
+(function () {
+  if (!window.matchMedia || !window.matchMedia("(max-width: 48rem)").matches) return;
+  document.querySelectorAll("details[data-fold-on-phones]").forEach(function (panel) {
+    panel.removeAttribute("open");
+  });
+})();

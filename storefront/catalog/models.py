@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import text as sa_text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from storefront.db.timestamps import UTCDateTime, utcnow
@@ -73,6 +74,8 @@ class Item(db.Model):
     ecs_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     synced_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # The ECS's images in its order: [{"id", "url", "variation_id"?}] (served resized by /media/ecs/…).
+    ecs_images: Mapped[list[dict[str, Any]]] = mapped_column(JSON, server_default=sa_text("'[]'"))
     # Denormalised text the full-text index covers (ECS fields + enrichment); kept by services.
     search_text: Mapped[str] = mapped_column(Text, default="")
 

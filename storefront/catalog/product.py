@@ -10,10 +10,13 @@ from flask import current_app
 from sqlalchemy import distinct, exists, func, select
 from sqlalchemy.orm import selectinload
 
+from storefront.catalog.media import Cover, covers
 from storefront.catalog.models import Genre, Item, ItemDetail, ItemGenre, ItemVariation, StockLevel
 from storefront.catalog.services import CatalogCard, VariationPrices, load_cards, stock_state
 from storefront.core.errors import NotFound
 from storefront.extensions import db
+
+PRODUCT_WIDTH = 640  # the product page's main cover
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +57,13 @@ class ProductView(VariationPrices):
     images: tuple[dict[str, Any], ...]
     variations: tuple[VariationView, ...]
     related: list[CatalogCard]
+    covers: tuple[Cover, ...] = ()  # what the page shows: the ECS's images, else the enrichment's
+
+    def cover_label(self, cover: Cover) -> str:
+        """How an image past the first is described: the format its variation sells, else a number."""
+        names = {v.ecs_id: v.name for v in self.item.variations}
+        name = names.get(cover.variation_id) if cover.variation_id else None
+        return f"{name} sleeve" if name else f"image {self.covers.index(cover) + 1}"
 
     @property
     def stock_state(self) -> str:
@@ -173,5 +183,6 @@ def get_product(item_id: int) -> ProductView:
         styles=tuple(str(s) for s in (detail.styles if detail else None) or []),
         tracklist=tuple(t for t in (detail.tracklist if detail else None) or [] if isinstance(t, dict)),
         images=images, variations=variations,
+        covers=tuple(covers(item.ecs_images, detail.images if detail else None, width=PRODUCT_WIDTH)),
         related=related_cards(item, {item.artist, *artists}, [gid for gid, _s, _n in genre_rows]),
     )

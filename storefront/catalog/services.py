@@ -20,11 +20,13 @@ from sqlalchemy import select
 
 from storefront.catalog import revision as catalog_revision
 from storefront.catalog.listing_index import Listing, catalog_index
+from storefront.catalog.media import Cover, covers
 from storefront.catalog.models import Genre, Item, ItemDetail, ItemGenre, ItemVariation
 from storefront.catalog.query import CatalogQuery
 from storefront.extensions import db
 
 LOW_STOCK = 3
+CARD_WIDTH = 320  # a card's cover: its src (the srcset offers every allowed width)
 # Price facet buckets in minor units: [low, high) — high None means "and up".
 PRICE_BUCKETS: tuple[tuple[int, int | None], ...] = (
     (0, 1000), (1000, 2000), (2000, 3000), (3000, 5000), (5000, None))
@@ -100,6 +102,7 @@ class CatalogCard(VariationPrices):
     staff_pick: bool
     genres: tuple[tuple[str, str], ...]  # (slug, name)
     variations: tuple[CardVariation, ...] = ()  # live ones, in the ECS order
+    cover: Cover | None = None  # the ECS's first image (resized by the shop), else the enrichment's
 
     @property
     def in_stock(self) -> bool:
@@ -244,7 +247,7 @@ def load_cards(ids: Sequence[int]) -> list[CatalogCard]:
     # SQLite looks the rows up by primary key instead of walking ix_items_listing (is_deleted, …).
     rows = [row for row in db.session.execute(
         select(Item.id, Item.name, Item.artist, Item.title, Item.format, Item.year, Item.kind, Item.price_amount,
-               Item.currency, Item.stock, Item.first_seen_at, Item.is_deleted, ItemDetail.images,
+               Item.currency, Item.stock, Item.first_seen_at, Item.is_deleted, Item.ecs_images, ItemDetail.images,
                ItemDetail.staff_pick)
         .outerjoin(ItemDetail, ItemDetail.item_id == Item.id)
         .where(Item.id.in_(list(ids)))) if not row.is_deleted]
@@ -254,13 +257,13 @@ def load_cards(ids: Sequence[int]) -> list[CatalogCard]:
             .where(ItemGenre.item_id.in_(list(ids)), Genre.is_deleted.is_(False)).order_by(Genre.name)):
         genres.setdefault(item_id, []).append((slug, name))
     variations = card_variations(ids)
-    by_id = {
-        row.id: CatalogCard(row.id, row.name, row.artist, row.title, row.format, row.year, row.kind,
-                            row.price_amount, row.currency, row.stock, row.first_seen_at,
-                            primary_image_url(row.images, thumbnail=True), bool(row.staff_pick),
-                            tuple(dict.fromkeys(genres.get(row.id, ()))), tuple(variations.get(row.id, ())))
-        for row in rows
-    }
+    by_id = {}
+    for row in rows:
+        cover = next(iter(covers(row.ecs_images, row.images, width=CARD_WIDTH, thumbnail=True)), None)
+        by_id[row.id] = CatalogCard(
+            row.id, row.name, row.artist, row.title, row.format, row.year, row.kind, row.price_amount, row.currency,
+            row.stock, row.first_seen_at, cover.src if cover else None, bool(row.staff_pick),
+            tuple(dict.fromkeys(genres.get(row.id, ()))), tuple(variations.get(row.id, ())), cover)
     return [by_id[i] for i in ids if i in by_id]
 
 

@@ -41,6 +41,8 @@ class ItemValues(NamedTuple):
     ecs_updated_at: datetime | None
     is_deleted: bool
     variations: tuple[VariationValues, ...] = ()
+    # (image id, variation ecs_id or "") in Square's order: the item's image_ids, then each variation's.
+    image_refs: tuple[tuple[str, str], ...] = ()
 
     @property
     def price(self) -> tuple[int | None, str]:
@@ -149,7 +151,29 @@ def parse_item(obj: dict[str, Any]) -> ItemValues:
         ecs_updated_at=parse_timestamp(obj.get("updated_at")),
         is_deleted=deleted,
         variations=variations,
+        image_refs=_image_refs(data),
     )
+
+
+def _image_refs(data: dict[str, Any]) -> tuple[tuple[str, str], ...]:
+    refs = [(str(i), "") for i in data.get("image_ids") or [] if i]
+    for variation in data.get("variations") or []:
+        if isinstance(variation, dict) and not variation.get("is_deleted"):
+            var_data = variation.get("item_variation_data") or {}
+            refs.extend((str(i), str(variation.get("id"))) for i in var_data.get("image_ids") or [] if i)
+    return tuple(dict.fromkeys(refs))
+
+
+def image_urls(objects: Iterable[dict[str, Any]]) -> dict[str, str]:
+    """image id → URL of the live IMAGE objects among ``objects`` (http(s) URLs only)."""
+    urls: dict[str, str] = {}
+    for obj in objects:
+        if obj.get("type") != "IMAGE" or obj.get("is_deleted") or not obj.get("id"):
+            continue
+        url = str((obj.get("image_data") or {}).get("url") or "")
+        if url.startswith(("https://", "http://")):
+            urls[str(obj["id"])] = url[:2000]
+    return urls
 
 
 class MappedPage(NamedTuple):

@@ -142,6 +142,7 @@ class SyncRunner:
             cursor = page.cursor
             if not cursor:
                 break
+        self._read_images()
         if not self.run.dry_run:
             db.session.commit()
 
@@ -183,6 +184,17 @@ class SyncRunner:
             state.last_full_sync_at = utcnow()
             catalog_revision.bump()
         self.run.latest_time = latest_time
+
+    def _read_images(self) -> None:
+        """Every IMAGE object's URL, read before the items that refer to them (they may come later
+        in ListCatalog's order): a few dozen bytes each, kept in memory for the run."""
+        cursor: str | None = None
+        while True:
+            page = self._resumable(lambda c=cursor: self.client.list_catalog(cursor=c, types="IMAGE"))
+            self.writer.remember_images(page.objects)
+            cursor = page.cursor
+            if not cursor:
+                return
 
     @property
     def page_delay(self) -> float:
@@ -243,9 +255,10 @@ class SyncRunner:
         changed_variation_ids: set[str] = set()
         while True:
             page = self._resumable(lambda c=cursor: self.client.search_catalog_objects(
-                begin_time=begin_time, object_types=["ITEM", "ITEM_VARIATION", "CATEGORY"],
-                include_deleted_objects=True, cursor=c))
+                begin_time=begin_time, object_types=["ITEM", "ITEM_VARIATION", "CATEGORY", "IMAGE"],
+                include_deleted_objects=True, include_related_objects=True, cursor=c))
             objects = page.objects
+            self.writer.remember_images([*page.related_objects, *objects])
             self.writer.apply_categories(o for o in objects if o.get("type") == "CATEGORY")
             outcome = self.writer.apply_items(o for o in objects if o.get("type") == "ITEM")
             touched_items |= outcome.touched_item_ids

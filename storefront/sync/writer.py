@@ -21,6 +21,7 @@ from storefront.sync.mapping import (
     ItemValues,
     MappedPage,
     MappingError,
+    image_urls,
     map_item_page,
     parse_variation,
 )
@@ -60,7 +61,7 @@ def _in_ids(column: Any, postgres: bool) -> Any:
 @cache
 def _lookups(postgres: bool) -> _Lookups:
     return _Lookups(
-        select(_items.c.id, _items.c.ecs_id, _items.c.ecs_version, _items.c.is_deleted).where(
+        select(_items.c.id, _items.c.ecs_id, _items.c.ecs_version, _items.c.is_deleted, _items.c.ecs_images).where(
             _in_ids(_items.c.ecs_id, postgres)),
         select(_variations.c.id, _variations.c.ecs_id, _variations.c.item_id, _variations.c.ecs_version,
                _variations.c.is_deleted).where(_in_ids(_variations.c.item_id, postgres)),
@@ -82,6 +83,8 @@ class CatalogWriter:
         # are then inserted with their stock rather than updated once more at the end. Only a
         # head start — the run's final stock refresh recomputes every item from its stock levels.
         self.stock_on_hand: dict[str, int] | None = None
+        # image id → URL of every IMAGE object seen so far (a full sync reads them all before the items).
+        self.image_urls: dict[str, str] = {}
         self.genres: dict[str, tuple[int, str]] = {
             row.ecs_category_id: (row.id, row.name)
             for row in db.session.execute(
@@ -116,6 +119,20 @@ class CatalogWriter:
             db.session.flush()
             self.genres[genre.ecs_category_id] = (genre.id, genre.name)
         return changed
+
+    # images -----------------------------------------------------------------------------
+    def remember_images(self, objects: Iterable[dict[str, Any]]) -> None:
+        """Note the URLs of the IMAGE objects among ``objects`` for the items written after them."""
+        self.image_urls.update(image_urls(objects))
+
+    def images_of(self, values: ItemValues) -> list[dict[str, str]]:
+        """The item's images in order, as stored on ``Item.ecs_images``; ids with no known URL are left out."""
+        images = []
+        for image_id, variation_id in values.image_refs:
+            url = self.image_urls.get(image_id)
+            if url:
+                images.append({"id": image_id, "url": url, **({"variation_id": variation_id} if variation_id else {})})
+        return images
 
     def _free_slug(self, name: str) -> str:
         slug, n = slugify(name), 1
@@ -166,7 +183,8 @@ class CatalogWriter:
             same_variations = {v.ecs_id: v.ecs_version for v in values.variations if not v.is_deleted} == {
                 k: ver for k, (_id, ver, dele) in stored.items() if not dele
             } or (values.is_deleted and current.is_deleted)
-            same_item = current.ecs_version == values.ecs_version and current.is_deleted == values.is_deleted
+            same_item = (current.ecs_version == values.ecs_version and current.is_deleted == values.is_deleted
+                         and list(current.ecs_images or []) == self.images_of(values))
             if same_item and same_variations:
                 outcome.unchanged += 1
                 continue
@@ -197,6 +215,7 @@ class CatalogWriter:
             "catalog_number": values.catalog_number, "format": values.format, "year": values.year,
             "kind": kind, "price_amount": price, "currency": currency, "is_deleted": values.is_deleted,
             "ecs_version": values.ecs_version, "ecs_updated_at": values.ecs_updated_at, "synced_at": utcnow(),
+            "ecs_images": self.images_of(values),
             "search_text": compose_search_text(
                 artist=values.artist, title=values.title, name=values.name, label=values.label,
                 catalog_number=values.catalog_number, format=values.format,

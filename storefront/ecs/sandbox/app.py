@@ -16,6 +16,7 @@ from storefront.ecs.sandbox import (
     checkout_api,
     checkout_page,
     control_api,
+    images_api,
     inventory_api,
     refunds_api,
 )
@@ -62,9 +63,10 @@ def create_sandbox_app(*, access_token: str = "sandbox-token",  # noqa: S107 - t
     app.extensions[EXTENSION_KEY] = Sandbox(store=store, webhooks=webhooks, faults=FaultInjector(seed=seed),
                                             access_token=access_token, public_url=public_url, persister=persister)
     for blueprint in (catalog_api.bp, inventory_api.bp, checkout_api.bp, checkout_page.bp, control_api.bp,
-                      chaos_api.bp, refunds_api.bp):
+                      chaos_api.bp, refunds_api.bp, images_api.bp):
         app.register_blueprint(blueprint)
     app.before_request(_guard_square_api)
+    app.after_request(images_api.public_image_urls)
     _register_errors(app)
     app.add_url_rule("/", "index", _index)
     return app

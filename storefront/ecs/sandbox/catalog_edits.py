@@ -6,7 +6,13 @@ from typing import Any
 
 from storefront.ecs.sandbox.catalog_index import CatalogIndex
 from storefront.ecs.sandbox.clock import rfc3339
-from storefront.ecs.sandbox.demo_catalog import CURRENCY, custom_attribute_values, item_object, variation_object
+from storefront.ecs.sandbox.demo_catalog import (
+    CURRENCY,
+    custom_attribute_values,
+    image_object,
+    item_object,
+    variation_object,
+)
 from storefront.ecs.sandbox.ids import catalog_id
 
 
@@ -171,3 +177,40 @@ def update_item(index: CatalogIndex, item_id: str, spec: dict[str, Any], version
     new_item = _stamped(item, version, **changes)
     index.put(new_item)
     return [new_item]
+
+
+def set_image(index: CatalogIndex, item_id: str, spec: dict[str, Any], version: int) -> list[dict[str, Any]]:
+    """A new CatalogImage for an item (or, with ``variation_id``, one of its variations).
+
+    It replaces the first image unless ``append`` is set; ``url`` points it somewhere else than the
+    sandbox's generated sleeve. The item (and the variation) is re-versioned with the new image ids.
+    """
+    item = _live(index, item_id, "ITEM")
+    attrs = {a.get("key"): a.get("string_value") for a in (item.get("custom_attribute_values") or {}).values()}
+    name = item["item_data"].get("name") or ""
+    artist = str(attrs.get("artist") or name.partition(" — ")[0])
+    title = str(spec.get("title") or attrs.get("title") or name.partition(" — ")[2] or name)
+    url = spec.get("url")
+    if url is not None and (not isinstance(url, str) or not url.startswith(("http://", "https://"))):
+        raise CatalogEditError("`url` must be an http(s) URL.", "url", not_found=False)
+    image = image_object(catalog_id(), artist, title, rfc3339(version), version, url)
+
+    def new_ids(ids: list[str]) -> list[str]:
+        return [*ids, image["id"]] if spec.get("append") else [image["id"], *ids[1:]]
+
+    variations = item["item_data"].get("variations") or []
+    variation_id = spec.get("variation_id")
+    if variation_id is None:
+        new_item = _stamped(item, version, item_data={**item["item_data"],
+                                                      "image_ids": new_ids(item["item_data"].get("image_ids") or [])})
+        index.put_many([image, new_item])
+        return [image, new_item]
+    variation = next((v for v in variations if v["id"] == variation_id and not v.get("is_deleted")), None)
+    if variation is None:
+        raise CatalogEditError(f"Item `{item_id}` has no variation `{variation_id}`.", "variation_id")
+    data = {**variation["item_variation_data"], "image_ids": new_ids(variation["item_variation_data"].get("image_ids")
+                                                                     or [])}
+    new_variation = _stamped(variation, version, item_variation_data=data)
+    new_item = _with_variations(item, [new_variation if v["id"] == variation_id else v for v in variations], version)
+    index.put_many([image, new_variation, new_item])
+    return [image, new_item, new_variation]

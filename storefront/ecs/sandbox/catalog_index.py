@@ -148,7 +148,8 @@ class CatalogIndex:
                 heapq.heappop(heads)
 
     def related(self, objects: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
-        """Objects referenced one level deep: an item's categories, a variation's item."""
+        """Objects referenced one level deep: an item's categories and images (its variations' too),
+        a variation's item and images."""
         seen: set[str] = {o["id"] for o in objects}
         related: list[dict[str, Any]] = []
         for obj in objects:
@@ -172,8 +173,11 @@ def _references(obj: dict[str, Any]) -> list[str]:
         reporting = (data.get("reporting_category") or {}).get("id")
         if reporting:
             refs.append(reporting)
+        refs.extend(data.get("image_ids") or [])
+        for variation in data.get("variations") or []:
+            refs.extend((variation.get("item_variation_data") or {}).get("image_ids") or [])
         return refs
     if obj["type"] == "ITEM_VARIATION":
-        item_id = (obj.get("item_variation_data") or {}).get("item_id")
-        return [item_id] if item_id else []
+        data = obj.get("item_variation_data") or {}
+        return [*([data["item_id"]] if data.get("item_id") else []), *(data.get("image_ids") or [])]
     return []

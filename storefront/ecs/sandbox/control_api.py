@@ -107,6 +107,12 @@ def update_item(object_id: str) -> Response:
     return json_response({"objects": _edit("update_item", object_id, spec=control_body())})
 
 
+@bp.post("/catalog/<object_id>/image")
+def set_image(object_id: str) -> Response:
+    """A new CatalogImage for the item: ``{"url"?, "variation_id"?, "append"?, "title"?}`` (all optional)."""
+    return json_response({"objects": _edit("set_image", object_id, spec=control_body())})
+
+
 @bp.post("/catalog/<object_id>/corrupt")
 def corrupt_item(object_id: str) -> Response:
     """Blank the item's name: a catalog object an importer must reject (for failure-handling tests)."""

@@ -16,6 +16,10 @@ from storefront.ecs.sandbox.ids import catalog_id
 DEFAULT_VERSION = 1_735_689_600_000_000  # 2025-01-01T00:00:00Z in microseconds
 CURRENCY = "USD"
 MIN_ITEMS_WITH_EVENTS = 10  # smaller catalogs hold records only
+# Image URLs are stored against this placeholder and answered with the sandbox's own address
+# (which depends on the port it was given): see ``images_api.public_image_urls``.
+IMAGE_URL_BASE = "https://ecs-sandbox.invalid"
+_IMAGE_SEED_SALT = 0x1A6E5  # a second generator for image ids, so every other id stays as it was
 
 # Custom attribute keys on every record ITEM: (key, display name, type).
 CUSTOM_ATTRIBUTES: tuple[tuple[str, str, str], ...] = (
@@ -146,10 +150,24 @@ def custom_attribute_values(definition_ids: dict[str, str], values: dict[str, st
     return result
 
 
+def image_object(image_id: str, artist: str, title: str, stamp: str, version: int,
+                 url: str | None = None) -> dict[str, Any]:
+    """A CatalogImage (type IMAGE) whose URL is the sandbox's generated sleeve, unless ``url`` is given.
+
+    ``name`` is "artist — title": what the sleeve generator letters on the cover.
+    """
+    return _envelope("IMAGE", image_id, stamp, version, "image_data", {
+        "name": f"{artist} — {title}",
+        "url": url or f"{IMAGE_URL_BASE}/images/{image_id}.jpg",
+        "caption": f"Cover of {title} by {artist}",
+    })
+
+
 def variation_object(var_id: str, item_id: str, name: str, sku: str, ordinal: int, amount: int,
-                     stamp: str, version: int, *, track_inventory: bool = True) -> dict[str, Any]:
+                     stamp: str, version: int, *, track_inventory: bool = True,
+                     image_ids: list[str] | None = None) -> dict[str, Any]:
     """An ITEM_VARIATION CatalogObject with a fixed USD price."""
-    return _envelope("ITEM_VARIATION", var_id, stamp, version, "item_variation_data", {
+    data: dict[str, Any] = {
         "item_id": item_id,
         "name": name,
         "sku": sku,
@@ -159,11 +177,15 @@ def variation_object(var_id: str, item_id: str, name: str, sku: str, ordinal: in
         "track_inventory": track_inventory,
         "sellable": True,
         "stockable": True,
-    })
+    }
+    if image_ids:
+        data["image_ids"] = list(image_ids)
+    return _envelope("ITEM_VARIATION", var_id, stamp, version, "item_variation_data", data)
 
 
 def item_object(item_id: str, name: str, description: str, category_ids: list[str], variations: list[dict[str, Any]],
-                stamp: str, version: int, attributes: dict[str, Any] | None = None) -> dict[str, Any]:
+                stamp: str, version: int, attributes: dict[str, Any] | None = None,
+                image_ids: list[str] | None = None) -> dict[str, Any]:
     """An ITEM CatalogObject with its variations nested, as ListCatalog returns it."""
     data: dict[str, Any] = {
         "name": name,
@@ -175,6 +197,8 @@ def item_object(item_id: str, name: str, description: str, category_ids: list[st
     }
     if category_ids:
         data["reporting_category"] = {"id": category_ids[0], "ordinal": 0}
+    if image_ids:
+        data["image_ids"] = list(image_ids)
     obj = _envelope("ITEM", item_id, stamp, version, "item_data", data)
     if attributes:
         obj["custom_attribute_values"] = attributes
@@ -184,6 +208,22 @@ def item_object(item_id: str, name: str, description: str, category_ids: list[st
 def _price(dice: _Dice, fmt: str) -> int:
     low, high = words.FORMAT_PRICES[fmt]
     return dice.between(low, high) * 100 + 99
+
+
+def _formats(dice: _Dice) -> list[str]:
+    formats = [dice.pick(words.PRIMARY_FORMATS)]
+    if dice.random() < 0.3:
+        extra = dice.pick(words.EXTRA_FORMATS)
+        if extra not in formats:
+            formats.append(extra)
+    return formats
+
+
+def _description(dice: _Dice, genre: str, year: int, label: str) -> str:
+    pick = dice.pick
+    return pick(words.DESCRIPTION_OPENERS).format(
+        adj=pick(words.ADJECTIVES).lower(), genre=genre.lower(), year=year, label=label, place=pick(words.PLACES),
+    ) + " " + pick(words.DESCRIPTION_CLOSERS)
 
 
 def _stock(dice: _Dice) -> int:
@@ -218,7 +258,7 @@ def paused_gc() -> Iterator[None]:
 
 
 def _generate(n_items: int, seed: int, version: int) -> DemoCatalog:
-    rng = random.Random(seed)
+    rng, image_rng = random.Random(seed), random.Random(seed ^ _IMAGE_SEED_SALT)
     dice = _Dice(rng)
     pick, between, roll = dice.pick, dice.between, dice.random
     stamp = rfc3339(version)
@@ -242,29 +282,27 @@ def _generate(n_items: int, seed: int, version: int) -> DemoCatalog:
         year = between(1955, 2025)
         genre = pick(genres)
         item_genres = [genre] if roll() < 0.7 else [genre, pick(genres)]
-        formats = [pick(words.PRIMARY_FORMATS)]
-        if roll() < 0.3:
-            extra = pick(words.EXTRA_FORMATS)
-            if extra not in formats:
-                formats.append(extra)
+        formats = _formats(dice)
         item_id = catalog_id(rng)
+        images = [image_object(catalog_id(image_rng), artist, title, stamp, version)]
         variations = []
         for ordinal, fmt in enumerate(formats, start=1):
             var_id = catalog_id(rng)
             sku = catno if ordinal == 1 else f"{catno}-{words.FORMAT_SKU_SUFFIX[fmt]}"
-            variations.append(variation_object(var_id, item_id, fmt, sku, ordinal, _price(dice, fmt), stamp, version))
+            if ordinal > 1:  # an extra format has its own sleeve, as a variation image
+                images.append(image_object(catalog_id(image_rng), artist, f"{title} ({fmt})", stamp, version))
+            variations.append(variation_object(var_id, item_id, fmt, sku, ordinal, _price(dice, fmt), stamp, version,
+                                               image_ids=[images[-1]["id"]] if ordinal > 1 else None))
             stock[var_id] = _stock(dice)
-        description = pick(words.DESCRIPTION_OPENERS).format(
-            adj=pick(words.ADJECTIVES).lower(), genre=genre.lower(), year=year, label=label,
-            place=pick(words.PLACES),
-        ) + " " + pick(words.DESCRIPTION_CLOSERS)
+        description = _description(dice, genre, year, label)
         attributes = custom_attribute_values(definition_ids, {
             "artist": artist, "title": title, "label": label, "catalog_number": catno,
             "format": formats[0], "year": year,
         })
         item_cats = [category_ids[g] for g in dict.fromkeys(item_genres)]
+        objects.extend(images)
         objects.append(item_object(item_id, f"{artist} — {title}", description, item_cats, variations,
-                                   stamp, version, attributes))
+                                   stamp, version, attributes, [images[0]["id"]]))
         objects.extend(variations)
     event_category = category_ids[words.EVENT_CATEGORY]
     for number, (name, description, options) in enumerate(words.EVENT_ITEMS if with_events else (), start=1):

@@ -163,7 +163,8 @@ class SandboxStore:
             return obj, self.catalog.related([obj]) if with_related else []
 
     def edit_catalog(self, action: str, object_id: str | None = None, **kwargs: Any) -> list[dict[str, Any]]:
-        """Run a catalog edit (``set_price``, ``delete``, ``create_item``, ``update_item``, ``corrupt``) as one
+        """Run a catalog edit (``set_price``, ``delete``, ``create_item``, ``update_item``, ``corrupt``,
+        ``set_image``) as one
         new version and announce it with ``catalog.version.updated``."""
         with self.lock:
             version = self.clock.tick()
@@ -182,6 +183,8 @@ class SandboxStore:
                 changed = catalog_edits.corrupt_item(self.catalog, str(object_id), version)
             elif action == "update_item":
                 changed = catalog_edits.update_item(self.catalog, str(object_id), kwargs["spec"], version)
+            elif action == "set_image":
+                changed = catalog_edits.set_image(self.catalog, str(object_id), kwargs["spec"], version)
             else:
                 raise ValueError(f"unknown catalog action {action!r}")
             self._catalog_changed(version)
