@@ -109,6 +109,8 @@ def test_a_guest_buys_over_the_api_with_delivery_coupon_and_tax_charged_by_the_e
     text = BeautifulSoup(page.text, "html.parser").get_text(" ")
     assert "St James's Square" in text and "Royal Mail Tracked" in text and "NY sales tax" in text
     assert "SPIN10" in text
+    thumbs = [img["src"] for img in BeautifulSoup(page.text, "html.parser").select("#order-detail img")]
+    assert len(thumbs) == 2 and all(src.startswith("/media/ecs/") for src in thumbs)  # each record's cover
 
 
 def test_your_own_hold_never_blocks_you_and_a_changed_cart_deletes_the_old_link(live_shop, sandbox):

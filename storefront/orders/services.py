@@ -14,8 +14,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from storefront.cart.models import Cart
-from storefront.catalog.models import ItemDetail
-from storefront.catalog.services import primary_image_url
+from storefront.catalog.media import covers
+from storefront.catalog.models import Item, ItemDetail
 from storefront.core.errors import FieldError, NotFound, PermissionDenied, ValidationError
 from storefront.ecs.errors import ECSError
 from storefront.extensions import db
@@ -28,6 +28,7 @@ from storefront.web.pagination import PageRequest
 from storefront.web.urls import public_url
 
 log = logging.getLogger("storefront.orders")
+THUMB_WIDTH = 160  # the smallest rendition the media route cuts
 
 NOT_FOUND_MESSAGE = "We couldn't find an order with that number and email address."
 STATUS_LINK_MAX_AGE = 60 * 60 * 24 * 90
@@ -116,9 +117,11 @@ def line_images(order: Order) -> dict[int, str]:
     ids = [line.item_id for line in order.lines if line.item_id]
     if not ids:
         return {}
-    rows = db.session.execute(select(ItemDetail.item_id, ItemDetail.images).where(ItemDetail.item_id.in_(ids)))
-    found = {item_id: primary_image_url(images, thumbnail=True) for item_id, images in rows}
-    return {item_id: url for item_id, url in found.items() if url}
+    rows = db.session.execute(select(Item.id, Item.ecs_images, ItemDetail.images)
+                              .outerjoin(ItemDetail, ItemDetail.item_id == Item.id).where(Item.id.in_(ids)))
+    found = {item_id: next(iter(covers(ecs, enriched, width=THUMB_WIDTH, thumbnail=True)), None)
+             for item_id, ecs, enriched in rows}
+    return {item_id: cover.src for item_id, cover in found.items() if cover}
 
 
 def order_from_status_token(token: str) -> Order:
