@@ -50,7 +50,7 @@ def fork_available() -> bool:
     return sys.platform != "darwin" and "fork" in multiprocessing.get_all_start_methods()
 
 
-def _child(make_client: Callable[[], SquareClient], out: Connection) -> None:
+def _child(make_client: Callable[[], SquareClient], out: Connection, location_id: str | None = None) -> None:
     # The child inherits the parent's whole heap; without this every full collection would walk
     # (and, touching reference counts, copy) all of it while the pages' objects come and go.
     gc.freeze()
@@ -59,7 +59,7 @@ def _child(make_client: Callable[[], SquareClient], out: Connection) -> None:
         with make_client() as client:
             while True:
                 page = client.list_catalog(cursor=cursor, types="ITEM")
-                out.send(FetchedPage(map_item_page(page.objects), len(page.objects), page.cursor))
+                out.send(FetchedPage(map_item_page(page.objects, location_id), len(page.objects), page.cursor))
                 cursor = page.cursor
                 if not cursor:
                     return
@@ -70,13 +70,14 @@ def _child(make_client: Callable[[], SquareClient], out: Connection) -> None:
         out.close()
 
 
-def fetch_in_child(make_client: Callable[[], SquareClient]) -> Iterator[FetchedPage | FetchStopped]:
+def fetch_in_child(make_client: Callable[[], SquareClient],
+                   location_id: str | None = None) -> Iterator[FetchedPage | FetchStopped]:
     """Yield the catalog's ITEM pages from a forked child, in order; the last thing yielded is the
     final page (cursor None) or a :class:`FetchStopped` saying where to go on. Closing the
     generator early (an aborted sync) stops the child."""
     context = multiprocessing.get_context("fork")
     receive, send = context.Pipe(duplex=False)
-    process = context.Process(target=_child, args=(make_client, send), name="sync-fetch", daemon=True)
+    process = context.Process(target=_child, args=(make_client, send, location_id), name="sync-fetch", daemon=True)
     with warnings.catch_warnings():
         # Python 3.12+ warns about fork() in a process with threads (a web server's, a test
         # runner's). The child above uses no lock it inherits: it builds its own client and

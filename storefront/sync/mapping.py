@@ -93,9 +93,29 @@ def _year(value: Any) -> int | None:
     return year if 1800 <= year <= 2200 else None
 
 
-def parse_variation(obj: dict[str, Any]) -> VariationValues:
+def present_at(obj: dict[str, Any], location_id: str | None) -> bool:
+    """Square's presence rules: everywhere unless absent here, or only where listed."""
+    if location_id is None:
+        return True
+    if obj.get("present_at_all_locations", True):
+        return location_id not in (obj.get("absent_at_location_ids") or [])
+    return location_id in (obj.get("present_at_location_ids") or [])
+
+
+def _override(data: dict[str, Any], location_id: str | None) -> dict[str, Any]:
+    """The variation's ``location_overrides`` entry for the shop's location (empty when none)."""
+    if location_id is None:
+        return {}
+    return next((o for o in data.get("location_overrides") or []
+                 if isinstance(o, dict) and o.get("location_id") == location_id), {})
+
+
+def parse_variation(obj: dict[str, Any], location_id: str | None = None) -> VariationValues:
+    """A variation as the shop's location sells it: not there (or sold out there) counts as gone, and a
+    location price override wins over the variation's price."""
     data = obj.get("item_variation_data") or {}
-    money = data.get("price_money") or {}
+    override = _override(data, location_id)
+    money = override.get("price_money") or data.get("price_money") or {}
     amount = money.get("amount")
     if amount is not None and (not isinstance(amount, int) or amount < 0):
         raise MappingError(f"variation {obj.get('id')} has an invalid price {amount!r}")
@@ -107,19 +127,30 @@ def parse_variation(obj: dict[str, Any]) -> VariationValues:
         price_amount=amount,
         currency=str(money.get("currency") or "USD")[:3],
         ecs_version=int(obj.get("version") or 0),
-        is_deleted=bool(obj.get("is_deleted")),
+        is_deleted=bool(obj.get("is_deleted")) or not present_at(obj, location_id) or bool(override.get("sold_out")),
     )
 
 
-def parse_item(obj: dict[str, Any]) -> ItemValues:
-    """Map a Square ITEM object (with nested variations) to :class:`ItemValues`."""
+def sellable(obj: dict[str, Any], data: dict[str, Any], location_id: str | None) -> bool:
+    """Whether the shop may list the item at all: not archived, present at its location, and not
+    hidden from online sales (``ecom_visibility`` HIDDEN/UNAVAILABLE, where Square sends it)."""
+    if data.get("is_archived"):
+        return False
+    if str(data.get("ecom_visibility") or "").upper() in ("HIDDEN", "UNAVAILABLE"):
+        return False
+    return present_at(obj, location_id)
+
+
+def parse_item(obj: dict[str, Any], location_id: str | None = None) -> ItemValues:
+    """Map a Square ITEM object (with nested variations) to :class:`ItemValues`, as sold at
+    ``location_id`` (None: every location). An item the shop may not sell there maps as deleted."""
     if obj.get("type") != "ITEM" or not obj.get("id"):
         raise MappingError(f"not an ITEM object: {obj.get('type')!r}")
     data = obj.get("item_data")
     if not isinstance(data, dict):
         raise MappingError(f"item {obj['id']} has no item_data")
     name = str(data.get("name") or "").strip()
-    deleted = bool(obj.get("is_deleted"))
+    deleted = bool(obj.get("is_deleted")) or not sellable(obj, data, location_id)
     if not name and not deleted:
         raise MappingError(f"item {obj['id']} has no name")
     attrs = _custom_attributes(obj)
@@ -129,10 +160,14 @@ def parse_item(obj: dict[str, Any]) -> ItemValues:
         title = name.split(" — ", 1)[1] if " — " in name else name
     if not artist and " — " in name:
         artist = name.split(" — ", 1)[0]
-    variations = tuple(parse_variation(v) for v in data.get("variations") or []
+    variations = tuple(parse_variation(v, location_id) for v in data.get("variations") or []
                        if isinstance(v, dict) and v.get("id"))
     if not deleted and not any(not v.is_deleted for v in variations):
-        raise MappingError(f"item {obj['id']} has no sellable variation")
+        if location_id is not None and any(not v.get("is_deleted") for v in data.get("variations") or []
+                                           if isinstance(v, dict)):
+            deleted = True  # every variation is absent or sold out here: not listed, not a failure
+        else:
+            raise MappingError(f"item {obj['id']} has no sellable variation")
     categories = [c.get("id") for c in data.get("categories") or [] if isinstance(c, dict)]
     if data.get("category_id"):
         categories.append(data["category_id"])
@@ -185,15 +220,16 @@ class MappedPage(NamedTuple):
     failures: list[dict[str, str]]
 
 
-def map_item_page(objects: Iterable[dict[str, Any]]) -> MappedPage:
-    """Map the ITEM objects of a page (other types are skipped); a bad item becomes a failure."""
+def map_item_page(objects: Iterable[dict[str, Any]], location_id: str | None = None) -> MappedPage:
+    """Map the ITEM objects of a page as sold at ``location_id`` (other types are skipped); a bad item
+    becomes a failure."""
     page = MappedPage([], [], [])
     for obj in objects:
         if obj.get("type") != "ITEM":
             continue
         page.seen_ids.append(str(obj.get("id")))
         try:
-            page.items.append(parse_item(obj))
+            page.items.append(parse_item(obj, location_id))
         except (MappingError, KeyError, TypeError, ValueError) as exc:
             page.failures.append({"ecs_id": str(obj.get("id")), "reason": str(exc)[:300]})
     return page

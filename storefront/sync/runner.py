@@ -108,6 +108,7 @@ class SyncRunner:
         db.session.commit()
         try:
             self.location_id = self._resumable(lambda: shop_location_id())
+            self.writer.location_id = self.location_id  # items are mapped as the shop's location sells them
             if run.kind == "incremental" and sync_state().latest_time:
                 self._incremental()
             else:
@@ -208,7 +209,7 @@ class SyncRunner:
         if self.page_delay or not self.cfg["SYNC_FETCH_PROCESS"] or not fork_available():
             yield from self._item_pages_here(None)
             return
-        for message in fetch_in_child(partial(build_client, self.cfg)):
+        for message in fetch_in_child(partial(build_client, self.cfg), self.location_id or None):
             if isinstance(message, FetchStopped):
                 log.warning("sync #%s: the fetch process stopped (%s); reading on in this process",
                             self.run.id, message.reason)
@@ -233,7 +234,7 @@ class SyncRunner:
             while True:
                 cursor = page.cursor
                 ahead = pool.submit(fetch, cursor) if cursor and not delay else None
-                yield FetchedPage(map_item_page(page.objects), len(page.objects), cursor)
+                yield FetchedPage(map_item_page(page.objects, self.location_id or None), len(page.objects), cursor)
                 if not cursor:
                     return
                 if ahead is None:

@@ -83,6 +83,8 @@ class CatalogWriter:
         # are then inserted with their stock rather than updated once more at the end. Only a
         # head start — the run's final stock refresh recomputes every item from its stock levels.
         self.stock_on_hand: dict[str, int] | None = None
+        # The shop's location: an item absent there, archived, or sold out there is not listed.
+        self.location_id: str | None = None
         # image id → URL of every IMAGE object seen so far (a full sync reads them all before the items).
         self.image_urls: dict[str, str] = {}
         self.genres: dict[str, tuple[int, str]] = {
@@ -144,7 +146,7 @@ class CatalogWriter:
     # items ------------------------------------------------------------------------------
     def apply_items(self, objects: Iterable[dict[str, Any]]) -> PageOutcome:
         """Upsert a page of ITEM objects (with nested variations)."""
-        return self.apply_mapped(map_item_page(objects))
+        return self.apply_mapped(map_item_page(objects, self.location_id or None))
 
     def apply_mapped(self, page: MappedPage) -> PageOutcome:
         """Upsert a page of items already mapped by :func:`map_item_page` (perhaps in another process).

@@ -155,7 +155,8 @@ def create_item(index: CatalogIndex, spec: dict[str, Any], version: int) -> list
 
 
 def update_item(index: CatalogIndex, item_id: str, spec: dict[str, Any], version: int) -> list[dict[str, Any]]:
-    """Change an item's name, description, categories or custom attribute values."""
+    """Change an item's name, description, categories, custom attribute values, archived flag or
+    location presence (``present_at_all_locations``, ``present_at_location_ids``, ``absent_at_location_ids``)."""
     item = _live(index, item_id, "ITEM")
     data = dict(item["item_data"])
     if "name" in spec:
@@ -168,7 +169,12 @@ def update_item(index: CatalogIndex, item_id: str, spec: dict[str, Any], version
         data.pop("reporting_category", None)
         if ids:
             data["reporting_category"] = {"id": ids[0], "ordinal": 0}
+    if "is_archived" in spec:
+        data["is_archived"] = bool(spec["is_archived"])
     changes: dict[str, Any] = {"item_data": data}
+    for key in ("present_at_all_locations", "present_at_location_ids", "absent_at_location_ids"):
+        if key in spec:  # Square's presence fields, on the item object itself
+            changes[key] = bool(spec[key]) if key == "present_at_all_locations" else [str(x) for x in spec[key]]
     values = {k: spec[k] for k in ("artist", "title", "label", "catalog_number", "format", "year") if k in spec}
     if values:
         attributes = dict(item.get("custom_attribute_values") or {})

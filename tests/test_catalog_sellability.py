@@ -1,0 +1,96 @@
+"""What Square's catalog says about selling an item at the shop's location: presence at locations,
+location overrides (price, sold out), archived items and online visibility. Items the location cannot
+sell are not listed; a location's price is the price."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from storefront.sync.mapping import map_item_page, parse_item
+from tests.support.square_schema import validate
+
+HERE, ELSEWHERE = "LSHOP", "LWAREHOUSE"
+
+
+def variation(vid: str, price: int, **extra: Any) -> dict[str, Any]:
+    data = {"item_id": "ITEM1", "name": "LP", "pricing_type": "FIXED_PRICING",
+            "price_money": {"amount": price, "currency": "USD"}, **extra.pop("data", {})}
+    return {"type": "ITEM_VARIATION", "id": vid, "version": 1, "present_at_all_locations": True,
+            "item_variation_data": data, **extra}
+
+
+def item(*variations: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    data = {"name": "Vera Bergstrom — Live in Marseille", "variations": list(variations), **extra.pop("data", {})}
+    obj = {"type": "ITEM", "id": "ITEM1", "version": 1, "present_at_all_locations": True, "item_data": data, **extra}
+    validate(obj, "CatalogObject", strict=False)  # each case is a catalog object Square could send
+    return obj
+
+
+CASES = [
+    ("present everywhere", item(variation("V1", 1999)), False, {"V1": (1999, False)}),
+    ("absent at the shop", item(variation("V1", 1999), absent_at_location_ids=[HERE]), True, None),
+    ("only at another location", item(variation("V1", 1999), present_at_all_locations=False,
+                                      present_at_location_ids=[ELSEWHERE]), True, None),
+    ("only at the shop", item(variation("V1", 1999), present_at_all_locations=False,
+                              present_at_location_ids=[HERE]), False, {"V1": (1999, False)}),
+    ("archived", item(variation("V1", 1999), data={"is_archived": True}), True, None),
+    ("hidden online", item(variation("V1", 1999), data={"ecom_visibility": "HIDDEN"}), True, None),
+    ("a location price", item(variation("V1", 1999, data={"location_overrides": [
+        {"location_id": ELSEWHERE, "price_money": {"amount": 2999, "currency": "USD"}},
+        {"location_id": HERE, "price_money": {"amount": 1499, "currency": "USD"}}]})), False, {"V1": (1499, False)}),
+    ("one format sold out here", item(variation("V1", 1999, data={"location_overrides": [
+        {"location_id": HERE, "sold_out": True}]}), variation("V2", 1299)), False,
+     {"V1": (1999, True), "V2": (1299, False)}),
+    ("every format sold out here", item(variation("V1", 1999, data={"location_overrides": [
+        {"location_id": HERE, "sold_out": True}]})), True, None),
+    ("a format absent here", item(variation("V1", 1999, absent_at_location_ids=[HERE]), variation("V2", 1299)),
+     False, {"V1": (1999, True), "V2": (1299, False)}),
+]
+
+
+@pytest.mark.parametrize(("case", "obj", "hidden", "variations"), CASES, ids=[c[0] for c in CASES])
+def test_what_the_shops_location_can_sell(case, obj, hidden, variations):
+    mapped = parse_item(obj, HERE)
+    assert mapped.is_deleted is hidden, case
+    if variations is not None:
+        assert {v.ecs_id: (v.price_amount, v.is_deleted) for v in mapped.variations} == variations
+
+
+def test_without_a_location_everything_is_read_as_before():
+    absent = item(variation("V1", 1999), absent_at_location_ids=[HERE])
+    assert parse_item(absent).is_deleted is False
+
+
+def test_an_unsellable_item_is_not_a_mapping_failure():
+    page = map_item_page([item(variation("V1", 1999, data={"location_overrides": [
+        {"location_id": HERE, "sold_out": True}]}))], HERE)
+    assert page.failures == [] and page.items[0].is_deleted
+
+
+def test_a_sync_stops_listing_what_the_location_cannot_sell(make_app, sandbox):
+    """Over HTTP: archive one record and make another absent at the shop's location in the sandbox;
+    the incremental sync takes both off the shop (and a full sync agrees)."""
+    from sqlalchemy import select
+
+    from storefront.catalog.models import Item
+    from storefront.extensions import db
+    from tests.support.ecs import ecs_config
+    from tests.support.sync import run_sync
+
+    app = make_app(**ecs_config(sandbox))
+    with app.app_context():
+        assert run_sync().status == "succeeded"
+        ids = list(db.session.scalars(select(Item.ecs_id).where(Item.kind == "record", Item.is_deleted.is_(False))
+                                      .order_by(Item.id).limit(3)))
+        location = sandbox.control("GET", "state/summary")["location_id"]
+        sandbox.control("PATCH", f"catalog/{ids[0]}", json={"is_archived": True})
+        sandbox.control("PATCH", f"catalog/{ids[1]}", json={"absent_at_location_ids": [location]})
+        run = run_sync("incremental")
+        assert run.status == "succeeded", run.message
+        listed = dict(db.session.execute(select(Item.ecs_id, Item.is_deleted).where(Item.ecs_id.in_(ids))).all())
+        assert listed == {ids[0]: True, ids[1]: True, ids[2]: False}
+        assert run_sync().status == "succeeded"
+        again = dict(db.session.execute(select(Item.ecs_id, Item.is_deleted).where(Item.ecs_id.in_(ids))).all())
+        assert again == listed
