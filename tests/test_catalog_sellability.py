@@ -1,6 +1,7 @@
 """What Square's catalog says about selling an item at the shop's location: presence at locations,
-location overrides (price, sold out), archived items and online visibility. Items the location cannot
-sell are not listed; a location's price is the price."""
+location overrides (price, inventory tracking), archived items and online visibility. Items the
+location cannot sell are not listed; a location's price is the price; untracked stock is always
+available."""
 
 from __future__ import annotations
 
@@ -40,11 +41,9 @@ CASES = [
     ("a location price", item(variation("V1", 1999, data={"location_overrides": [
         {"location_id": ELSEWHERE, "price_money": {"amount": 2999, "currency": "USD"}},
         {"location_id": HERE, "price_money": {"amount": 1499, "currency": "USD"}}]})), False, {"V1": (1499, False)}),
-    ("one format sold out here", item(variation("V1", 1999, data={"location_overrides": [
-        {"location_id": HERE, "sold_out": True}]}), variation("V2", 1299)), False,
-     {"V1": (1999, True), "V2": (1299, False)}),
-    ("every format sold out here", item(variation("V1", 1999, data={"location_overrides": [
-        {"location_id": HERE, "sold_out": True}]})), True, None),
+    # Square marks a tracked variation sold out when its count reaches zero: it stays listed ("Sold out").
+    ("sold out here", item(variation("V1", 1999, data={"location_overrides": [
+        {"location_id": HERE, "sold_out": True}]})), False, {"V1": (1999, False)}),
     ("a format absent here", item(variation("V1", 1999, absent_at_location_ids=[HERE]), variation("V2", 1299)),
      False, {"V1": (1999, True), "V2": (1299, False)}),
 ]
@@ -64,8 +63,7 @@ def test_without_a_location_everything_is_read_as_before():
 
 
 def test_an_unsellable_item_is_not_a_mapping_failure():
-    page = map_item_page([item(variation("V1", 1999, data={"location_overrides": [
-        {"location_id": HERE, "sold_out": True}]}))], HERE)
+    page = map_item_page([item(variation("V1", 1999, absent_at_location_ids=[HERE]))], HERE)
     assert page.failures == [] and page.items[0].is_deleted
 
 
@@ -94,3 +92,44 @@ def test_a_sync_stops_listing_what_the_location_cannot_sell(make_app, sandbox):
         assert run_sync().status == "succeeded"
         again = dict(db.session.execute(select(Item.ecs_id, Item.is_deleted).where(Item.ecs_id.in_(ids))).all())
         assert again == listed
+
+
+@pytest.mark.parametrize(("data", "tracked"), [
+    ({}, True),
+    ({"track_inventory": False}, False),
+    ({"track_inventory": True, "location_overrides": [{"location_id": HERE, "track_inventory": False}]}, False),
+    ({"track_inventory": False, "location_overrides": [{"location_id": ELSEWHERE, "track_inventory": True}]}, False),
+])
+def test_whether_the_ecs_counts_a_variations_stock_here(data, tracked):
+    assert parse_item(item(variation("V1", 1999, data=data)), HERE).variations[0].track_inventory is tracked
+
+
+def test_a_record_the_ecs_does_not_count_is_always_buyable_and_never_held(live_shop, sandbox):
+    """Square's `track_inventory: false`: no count at all, yet listed as available, bought without a hold."""
+    import requests
+    from sqlalchemy import func, select
+
+    from storefront.catalog.models import Item, ItemVariation
+    from storefront.catalog.stock import UNTRACKED_STOCK
+    from storefront.extensions import db
+    from storefront.orders.models import Reservation
+    from tests.support.checkout import SUCCESS_CARD, customer_checkout, order_status, pay, wait_for
+    from tests.support.sync import run_sync
+
+    app, base = live_shop
+    created = sandbox.control("POST", "catalog/items", json={
+        "artist": "The Uncounted", "title": "Pressed on Demand", "format": "LP",
+        "variations": [{"name": "LP", "amount": 2400, "track_inventory": False}]})
+    item_ecs_id = next(o["id"] for o in created["objects"] if o["type"] == "ITEM")
+    with app.app_context():
+        assert run_sync("incremental").status == "succeeded"
+        variation_id, stock = db.session.execute(
+            select(ItemVariation.id, Item.stock).join(Item).where(Item.ecs_id == item_ecs_id)).one()
+        assert stock == UNTRACKED_STOCK
+    assert "Sold out" not in requests.get(f"{base}/catalog?q=Uncounted").text
+    http, checkout = customer_checkout(app, base, "ondemand@example.com", [variation_id])
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Reservation)
+                                 .where(Reservation.variation_id == variation_id)) == 0
+    assert pay(http, checkout["payment_url"], SUCCESS_CARD).status_code == 303
+    wait_for(lambda: order_status(app, checkout["order"]["number"]) == "paid")

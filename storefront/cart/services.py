@@ -12,6 +12,7 @@ from sqlalchemy.orm import joinedload
 
 from storefront.cart.models import Cart
 from storefront.catalog.models import ItemVariation, StockLevel
+from storefront.catalog.stock import UNTRACKED_STOCK
 from storefront.core.errors import FieldError, NotFound, ValidationError
 from storefront.ecs.provider import shop_location_id
 from storefront.extensions import db
@@ -144,7 +145,8 @@ def own_holds(cart_id: int) -> dict[int, int]:
 
 
 def available_units(variation_ids: list[int], location_id: str, *, cart_id: int | None = None) -> dict[int, int]:
-    """Local stock at the shop location minus units held by unpaid checkouts (other than ``cart_id``'s own)."""
+    """Local stock at the shop location minus units held by unpaid checkouts (other than ``cart_id``'s own);
+    a variation the ECS does not count is always available."""
     if not variation_ids:
         return {}
     stock = dict(db.session.execute(
@@ -154,7 +156,10 @@ def available_units(variation_ids: list[int], location_id: str, *, cart_id: int 
     held = dict(db.session.execute(
         select(StockHold.variation_id, StockHold.held).where(StockHold.variation_id.in_(variation_ids))).all())
     mine = own_holds(cart_id) if cart_id is not None else {}
-    return {vid: max(0, int(stock.get(vid) or 0) - int(held.get(vid) or 0) + mine.get(vid, 0))
+    uncounted = set(db.session.scalars(select(ItemVariation.id).where(
+        ItemVariation.id.in_(variation_ids), ItemVariation.track_inventory.is_(False))))
+    return {vid: UNTRACKED_STOCK if vid in uncounted
+            else max(0, int(stock.get(vid) or 0) - int(held.get(vid) or 0) + mine.get(vid, 0))
             for vid in variation_ids}
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, Text, UniqueConstraint, true
 from sqlalchemy import text as sa_text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -111,6 +111,8 @@ class ItemVariation(db.Model):
     currency: Mapped[str] = mapped_column(String(3), default="USD")
     is_deleted: Mapped[bool] = mapped_column(default=False)
     ecs_version: Mapped[int] = mapped_column(BigInteger, default=0)
+    # False when the ECS does not count its stock: always available, never held at checkout.
+    track_inventory: Mapped[bool] = mapped_column(default=True, server_default=true())
 
     item: Mapped[Item] = relationship(back_populates="variations")
     stock_levels: Mapped[list[StockLevel]] = relationship(back_populates="variation",

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, and_, func, select, update
+from sqlalchemy import Select, and_, case, exists, func, select, update
 
 from storefront.catalog import revision as catalog_revision
 from storefront.catalog.models import Item, ItemVariation, StockLevel
@@ -15,6 +15,8 @@ from storefront.extensions import db
 from storefront.sync.mapping import parse_timestamp
 
 WHOLE_TABLE_ABOVE = 2000
+# Item.stock of an item with a variation the ECS does not count: always available (never "only N left").
+UNTRACKED_STOCK = 999
 
 
 @dataclass(frozen=True)
@@ -120,18 +122,22 @@ def _narrowed(query: Select[Any], column: Any, values: set[Any]) -> Select[Any]:
 
 
 def refresh_item_stock(location_id: str, item_ids: Iterable[int] | None = None) -> None:
-    """Recompute ``Item.stock`` (sum over live variations at the shop location). No commit.
+    """Recompute ``Item.stock`` (sum over live variations at the shop location; UNTRACKED_STOCK when
+    one of them is not counted by the ECS, so it is always available). No commit.
 
     Bumps the catalog revision too: listings, their rendered fragments and the pages' ETags
     are keyed by it, so a sold-out badge or the in-stock facet never outlives a stock change.
     """
-    total = (
+    counted = (
         select(func.coalesce(func.sum(StockLevel.quantity), 0))
         .join(ItemVariation, ItemVariation.id == StockLevel.variation_id)
         .where(and_(ItemVariation.item_id == Item.id, ItemVariation.is_deleted.is_(False),
-                    StockLevel.location_id == location_id))
+                    ItemVariation.track_inventory.is_(True), StockLevel.location_id == location_id))
         .scalar_subquery()
     )
+    uncounted = exists().where(ItemVariation.item_id == Item.id, ItemVariation.is_deleted.is_(False),
+                               ItemVariation.track_inventory.is_(False))
+    total = case((uncounted, UNTRACKED_STOCK), else_=counted)
     # Only rows whose count differs: an UPDATE writes a new row version, and on PostgreSQL every
     # index entry with it (the search index too), whether or not the value changed.
     statement = update(Item).values(stock=total).where(Item.stock != total)

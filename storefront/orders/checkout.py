@@ -118,10 +118,12 @@ def checkout(cart: Cart, buyer: Buyer, details: CheckoutDetails, *,
                               details=[FieldError("cart", p) for p in view.problems])
 
     variations = {line.variation_id: line for line in view.lines}
-    ecs_ids = dict(db.session.execute(select(ItemVariation.id, ItemVariation.ecs_id)
-                                      .where(ItemVariation.id.in_(variations))).all())
+    rows = db.session.execute(select(ItemVariation.id, ItemVariation.ecs_id, ItemVariation.track_inventory)
+                              .where(ItemVariation.id.in_(variations))).all()
+    ecs_ids = {vid: ecs_id for vid, ecs_id, _tracked in rows}
+    uncounted = {vid for vid, _ecs, tracked in rows if not tracked}
     priced = _price(view, details, buyer)
-    live = _confirmed_stock([ecs_ids[v] for v in variations])
+    live = _confirmed_stock([ecs_ids[v] for v in variations if v not in uncounted])
 
     _cancel_superseded(cart, key)
     order = _new_order(cart, buyer, view, details, key, priced)
@@ -130,14 +132,15 @@ def checkout(cart: Cart, buyer: Buyer, details: CheckoutDetails, *,
     except IntegrityError:
         db.session.rollback()
         return _existing_checkout(key, buyer, redirect_url)
-    shortages = _add_lines_holding_stock(order, view, ecs_ids, live)
+    shortages = _add_lines_holding_stock(order, view, ecs_ids, live, uncounted)
     if shortages:
         db.session.rollback()
         raise OutOfStock("Some items just sold out or ran low; your cart has been updated.", details=shortages)
     db.session.flush()
     for line in order.lines:
-        db.session.add(Reservation(order_id=order.id, variation_id=line.variation_id, quantity=line.quantity,
-                                   expires_at=order.reserved_until))
+        if line.variation_id not in uncounted:  # nothing to hold of what the ECS does not count
+            db.session.add(Reservation(order_id=order.id, variation_id=line.variation_id, quantity=line.quantity,
+                                       expires_at=order.reserved_until))
     if priced.coupon is not None:
         redeem(priced.coupon, order_id=order.id, email=buyer.email, customer_id=buyer.customer_id)
     try:
@@ -189,15 +192,17 @@ def _new_order(cart: Cart, buyer: Buyer, view: CartView, details: CheckoutDetail
     return order
 
 
-def _add_lines_holding_stock(order: Order, view: CartView, ecs_ids: dict[int, str],
-                             live: dict[str, int]) -> list[FieldError]:
-    """Copy the cart's lines onto the order, holding each line's units; the lines that fell short."""
+def _add_lines_holding_stock(order: Order, view: CartView, ecs_ids: dict[int, str], live: dict[str, int],
+                             uncounted: set[int]) -> list[FieldError]:
+    """Copy the cart's lines onto the order, holding each counted line's units; the lines that fell short."""
     shortages: list[FieldError] = []
     for line in view.lines:
         order.lines.append(OrderLine(
             item_id=line.item_id, variation_id=line.variation_id, variation_ecs_id=ecs_ids[line.variation_id],
             name=line.name, variation_name=line.variation_name, quantity=line.quantity,
             unit_amount=line.unit_amount, currency=line.currency))
+        if line.variation_id in uncounted:
+            continue
         if not hold_units(line.variation_id, line.quantity, live[ecs_ids[line.variation_id]]):
             shortages.append(FieldError(f"variation:{line.variation_id}",
                                         f"{line.name}: not enough left to sell you {line.quantity}."))

@@ -21,6 +21,7 @@ from flask import current_app
 from sqlalchemy import select, update
 
 from storefront.audit.services import record as audit
+from storefront.catalog.models import ItemVariation
 from storefront.catalog.stock import apply_inventory_counts, refresh_item_stock
 from storefront.core.errors import ServiceUnavailable
 from storefront.coupons.services import mark_used as mark_coupon_used
@@ -71,13 +72,15 @@ def _accept(order: Order, live: dict[str, int]) -> bool:
         return order.late_payment == "accepted"
     # The ECS may already have taken this order's copies out of its count when it took the payment.
     ours = current_app.config["ECS_DECREMENTS_STOCK_ON_PAYMENT"]
-    for line in order.lines:
+    uncounted = uncounted_variations(order)
+    counted = [line for line in order.lines if line.variation_id not in uncounted]
+    for line in counted:
         if line.variation_id is None or not hold_units(
                 line.variation_id, line.quantity, live.get(line.variation_ecs_id, 0) + (line.quantity if ours else 0)):
             db.session.rollback()
             _claim_refund(order)
             return False
-    for line in order.lines:  # the hold only proved the copies were free; the sale takes over now
+    for line in counted:  # the hold only proved the copies were free; the sale takes over now
         db.session.execute(update(StockHold).where(StockHold.variation_id == line.variation_id)
                            .values(held=StockHold.held - line.quantity),
                            execution_options={"synchronize_session": False})
@@ -90,6 +93,13 @@ def _accept(order: Order, live: dict[str, int]) -> bool:
     db.session.commit()
     _after_accept(order)
     return True
+
+
+def uncounted_variations(order: Order) -> set[int]:
+    """The order's variations the ECS does not count (always available: nothing to hold again)."""
+    ids = [line.variation_id for line in order.lines if line.variation_id is not None]
+    return set(db.session.scalars(select(ItemVariation.id).where(
+        ItemVariation.id.in_(ids), ItemVariation.track_inventory.is_(False)))) if ids else set()
 
 
 def _after_accept(order: Order) -> None:

@@ -24,6 +24,9 @@ class VariationValues(NamedTuple):
     currency: str
     ecs_version: int
     is_deleted: bool
+    # False: Square does not count this variation's stock (``track_inventory``, or the location's
+    # override of it): always available, and checkout holds nothing.
+    track_inventory: bool = True
 
 
 class ItemValues(NamedTuple):
@@ -111,8 +114,8 @@ def _override(data: dict[str, Any], location_id: str | None) -> dict[str, Any]:
 
 
 def parse_variation(obj: dict[str, Any], location_id: str | None = None) -> VariationValues:
-    """A variation as the shop's location sells it: not there (or sold out there) counts as gone, and a
-    location price override wins over the variation's price."""
+    """A variation as the shop's location sells it: not there counts as gone, and a location price
+    override wins over the variation's price."""
     data = obj.get("item_variation_data") or {}
     override = _override(data, location_id)
     money = override.get("price_money") or data.get("price_money") or {}
@@ -127,7 +130,10 @@ def parse_variation(obj: dict[str, Any], location_id: str | None = None) -> Vari
         price_amount=amount,
         currency=str(money.get("currency") or "USD")[:3],
         ecs_version=int(obj.get("version") or 0),
-        is_deleted=bool(obj.get("is_deleted")) or not present_at(obj, location_id) or bool(override.get("sold_out")),
+        # A location's `sold_out` is left to the stock counts: Square sets it when a tracked count reaches
+        # zero, and a sold-out record stays listed ("Sold out", wishlists), it is not withdrawn.
+        is_deleted=bool(obj.get("is_deleted")) or not present_at(obj, location_id),
+        track_inventory=bool(override.get("track_inventory", data.get("track_inventory", True))),
     )
 
 
@@ -165,7 +171,7 @@ def parse_item(obj: dict[str, Any], location_id: str | None = None) -> ItemValue
     if not deleted and not any(not v.is_deleted for v in variations):
         if location_id is not None and any(not v.get("is_deleted") for v in data.get("variations") or []
                                            if isinstance(v, dict)):
-            deleted = True  # every variation is absent or sold out here: not listed, not a failure
+            deleted = True  # every variation is absent here: not listed, not a failure
         else:
             raise MappingError(f"item {obj['id']} has no sellable variation")
     categories = [c.get("id") for c in data.get("categories") or [] if isinstance(c, dict)]

@@ -13,6 +13,7 @@ from sqlalchemy import ARRAY, Select, any_, bindparam, delete, select, update
 from storefront.catalog.indexing import compose_search_text
 from storefront.catalog.models import Genre, Item, ItemDetail, ItemGenre, ItemVariation
 from storefront.catalog.search import bulk_item_inserts
+from storefront.catalog.stock import UNTRACKED_STOCK
 from storefront.db.bulkinsert import insert_many
 from storefront.db.timestamps import utcnow
 from storefront.extensions import db
@@ -21,6 +22,7 @@ from storefront.sync.mapping import (
     ItemValues,
     MappedPage,
     MappingError,
+    VariationValues,
     image_urls,
     map_item_page,
     parse_variation,
@@ -233,7 +235,7 @@ class CatalogWriter:
             if self.stock_on_hand is not None:
                 on_hand = self.stock_on_hand
                 for row, values in zip(rows, to_create, strict=True):  # new items are never deleted ones
-                    row["stock"] = sum(on_hand.get(v.ecs_id, 0) for v in values.variations if not v.is_deleted)
+                    row["stock"] = item_stock(values.variations, on_hand)
             # One executemany, then one SELECT for the new ids: cheaper than the ORM's bulk
             # INSERT … RETURNING path, and a full sync is mostly inserts.
             conn = db.session.connection()
@@ -259,7 +261,7 @@ class CatalogWriter:
                 row = {"item_id": item_id, "ecs_id": variation.ecs_id, "name": variation.name,
                        "sku": variation.sku, "ordinal": variation.ordinal, "price_amount": variation.price_amount,
                        "currency": variation.currency, "is_deleted": variation.is_deleted or values.is_deleted,
-                       "ecs_version": variation.ecs_version}
+                       "ecs_version": variation.ecs_version, "track_inventory": variation.track_inventory}
                 if variation.ecs_id in stored:
                     changed_variations.append({"id": stored[variation.ecs_id][0], **row})
                 else:
@@ -354,3 +356,11 @@ class CatalogWriter:
         db.session.execute(update(Item), [
             {"id": i, "price_amount": best.get(i, (None, "USD"))[0], "currency": best.get(i, (None, "USD"))[1],
              "synced_at": utcnow()} for i in ids])
+
+
+def item_stock(variations: Iterable[VariationValues], on_hand: dict[str, int]) -> int:
+    """A new item's stock: its live counted variations' counts, or "plenty" when one is not counted."""
+    live = [v for v in variations if not v.is_deleted]
+    if any(not v.track_inventory for v in live):
+        return UNTRACKED_STOCK
+    return sum(on_hand.get(v.ecs_id, 0) for v in live)
