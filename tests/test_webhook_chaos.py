@@ -136,7 +136,9 @@ def test_no_event_is_lost(make_app, sandbox, redis_url, tmp_path):
         # 1. Kill a worker mid-job: events wait in the queue, a database lock holds two workers inside
         #    a job each (PostgreSQL: past the claim, in the handler), and the second one is SIGKILLed.
         #    (The first keeps RQ's scheduler lock, so the retries it schedules keep flowing.)
-        sandbox.control("POST", "webhooks/emit", json={"type": "inventory.count.updated", "count": 40, "seed": 1})
+        # A count reaching zero also marks its variation sold out (a catalog.version.updated): count them all.
+        emitted = [sandbox.control("POST", "webhooks/emit", json={"type": "inventory.count.updated", "count": 40,
+                                                                  "seed": 1})]
         assert sandbox.control("POST", "webhooks/drain", json={"timeout": 60})["idle"]
         sqlite = app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite")
         lock = block_processing(app.config["SQLALCHEMY_DATABASE_URI"])
@@ -158,11 +160,12 @@ def test_no_event_is_lost(make_app, sandbox, redis_url, tmp_path):
         workers.append(start_rq_worker(env, "chaos-c", tmp_path, "webhooks", "sync"))  # the supervisor's restart
 
         # 2. The storm: duplicates, shuffled, jittered; then catalog changes; then events nobody handles.
-        sandbox.control("POST", "webhooks/emit", json={
+        emitted.append(sandbox.control("POST", "webhooks/emit", json={
             "type": "inventory.count.updated", "count": INVENTORY_EVENTS - 40, "duplicate_ratio": 0.15,
-            "shuffle": True, "seed": 2})
-        sandbox.control("POST", "webhooks/emit", json={"type": "catalog.version.updated", "count": CATALOG_EVENTS,
-                                                       "duplicate_ratio": 0.2, "shuffle": True, "seed": 3})
+            "shuffle": True, "seed": 2}))
+        emitted.append(sandbox.control("POST", "webhooks/emit", json={
+            "type": "catalog.version.updated", "count": CATALOG_EVENTS, "duplicate_ratio": 0.2, "shuffle": True,
+            "seed": 3}))
         for _ in range(UNKNOWN_EVENTS):
             body = json.dumps(event("customer.created")).encode()
             sandbox.http.post(receiver, data=body, headers={
@@ -176,7 +179,8 @@ def test_no_event_is_lost(make_app, sandbox, redis_url, tmp_path):
         print(f"[chaos] {drained['stats']['attempts']} deliveries acknowledged at {time.monotonic() - started:.1f}s")
         deliveries = sandbox.control("GET", "deliveries?ok=true&limit=0")["deliveries"]
         delivered_ids = {d["event_id"] for d in deliveries}
-        expected = INVENTORY_EVENTS + CATALOG_EVENTS
+        expected = sum(e["events_total"] for e in emitted)
+        assert sum(e["events"] for e in emitted) == INVENTORY_EVENTS + CATALOG_EVENTS
         assert len(delivered_ids) == expected
         assert len(deliveries) + UNKNOWN_EVENTS >= 2000  # signed deliveries, duplicates included
         assert sum(d["duplicate"] for d in deliveries) > 100

@@ -17,7 +17,7 @@ from typing import Any
 
 from storefront.ecs.sandbox import catalog_edits, events
 from storefront.ecs.sandbox.catalog_index import CatalogIndex, CatalogPage
-from storefront.ecs.sandbox.clock import VersionClock, rfc3339
+from storefront.ecs.sandbox.clock import VersionClock, parse_rfc3339, rfc3339
 from storefront.ecs.sandbox.demo_catalog import generate_catalog, paused_gc
 from storefront.ecs.sandbox.ids import order_id, payment_id, payment_link_id, refund_id
 from storefront.ecs.sandbox.inventory_book import CountPage, InventoryBook
@@ -205,41 +205,69 @@ class SandboxStore:
 
     def change_inventory(self, changes: list[InventoryChangeRequest], *, ignore_unchanged: bool = True,
                          reason: dict[str, Any] | None = None) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-        """Apply counts/adjustments as one stamp; returns (InventoryChange records, current counts)."""
+        """Apply counts/adjustments as one stamp, each where its ``occurred_at`` puts it; returns
+        (InventoryChange records, current counts)."""
         with self.lock:
             stamp = self.clock.tick()
             when = rfc3339(stamp)
             records: list[dict[str, Any]] = []
             changed: dict[tuple[str, str, str], dict[str, Any]] = {}
             for number, change in enumerate(changes):
-                detail: dict[str, Any] = {"id": f"{self.epoch:x}-{stamp}-{number}",
-                                          "catalog_object_id": change.object_id,
-                                          "catalog_object_type": "ITEM_VARIATION",
-                                          "location_id": change.location_id, "quantity": str(change.quantity),
-                                          "occurred_at": change.occurred_at or when, "created_at": when}
-                if change.reference_id:
-                    detail["reference_id"] = change.reference_id
-                if change.kind == "PHYSICAL_COUNT":
-                    detail["state"] = change.state
-                    current = self.inventory.quantity(change.object_id, change.location_id, change.state)
-                    if not (ignore_unchanged and current == change.quantity):
-                        count = self.inventory.set(change.object_id, change.location_id, change.state,
-                                                   change.quantity, stamp)
-                        changed[(change.object_id, change.location_id, change.state)] = count
-                    records.append({"type": "PHYSICAL_COUNT", "physical_count": detail})
-                else:
-                    detail.update(from_state=change.from_state, to_state=change.to_state)
-                    for count in self.inventory.adjust(change.object_id, change.location_id, change.from_state,
-                                                       change.to_state, change.quantity, stamp):
-                        changed[(count["catalog_object_id"], count["location_id"], count["state"])] = count
-                    records.append({"type": "ADJUSTMENT", "adjustment": detail})
+                records.append(self._apply_change(change, f"{self.epoch:x}-{stamp}-{number}", stamp, when,
+                                                  ignore_unchanged, changed))
             self._record_oversold(changed.values(), reason or {}, when)
             if changed:
                 self.emit(events.inventory_count_updated(self.merchant_id, list(changed.values())))
+                self._update_sold_out(changed.values())
                 self.on_change()
             touched = dict.fromkeys((c.object_id, c.location_id) for c in changes)
             counts = [c for obj_id, loc in touched for c in self.inventory.for_object(obj_id, [loc])]
             return records, counts
+
+    def _apply_change(self, change: InventoryChangeRequest, change_id: str, stamp: int, when: str,
+                      ignore_unchanged: bool, changed: dict[tuple[str, str, str], dict[str, Any]]) -> dict[str, Any]:
+        """One change into the book (``changed`` collects the counts it moved); returns its InventoryChange."""
+        occurred = parse_rfc3339(change.occurred_at) if change.occurred_at else stamp
+        detail: dict[str, Any] = {"id": change_id, "catalog_object_id": change.object_id,
+                                  "catalog_object_type": "ITEM_VARIATION", "location_id": change.location_id,
+                                  "quantity": str(change.quantity), "occurred_at": change.occurred_at or when,
+                                  "created_at": when}
+        if change.reference_id:
+            detail["reference_id"] = change.reference_id
+        if change.kind == "PHYSICAL_COUNT":
+            detail["state"] = change.state
+            current = self.inventory.quantity(change.object_id, change.location_id, change.state)
+            if not (ignore_unchanged and current == change.quantity):
+                count = self.inventory.physical_count(change.object_id, change.location_id, change.state,
+                                                      change.quantity, occurred, stamp)
+                if count is not None:
+                    changed[(change.object_id, change.location_id, change.state)] = count
+            return {"type": "PHYSICAL_COUNT", "physical_count": detail}
+        detail.update(from_state=change.from_state, to_state=change.to_state)
+        for count in self.inventory.adjust(change.object_id, change.location_id, change.from_state,
+                                           change.to_state, change.quantity, stamp, occurred):
+            changed[(count["catalog_object_id"], count["location_id"], count["state"])] = count
+        return {"type": "ADJUSTMENT", "adjustment": detail}
+
+    def _update_sold_out(self, counts: Iterable[dict[str, Any]]) -> None:
+        """Square's automatic sold-out mark: on when a tracked variation's IN_STOCK count at a location
+        reaches zero, off when it is restocked; a catalog change (new version, catalog.version.updated)."""
+        version: int | None = None
+        for count in counts:
+            if count["state"] != "IN_STOCK" or not self._tracked(count["catalog_object_id"]):
+                continue
+            obj = self.catalog.get(count["catalog_object_id"])
+            if obj is None or obj.get("is_deleted"):
+                continue
+            sold_out = int(count["quantity"]) <= 0
+            marked = any(o.get("location_id") == count["location_id"] and o.get("sold_out")
+                         for o in obj["item_variation_data"].get("location_overrides") or [])
+            if marked == sold_out:
+                continue
+            version = version or self.clock.tick()
+            catalog_edits.set_sold_out(self.catalog, obj["id"], count["location_id"], sold_out, version)
+        if version is not None:
+            self._catalog_changed(version)
 
     def _record_oversold(self, counts: Iterable[dict[str, Any]], reason: dict[str, Any], when: str) -> None:
         for count in counts:
