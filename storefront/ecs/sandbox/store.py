@@ -146,11 +146,13 @@ class SandboxStore:
     # -- catalog ------------------------------------------------------------------------------
     def walk_catalog(self, types: Iterable[str], *, after_seq: int = 0, begin_version: int | None = None,
                      include_deleted: bool = False, limit: int = 100,
-                     with_related: bool = False) -> tuple[CatalogPage, list[dict[str, Any]], int]:
-        """A page of the catalog, its related objects (if asked) and the latest catalog version."""
+                     with_related: bool = False, match: Callable[[dict[str, Any]], bool] | None = None,
+                     ) -> tuple[CatalogPage, list[dict[str, Any]], int]:
+        """A page of the catalog (objects ``match`` accepts), its related objects (if asked) and the
+        latest catalog version."""
         with self.lock:
             page = self.catalog.walk(types, after_seq=after_seq, begin_version=begin_version,
-                                     include_deleted=include_deleted, limit=limit)
+                                     include_deleted=include_deleted, limit=limit, match=match)
             related = self.catalog.related(page.objects) if with_related else []
             return page, related, self.catalog.latest_version
 
