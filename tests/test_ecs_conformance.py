@@ -147,7 +147,13 @@ def inventory_follows_occurred_at(sq: Square) -> None:
 
 
 def sold_out_follows_zero_stock(sq: Square) -> None:
-    var, loc = sq.new_variation(), sq.location()
+    loc = sq.location()
+    stock = {c["catalog_object_id"]: int(c["quantity"])
+             for c in control(sq.http, sq.server, "GET", "inventory", params={"state": "IN_STOCK"})["counts"]}
+    marked = {v["id"] for v in _search(sq, None, ["ITEM_VARIATION"])
+              if {"location_id": loc, "sold_out": True} in v["item_variation_data"].get("location_overrides", [])}
+    assert marked and marked == {v for v, qty in stock.items() if qty <= 0}  # the demo catalog already agrees
+    var = sq.new_variation()
     sq.change("so-1", adjust(var, loc, 1))
     before = sq.variation(var)
     assert "location_overrides" not in before["item_variation_data"]
@@ -192,10 +198,11 @@ def idempotency_key_lengths(sq: Square) -> None:
     assert (error["code"], error["field"]) == ("VALUE_TOO_LONG", "idempotency_key")
 
 
-def _search(sq: Square, query: dict[str, Any], types: list[str], **extra: Any) -> list[dict[str, Any]]:
+def _search(sq: Square, query: dict[str, Any] | None, types: list[str], **extra: Any) -> list[dict[str, Any]]:
     objects, cursor = [], None
     while True:
-        body = {"object_types": types, "query": query, **extra, **({"cursor": cursor} if cursor else {})}
+        body = {"object_types": types, **({"query": query} if query else {}), **extra,
+                **({"cursor": cursor} if cursor else {})}
         answer = sq.call("POST", "/v2/catalog/search", body=body)
         objects.extend(answer.get("objects", []))
         cursor = answer.get("cursor")

@@ -53,6 +53,19 @@ class InventoryChangeRequest:
     occurred_at: str | None = None
 
 
+def _mark_sold_out(objects: list[dict[str, Any]], sold_out: set[str], location_id: str) -> None:
+    """Before publishing a fresh demo catalog: its tracked variations with no stock carry Square's
+    automatic ``sold_out`` override (items embed the same variation dicts, so they see it too)."""
+    if not sold_out:
+        return
+    for obj in objects:
+        if obj["type"] == "ITEM_VARIATION" and obj["id"] in sold_out:
+            data = obj["item_variation_data"]
+            if data.get("track_inventory", True):
+                obj["item_variation_data"] = {**data, "location_overrides": [
+                    {"location_id": location_id, "sold_out": True}]}
+
+
 @dataclass
 class PayResult:
     outcome: str  # "paid", "declined", "already_paid" or "canceled"
@@ -86,6 +99,7 @@ class SandboxStore:
         base_version = version if version is not None else self.clock.tick()
         demo = generate_catalog(items, seed, version=base_version)
         stamp_text = rfc3339(base_version)
+        _mark_sold_out(demo.objects, {v for v, qty in demo.stock.items() if qty <= 0}, self.location_id)
         with paused_gc():
             self.catalog.put_many(demo.objects)
             for var_id, qty in demo.stock.items():
