@@ -132,14 +132,15 @@ def inventory_follows_occurred_at(sq: Square) -> None:
              (count(var, loc, 10, at(3)), 15),                                  # count 10 at T-3h, then +5
              (adjust(var, loc, 2, at(2), from_state="IN_STOCK", to_state="SOLD"), 13),  # −2 at T-2h
              (count(var, loc, 4, at(4)), 13),                                   # older than the T-3h count
-             (count(var, loc, 20, at(1.5)), 25)]                                # absorbs the −2, keeps the +5
+             (count(var, loc, 20, at(1.5)), 25),                                # absorbs the −2, keeps the +5
+             (count(var, loc, 20, at(1.25)), 25)]  # would leave 25: an unchanged count, ignored by default
     calculated = ""
     for number, (change, expected) in enumerate(steps):
         answer = sq.change(f"occ-{number}", change)
         now = sq.in_stock(var)
         assert now["quantity"] == str(expected), (number, now)
         record = answer["changes"][0].get("physical_count") or answer["changes"][0]["adjustment"]
-        if number == 3:  # ignored: the count (and when it was calculated) stays as it was
+        if number in (3, 5):  # ignored: the count (and when it was calculated) stays as it was
             assert now["calculated_at"] == calculated
         else:  # calculated_at: when the latest change affecting the count was received
             assert now["calculated_at"] == record["created_at"] > calculated

@@ -115,6 +115,14 @@ class InventoryBook:
             ledger = self._ledgers[key] = _Ledger(self._at.get(key, 0), self._qty.get(key, 0), [])
         return ledger
 
+    def count_result(self, object_id: str, location_id: str, state: str, quantity: int, occurred: int) -> int:
+        """The count a PHYSICAL_COUNT at ``occurred`` would leave (for ``ignore_unchanged_counts``)."""
+        key = (object_id, location_id, state)
+        ledger = self._ledgers.get(key) or _Ledger(self._at.get(key, 0), self._qty.get(key, 0), [])
+        if occurred < ledger.count_at:
+            return ledger.quantity()
+        return quantity + sum(d for t, d in ledger.deltas if t > occurred)
+
     def physical_count(self, object_id: str, location_id: str, state: str, quantity: int, occurred: int,
                        stamp: int) -> dict[str, Any] | None:
         """A PHYSICAL_COUNT that occurred at ``occurred``; None when a later count supersedes it."""

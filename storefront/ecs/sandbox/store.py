@@ -253,7 +253,9 @@ class SandboxStore:
         if change.kind == "PHYSICAL_COUNT":
             detail["state"] = change.state
             current = self.inventory.quantity(change.object_id, change.location_id, change.state)
-            if not (ignore_unchanged and current == change.quantity):
+            after = self.inventory.count_result(change.object_id, change.location_id, change.state,
+                                                change.quantity, occurred)
+            if not (ignore_unchanged and current == after):
                 count = self.inventory.physical_count(change.object_id, change.location_id, change.state,
                                                       change.quantity, occurred, stamp)
                 if count is not None:
