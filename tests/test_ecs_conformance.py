@@ -18,8 +18,8 @@ import requests
 
 from storefront.ecs.sandbox import create_sandbox_app, serve_in_thread
 from storefront.ecs.sandbox.checkout_page import format_money
+from tests.support.sandbox_http import Receiver, control
 from tests.support.square_schema import example, request_schema_name, response_schema_name, spec, validate
-from tests.test_ecs_sandbox import Receiver, control
 
 TOKEN = "conformance-token"
 KEY = "conformance-signature-key"
