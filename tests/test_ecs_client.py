@@ -33,6 +33,9 @@ from storefront.ecs import (
     ECSUnavailable,
     SquareClient,
 )
+from storefront.ecs.client import CursorTrail, instant_ns, later_time
+from storefront.ecs.errors import ECSRepeatedCursor
+from storefront.sync.mapping import parse_timestamp
 from tests.support.ecs import SANDBOX_TOKEN
 from tests.support.square_schema import (
     errors,
@@ -538,3 +541,51 @@ def test_a_deadline_bounds_the_whole_call_retries_included(sandbox: Any) -> None
     with SquareClient(sandbox.base_url, SANDBOX_TOKEN, max_retries=5, backoff_cap=60, sleep=sleeps.append) as patient:
         assert patient.list_locations()  # without a deadline the same faults are waited out (sleep is faked)
         assert sleeps and min(sleeps) >= 30
+
+
+# -- timestamps as instants; repeated cursors -----------------------------------------------------
+@pytest.mark.parametrize(("current", "candidate", "later"), [
+    ("2025-03-01T12:00:00.5Z", "2025-03-01T12:00:00.45Z", "2025-03-01T12:00:00.5Z"),  # strings would say .5 < .45
+    ("2025-03-01T12:00:00.45Z", "2025-03-01T12:00:00.5Z", "2025-03-01T12:00:00.5Z"),
+    ("2025-03-01T12:00:00Z", "2025-03-01T12:00:00.000001Z", "2025-03-01T12:00:00.000001Z"),
+    ("2025-03-01T12:00:00.123456789Z", "2025-03-01T12:00:00.123456Z", "2025-03-01T12:00:00.123456789Z"),
+    ("2025-03-01T12:00:00Z", "2025-03-01T13:30:00+02:00", "2025-03-01T12:00:00Z"),  # 11:30 UTC is earlier
+    ("2025-03-01T12:00:00.500Z", "2025-03-01T12:00:00.5Z", "2025-03-01T12:00:00.500Z"),  # same instant: keep
+    (None, "2025-03-01T12:00:00Z", "2025-03-01T12:00:00Z"),
+    ("2025-03-01T12:00:00Z", None, "2025-03-01T12:00:00Z"),
+    ("2025-03-01T12:00:00Z", "yesterday", "2025-03-01T12:00:00Z"),  # unreadable never wins
+    ("garbage", "2025-03-01T12:00:00Z", "2025-03-01T12:00:00Z"),
+])
+def test_latest_time_is_compared_as_an_instant(current: str | None, candidate: str | None, later: str) -> None:
+    assert later_time(current, candidate) == later
+
+
+def test_timestamps_parse_with_any_fraction_digits() -> None:
+    assert instant_ns("2019-10-29T17:26:16.808603647Z") - instant_ns("2019-10-29T17:26:16.8Z") == 8_603_647
+    assert instant_ns("2019-10-29T17:26:16z") == instant_ns("2019-10-29T19:26:16.000+02:00")
+    with pytest.raises(ValueError):
+        instant_ns("2019-10-29")
+    assert parse_timestamp("2019-10-29T17:26:16.808603647Z") == datetime(2019, 10, 29, 17, 26, 16, 808603, UTC)
+    assert parse_timestamp("2019-10-29T17:26:16.5z") == datetime(2019, 10, 29, 17, 26, 16, 500000, UTC)
+
+
+def test_a_repeated_cursor_ends_the_walk_with_a_clear_error(stub: StubSquare,
+                                                            make_client: Callable[..., SquareClient]) -> None:
+    stub.reply("GET", "/v2/catalog/list", Reply(body={"objects": [], "cursor": "c1"}),
+               Reply(body={"objects": [], "cursor": "c2"}), Reply(body={"objects": [], "cursor": "c1"}))
+    client = make_client()
+    with pytest.raises(ECSRepeatedCursor, match="ListCatalog: the ECS returned a cursor it had already returned"):
+        list(client.iter_catalog())
+    assert [s.args.get("cursor") for s in stub.seen] == [None, ["c1"], ["c2"]]  # no fourth request
+
+    stub.reply("POST", "/v2/inventory/counts/batch-retrieve", Reply(body={"cursor": "same"}),
+               Reply(body={"cursor": "same"}))
+    with pytest.raises(ECSRepeatedCursor, match="BatchRetrieveInventoryCounts"):
+        client.batch_retrieve_inventory_counts(["V1"])
+
+
+def test_a_cursor_trail_accepts_each_cursor_once() -> None:
+    trail = CursorTrail("Walk")
+    assert [trail.follow(c) for c in ("a", "b", None)] == ["a", "b", None]
+    with pytest.raises(ECSRepeatedCursor, match="after 2 pages"):
+        trail.follow("a")

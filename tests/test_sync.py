@@ -10,8 +10,11 @@ import pytest
 from sqlalchemy import func, select, text
 
 from storefront.catalog.models import Item, ItemDetail, ItemVariation, StockLevel
+from storefront.ecs.client import SearchCatalogPage, SquareClient
+from storefront.ecs.errors import ECSRepeatedCursor
 from storefront.ecs.provider import ecs_client
 from storefront.extensions import db
+from storefront.sync.models import SyncRun
 from storefront.sync.runner import execute_run
 from storefront.sync.services import SyncAlreadyRunning, create_run, sync_state
 from tests.support.ecs import ecs_config
@@ -306,3 +309,41 @@ def test_a_mid_run_analyze_that_cannot_get_its_lock_is_skipped(synced_app, sandb
     finally:
         sandbox.reset(items=60)
     assert "could not refresh planner statistics" in caplog.text
+
+
+def _scripted_search(pages):
+    """A SearchCatalogObjects stand-in answering ``pages`` in order (then the last one again)."""
+    answers = list(pages)
+
+    def search(self, **kwargs):
+        return answers.pop(0) if len(answers) > 1 else answers[0]
+    return search
+
+
+def test_incremental_keeps_the_later_latest_time_as_an_instant(synced_app, sandbox, monkeypatch):
+    with synced_app.app_context():
+        run_sync()
+        sync_state().latest_time = "2025-03-01T12:00:00.5Z"
+        db.session.commit()
+        # ".45Z" sorts after ".5Z" as a string but is the earlier instant; "+02:00" is earlier too.
+        monkeypatch.setattr(SquareClient, "search_catalog_objects", _scripted_search([
+            SearchCatalogPage([], [], "c1", "2025-03-01T12:00:00.45Z"),
+            SearchCatalogPage([], [], None, "2025-03-01T13:00:00.9+02:00")]))
+        run = run_sync("incremental")
+        assert run.status == "succeeded", run.message
+        assert sync_state().latest_time == run.latest_time == "2025-03-01T12:00:00.5Z"
+
+
+def test_a_repeated_cursor_fails_the_run_instead_of_looping(synced_app, sandbox, monkeypatch):
+    with synced_app.app_context():
+        run_sync()
+        before = sync_state().latest_time
+        monkeypatch.setattr(SquareClient, "search_catalog_objects", _scripted_search([
+            SearchCatalogPage([], [], "c1", before), SearchCatalogPage([], [], "c2", before),
+            SearchCatalogPage([], [], "c1", before)]))
+        with pytest.raises(ECSRepeatedCursor):
+            run_sync("incremental")
+        db.session.rollback()
+        run = db.session.scalar(select(SyncRun).order_by(SyncRun.id.desc()).limit(1))
+        assert run.status == "failed" and "ECSRepeatedCursor" in run.message and "already returned" in run.message
+        assert sync_state().latest_time == before  # nothing half-read is taken as the new begin_time

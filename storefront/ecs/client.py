@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import logging
 import random
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any, Self
 from urllib.parse import quote
@@ -23,6 +24,7 @@ from storefront.ecs.errors import (
     ECSError,
     ECSNotFound,
     ECSRateLimited,
+    ECSRepeatedCursor,
     ECSServerError,
     ECSUnavailable,
 )
@@ -32,6 +34,59 @@ USER_AGENT = "storefront/0.1 (+https://github.com/; Square Connect v2 client)"
 INVENTORY_IDS_PER_REQUEST = 1000  # the spec's BatchRetrieveInventoryCounts `limit` maximum; ids are chunked to it
 # No answer, or the answer broke off: the request may or may not have reached Square.
 TRANSIENT_ERRORS = (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError)
+
+
+_RFC3339 = re.compile(r"(\d{4}-\d{2}-\d{2})[Tt ](\d{2}:\d{2}:\d{2})(?:\.(\d+))?([Zz]|[+-]\d{2}:\d{2})")
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def instant_ns(value: str) -> int:
+    """An RFC 3339 timestamp as nanoseconds since the epoch, so that ``…:16.5Z``, ``…:16.500000Z`` and
+    ``…:18.5+02:00`` compare as the instants they are (strings do not); ``ValueError`` if malformed."""
+    match = _RFC3339.fullmatch(value.strip()) if isinstance(value, str) else None
+    if match is None:
+        raise ValueError(f"not an RFC 3339 timestamp: {value!r}")
+    day, clock, fraction, zone = match.groups()
+    zone = "+00:00" if zone in ("Z", "z") else zone
+    whole = datetime.fromisoformat(f"{day}T{clock}{zone}")
+    seconds = (whole - _EPOCH) // timedelta(seconds=1)
+    return seconds * 1_000_000_000 + int((fraction or "")[:9].ljust(9, "0"))
+
+
+def later_time(current: str | None, candidate: str | None) -> str | None:
+    """The later of two RFC 3339 timestamps, compared as instants; an unreadable one never wins
+    over a readable one, and ``current`` is kept when they are the same instant."""
+    if not candidate:
+        return current
+    if not current:
+        return candidate
+    try:
+        new = instant_ns(candidate)
+    except ValueError:
+        return current
+    try:
+        return candidate if new > instant_ns(current) else current
+    except ValueError:
+        return candidate
+
+
+class CursorTrail:
+    """The cursors one paged walk has followed; a cursor handed back twice ends the walk with
+    :class:`ECSRepeatedCursor` instead of an endless loop."""
+
+    def __init__(self, what: str) -> None:
+        self.what = what
+        self._seen: set[str] = set()
+
+    def follow(self, cursor: str | None) -> str | None:
+        """``cursor`` (None at the end), after checking it was not followed before in this walk."""
+        if cursor is None:
+            return None
+        if cursor in self._seen:
+            raise ECSRepeatedCursor(f"{self.what}: the ECS returned a cursor it had already returned "
+                                    f"(after {len(self._seen)} pages); stopping instead of looping")
+        self._seen.add(cursor)
+        return cursor
 
 
 @dataclass(frozen=True)
@@ -199,10 +254,11 @@ class SquareClient:
     def iter_catalog(self, types: str = "ITEM,CATEGORY") -> Iterator[CatalogPage]:
         """Every ListCatalog page, following cursors."""
         cursor: str | None = None
+        trail = CursorTrail("ListCatalog")
         while True:
             page = self.list_catalog(cursor=cursor, types=types)
             yield page
-            cursor = page.cursor
+            cursor = trail.follow(page.cursor)
             if not cursor:
                 return
 
@@ -235,6 +291,7 @@ class SquareClient:
         """RetrieveInventoryCount: every count of one variation, following cursors."""
         counts: list[dict[str, Any]] = []
         cursor: str | None = None
+        trail = CursorTrail("RetrieveInventoryCount")
         while True:
             params: dict[str, Any] = {}
             if location_ids:
@@ -243,7 +300,7 @@ class SquareClient:
                 params["cursor"] = cursor
             body = self._request("GET", f"/v2/inventory/{quote(catalog_object_id, safe='')}", params=params)
             counts.extend(body.get("counts") or [])
-            cursor = body.get("cursor") or None
+            cursor = trail.follow(body.get("cursor") or None)
             if not cursor:
                 return counts
 
@@ -263,6 +320,7 @@ class SquareClient:
         counts: list[dict[str, Any]] = []
         for chunk in chunks:
             cursor: str | None = None
+            trail = CursorTrail("BatchRetrieveInventoryCounts")
             while True:
                 payload: dict[str, Any] = {"limit": 1000}
                 if chunk is not None:
@@ -277,7 +335,7 @@ class SquareClient:
                     payload["cursor"] = cursor
                 body = self._request("POST", "/v2/inventory/counts/batch-retrieve", json=payload)
                 counts.extend(body.get("counts") or [])
-                cursor = body.get("cursor") or None
+                cursor = trail.follow(body.get("cursor") or None)
                 if not cursor:
                     break
         return counts

@@ -45,3 +45,7 @@ class ECSServerError(ECSError):
 
 class ECSUnavailable(ECSError):
     """No answer: connection refused, DNS, timeout — after every retry."""
+
+
+class ECSRepeatedCursor(ECSError):
+    """A paged walk got back a cursor it had already followed: going on would loop forever."""

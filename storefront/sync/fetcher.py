@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterator
 from multiprocessing.connection import Connection
 from typing import Any, NamedTuple
 
-from storefront.ecs.client import SquareClient
+from storefront.ecs.client import CursorTrail, SquareClient
 from storefront.sync.mapping import MappedPage, map_item_page
 
 log = logging.getLogger("storefront.sync")
@@ -55,10 +55,12 @@ def _child(make_client: Callable[[], SquareClient], out: Connection, location_id
     # (and, touching reference counts, copy) all of it while the pages' objects come and go.
     gc.freeze()
     cursor: str | None = None
+    trail = CursorTrail("ListCatalog (items)")
     try:
         with make_client() as client:
             while True:
                 page = client.list_catalog(cursor=cursor, types="ITEM")
+                trail.follow(page.cursor)  # a repeat stops here; the parent reading on meets it too and fails
                 out.send(FetchedPage(map_item_page(page.objects, location_id), len(page.objects), page.cursor))
                 cursor = page.cursor
                 if not cursor:

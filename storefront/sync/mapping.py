@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
+
+from storefront.ecs.client import instant_ns
 
 EVENT_CATEGORY_NAMES = {"event space", "events"}
 
@@ -58,8 +60,15 @@ class ItemValues(NamedTuple):
 
 
 def parse_timestamp(value: str | None) -> datetime | None:
+    """An ECS timestamp as an aware datetime (RFC 3339: any fraction digits, ``Z``/``z`` or an offset)."""
     if not value:
         return None
+    try:
+        nanos = instant_ns(value)
+    except ValueError:
+        pass
+    else:
+        return datetime.fromtimestamp(0, UTC) + timedelta(microseconds=nanos // 1000)
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:

@@ -24,6 +24,7 @@ from storefront.catalog.stock import (
     refresh_item_stock,
 )
 from storefront.db.timestamps import utcnow
+from storefront.ecs.client import CursorTrail, later_time
 from storefront.ecs.errors import ECSRateLimited, ECSServerError, ECSUnavailable
 from storefront.ecs.provider import build_client, ecs_client, shop_location_id
 from storefront.extensions import db
@@ -137,10 +138,11 @@ class SyncRunner:
         head = self._resumable(lambda: self.client.search_catalog_objects(object_types=["ITEM"], limit=1))
         latest_time = head.latest_time
         cursor: str | None = None
+        trail = CursorTrail("ListCatalog (categories)")
         while True:
             page = self._resumable(lambda c=cursor: self.client.list_catalog(cursor=c, types="CATEGORY"))
             self.writer.apply_categories(page.objects)
-            cursor = page.cursor
+            cursor = trail.follow(page.cursor)
             if not cursor:
                 break
         self._read_images()
@@ -229,10 +231,12 @@ class SyncRunner:
             return self.client.list_catalog(cursor=cursor, types="ITEM")
 
         delay = self.page_delay
+        trail = CursorTrail("ListCatalog (items)")
+        trail.follow(cursor)
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-prefetch") as pool:
             page = self._resumable(lambda: fetch(cursor))
             while True:
-                cursor = page.cursor
+                cursor = trail.follow(page.cursor)
                 ahead = pool.submit(fetch, cursor) if cursor and not delay else None
                 yield FetchedPage(map_item_page(page.objects, self.location_id or None), len(page.objects), cursor)
                 if not cursor:
@@ -252,6 +256,7 @@ class SyncRunner:
         begin_time = state.latest_time
         latest_time = begin_time
         cursor: str | None = None
+        trail = CursorTrail("SearchCatalogObjects")
         touched_items: set[int] = set()
         changed_variation_ids: set[str] = set()
         while True:
@@ -273,9 +278,8 @@ class SyncRunner:
                     changed_variation_ids.add(str(obj["id"]))
                 for variation in (obj.get("item_data") or {}).get("variations") or []:
                     changed_variation_ids.add(str(variation.get("id")))
-            if page.latest_time and (latest_time is None or page.latest_time > latest_time):
-                latest_time = page.latest_time
-            cursor = page.cursor
+            latest_time = later_time(latest_time, page.latest_time)  # as instants, not strings
+            cursor = trail.follow(page.cursor)
             self._record_page(outcome, len(objects), cursor)
             if not cursor:
                 break

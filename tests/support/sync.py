@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from storefront.catalog.models import Item
+from storefront.catalog.stock import UNTRACKED_STOCK
 from storefront.ecs.provider import ecs_client
 from storefront.extensions import db
 from storefront.sync.models import SyncRun
@@ -28,10 +29,13 @@ def ecs_snapshot(sandbox) -> dict[str, dict]:
             items[obj["id"]] = {
                 "name": obj["item_data"]["name"],
                 "prices": sorted((v["id"], v["item_variation_data"]["price_money"]["amount"]) for v in variations),
+                "uncounted": any(not v["item_variation_data"].get("track_inventory", True) for v in variations),
             }
     stock = sandbox.inventory()
     for item in items.values():
-        item["stock"] = sum(stock.get(vid, 0) for vid, _price in item["prices"])
+        # An item with a variation the ECS does not count is always available (UNTRACKED_STOCK).
+        uncounted = item.pop("uncounted")
+        item["stock"] = UNTRACKED_STOCK if uncounted else sum(stock.get(vid, 0) for vid, _price in item["prices"])
     return items
 
 

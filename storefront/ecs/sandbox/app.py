@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import hmac
 import logging
+import re
 import time
+from datetime import date
 from pathlib import Path
 
 from flask import Flask, Response, request
@@ -34,6 +36,7 @@ DEFAULT_LOCATION_ID = "LSANDBOXMAIN1"
 _SERVER_ERRORS = {500: "INTERNAL_SERVER_ERROR", 502: "BAD_GATEWAY", 503: "SERVICE_UNAVAILABLE",
                   504: "GATEWAY_TIMEOUT"}
 log = logging.getLogger(__name__)
+_VERSION_FORMAT = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def create_sandbox_app(*, access_token: str = "sandbox-token",  # noqa: S107 - the sandbox's published test token
@@ -92,7 +95,23 @@ def _guard_square_api() -> Response | None:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not hmac.compare_digest(token.strip().encode(), sandbox.access_token.encode()):
         return error_response(SquareError(401, "UNAUTHORIZED", "This request could not be authorized."))
-    return None
+    return _check_square_version(request.headers.get("Square-Version"))
+
+
+def _check_square_version(value: str | None) -> Response | None:
+    """``Square-Version``: absent means the application's default version; otherwise a YYYY-MM-DD date."""
+    if value is None:
+        return None
+    text = value.strip()
+    try:
+        valid = bool(_VERSION_FORMAT.fullmatch(text)) and date.fromisoformat(text) is not None
+    except ValueError:
+        valid = False
+    if valid:
+        return None
+    return error_response(SquareError(400, "INVALID_SQUARE_VERSION_FORMAT",
+                                      f"`{value}` is not a Square-Version; use a date such as 2025-08-20.",
+                                      "Square-Version"))
 
 
 def _register_errors(app: Flask) -> None:

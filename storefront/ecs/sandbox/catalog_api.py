@@ -7,6 +7,7 @@ from typing import Any
 from flask import Blueprint, Response, request
 
 from storefront.ecs.sandbox.catalog_index import CATALOG_OBJECT_TYPES, DEFAULT_TYPES
+from storefront.ecs.sandbox.catalog_query import matcher, parse_query
 from storefront.ecs.sandbox.clock import parse_rfc3339, rfc3339
 from storefront.ecs.sandbox.context import current_sandbox
 from storefront.ecs.sandbox.wire import (
@@ -60,36 +61,39 @@ def list_catalog() -> Response:
     return spliced_response(payload)
 
 
+def _begin(body: dict[str, Any]) -> int | None:
+    begin_time = optional(body, "begin_time", str, "EXPECTED_STRING")
+    if not begin_time:
+        return None
+    try:
+        return parse_rfc3339(begin_time)
+    except ValueError:
+        raise SquareError(400, "INVALID_TIME", f"`{begin_time}` is not an RFC 3339 timestamp.",
+                          "begin_time") from None
+
+
 @bp.post("/v2/catalog/search")
 def search_catalog() -> Response:
+    """SearchCatalogObjects: by type, ``begin_time`` and the documented ``query`` filters, in change order."""
     store = current_sandbox().store
     body = json_body()
-    if body.get("query") is not None:
-        raise SquareError(400, "BAD_REQUEST", "The ECS sandbox does not support `query` filters; "
-                          "use object_types and begin_time.", "query")
+    query = parse_query(body.get("query"))
     types = _types(string_list(body, "object_types"), "object_types")
     include_deleted = bool(optional(body, "include_deleted_objects", bool, "EXPECTED_BOOLEAN"))
     include_related = bool(optional(body, "include_related_objects", bool, "EXPECTED_BOOLEAN"))
     limit = optional(body, "limit", int, "EXPECTED_INTEGER")
     if limit is None or limit <= 0 or limit > MAX_LIMIT:
         limit = PAGE_SIZE
-    begin: int | None = None
-    begin_time = optional(body, "begin_time", str, "EXPECTED_STRING")
-    if begin_time:
-        try:
-            begin = parse_rfc3339(begin_time)
-        except ValueError:
-            raise SquareError(400, "INVALID_TIME", f"`{begin_time}` is not an RFC 3339 timestamp.",
-                              "begin_time") from None
+    begin = _begin(body)
     after = 0
     cursor = optional(body, "cursor", str, "EXPECTED_STRING")
     if cursor:
         state = decode_cursor(cursor, "search", store.epoch)
         after, types = int(state["s"]), list(state["t"] or DEFAULT_TYPES)
-        begin, include_deleted = state["b"], bool(state["d"])
+        begin, include_deleted, query = state["b"], bool(state["d"]), state.get("q")
     page, related, latest = store.walk_catalog(types, after_seq=after, begin_version=begin,
                                                include_deleted=include_deleted, limit=limit,
-                                               with_related=include_related)
+                                               with_related=include_related, match=matcher(query))
     payload: dict[str, Any] = {}
     if page.objects:
         payload["objects"] = store.json_cache.array(page.objects)
@@ -98,7 +102,7 @@ def search_catalog() -> Response:
     if page.resume_after is not None:
         payload["cursor"] = encode_cursor({"k": "search", "e": store.epoch, "s": page.resume_after,
                                            "t": None if types == list(DEFAULT_TYPES) else types,
-                                           "b": begin, "d": include_deleted})
+                                           "b": begin, "d": include_deleted, "q": query})
     payload["latest_time"] = rfc3339(latest)
     return spliced_response(payload)
 

@@ -220,3 +220,38 @@ def set_image(index: CatalogIndex, item_id: str, spec: dict[str, Any], version: 
     new_item = _with_variations(item, [new_variation if v["id"] == variation_id else v for v in variations], version)
     index.put_many([image, new_variation, new_item])
     return [image, new_item, new_variation]
+
+
+def set_sold_out(index: CatalogIndex, variation_id: str, location_id: str, sold_out: bool,
+                 version: int) -> list[dict[str, Any]]:
+    """Mark a variation sold out at a location (``location_overrides[].sold_out``) or clear the mark.
+
+    Square sets ``sold_out`` itself when a tracked variation's count reaches zero and clears it on
+    restock; ``sold_out_valid_until`` is the seller's (a manual mark) and is left alone. Returns the
+    re-versioned variation and its item, or nothing when the mark is already as asked.
+    """
+    variation = _live(index, variation_id, "ITEM_VARIATION")
+    data = variation["item_variation_data"]
+    overrides = [dict(o) for o in data.get("location_overrides") or []]
+    mine = next((o for o in overrides if o.get("location_id") == location_id), None)
+    if bool(mine and mine.get("sold_out")) == sold_out:
+        return []
+    if mine is None:
+        overrides.append({"location_id": location_id, "sold_out": True})
+    elif sold_out:
+        mine["sold_out"] = True
+    else:
+        mine.pop("sold_out", None)
+        if set(mine) == {"location_id"}:
+            overrides.remove(mine)
+    new_data = {k: v for k, v in data.items() if k != "location_overrides"}
+    if overrides:
+        new_data["location_overrides"] = overrides
+    new_variation = _stamped(variation, version, item_variation_data=new_data)
+    changed = [new_variation]
+    item = index.get(data.get("item_id", ""))
+    if item is not None and not item.get("is_deleted"):
+        variations = [new_variation if v["id"] == variation_id else v for v in item["item_data"]["variations"]]
+        changed.append(_with_variations(item, variations, version))
+    index.put_many(changed)
+    return changed

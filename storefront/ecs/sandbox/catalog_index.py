@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import heapq
 from bisect import bisect_right
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -105,7 +105,8 @@ class CatalogIndex:
         return {t: n for t, n in sorted(self._live.items()) if n}
 
     def walk(self, types: Iterable[str], *, after_seq: int = 0, begin_version: int | None = None,
-             include_deleted: bool = False, limit: int = 100, max_scan: int = 20_000) -> CatalogPage:
+             include_deleted: bool = False, limit: int = 100, max_scan: int = 20_000,
+             match: Callable[[dict[str, Any]], bool] | None = None) -> CatalogPage:
         """Up to ``limit`` current objects of ``types`` in change order, after a cursor or a version."""
         found: list[dict[str, Any]] = []
         scanned = 0
@@ -118,7 +119,7 @@ class CatalogIndex:
             if self._seq_of.get(obj_id) != seq:
                 continue
             obj = self.objects[obj_id]
-            if obj.get("is_deleted") and not include_deleted:
+            if (obj.get("is_deleted") and not include_deleted) or (match is not None and not match(obj)):
                 continue
             if len(found) >= limit:
                 return CatalogPage(found, seq - 1)

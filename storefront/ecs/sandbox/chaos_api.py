@@ -115,7 +115,10 @@ def emit() -> Response:
     batch = _burst(sandbox, event_type, count, rng)
     queued = sandbox.webhooks.enqueue_many(batch, shuffle=bool(body.get("shuffle")),
                                            duplicate_ratio=_ratio(body, "duplicate_ratio"))
-    return json_response({"events": len(batch), "deliveries_queued": queued,
+    # ``events`` counts the asked type; the changes may cause others (a count reaching zero marks its
+    # variation sold out: catalog.version.updated), which are delivered too and counted in ``events_total``.
+    asked = sum(1 for e in batch if e["type"] == event_type)
+    return json_response({"events": asked, "events_total": len(batch), "deliveries_queued": queued,
                           "event_ids": [e["event_id"] for e in batch][:1000]})
 
 

@@ -13,6 +13,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from flask import Blueprint, Response, redirect, render_template, request, url_for
 
+from storefront.core.money import format_money as money_text
 from storefront.ecs.sandbox.context import current_sandbox
 from storefront.ecs.sandbox.payments import CardError, parse_card
 
@@ -21,9 +22,8 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 def format_money(money: dict[str, Any]) -> str:
-    amount = int(money.get("amount") or 0)
-    symbol = "$" if money.get("currency", "USD") == "USD" else f"{money.get('currency')} "
-    return f"{symbol}{amount // 100:,}.{amount % 100:02d}"
+    """A Square Money for the page, by its currency's own ISO 4217 exponent (JPY 1999 → ¥1,999)."""
+    return money_text(int(money.get("amount") or 0), str(money.get("currency") or "USD"))
 
 
 def redirect_target(redirect_url: str, link: dict[str, Any], order: dict[str, Any]) -> str:

@@ -33,10 +33,11 @@ def inventory_count_updated(merchant_id: str, counts: list[dict[str, Any]]) -> d
 def catalog_version_updated(merchant_id: str, updated_at: str) -> dict[str, Any]:
     """``catalog.version.updated``: only a timestamp; receivers search with ``begin_time``.
 
-    ``data`` has no ``id``: CatalogVersionUpdatedEventData declares none (the spec's example has one).
+    ``data.id`` is a UUID as in the spec's example and real deliveries, although the
+    CatalogVersionUpdatedEventData schema does not declare it.
     """
     return _event(merchant_id, "catalog.version.updated", {
-        "type": "catalog_version", "object": {"catalog_version": {"updated_at": updated_at}},
+        "type": "catalog_version", "id": event_id(), "object": {"catalog_version": {"updated_at": updated_at}},
     })
 
 

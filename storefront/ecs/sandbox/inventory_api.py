@@ -24,6 +24,7 @@ from storefront.ecs.sandbox.wire import (
 
 bp = Blueprint("sandbox_inventory", __name__)
 MAX_CHANGES = 100
+IDEMPOTENCY_KEY_MAX = 128  # BatchChangeInventoryRequest.idempotency_key maxLength
 
 
 @bp.get("/v2/inventory/<catalog_object_id>")
@@ -141,7 +142,7 @@ def _quantity(value: Any, field: str, *, allow_zero: bool) -> int:
 def batch_change_inventory() -> Response:
     store = current_sandbox().store
     body = json_body()
-    key = require_idempotency_key(body)
+    key = require_idempotency_key(body, IDEMPOTENCY_KEY_MAX)
     raw_changes = optional(body, "changes", list, "EXPECTED_ARRAY") or []
     if len(raw_changes) > MAX_CHANGES:
         raise SquareError(400, "INVALID_VALUE", f"At most {MAX_CHANGES} changes per request.",

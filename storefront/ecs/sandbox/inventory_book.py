@@ -1,4 +1,10 @@
-"""Inventory counts per (variation, location, state), in a calculated_at-ordered log for paging."""
+"""Inventory counts per (variation, location, state), in a calculated_at-ordered log for paging.
+
+Counts follow changes in ``occurred_at`` order, not arrival order, as Square computes them: a
+state's count is its latest physical count (by ``occurred_at``) plus the adjustments that occurred
+after it. A change arriving late is placed where it occurred; one older than the latest physical
+count is absorbed by it. ``calculated_at`` is when the latest change that moved the count arrived.
+"""
 
 from __future__ import annotations
 
@@ -18,6 +24,28 @@ INVENTORY_STATES: frozenset[str] = frozenset({
 UNTRACKED_STATES: frozenset[str] = frozenset({"NONE", "SOLD", "UNLINKED_RETURN"})
 
 CountKey = tuple[str, str, str]  # (catalog_object_id, location_id, state)
+# Square refuses an occurred_at older than this, so adjustments older than it never need reordering.
+REORDER_WINDOW_US = 24 * 3600 * 1_000_000
+_FOLD_AFTER = 64
+
+
+@dataclass
+class _Ledger:
+    """One count's latest physical count (when it occurred, its quantity) and the adjustments after it."""
+
+    count_at: int
+    count: int
+    deltas: list[tuple[int, int]]  # (occurred_at µs, signed quantity), arrival order
+
+    def quantity(self) -> int:
+        return self.count + sum(d for _, d in self.deltas)
+
+    def fold(self, before: int) -> None:
+        """Add adjustments older than ``before`` into the base count (no later change can precede them)."""
+        old = [d for t, d in self.deltas if t < before]
+        if old:
+            self.count += sum(old)
+            self.deltas = [(t, d) for t, d in self.deltas if t >= before]
 
 
 @dataclass
@@ -39,6 +67,7 @@ class InventoryBook:
         self._stamps: list[int] = []
         self._keys: list[CountKey] = []
         self._stale = 0
+        self._ledgers: dict[CountKey, _Ledger] = {}
         self.last_seq = 0
 
     def quantity(self, object_id: str, location_id: str, state: str = "IN_STOCK") -> int:
@@ -46,8 +75,16 @@ class InventoryBook:
 
     def set(self, object_id: str, location_id: str, state: str, quantity: int, stamp: int,
             stamp_text: str | None = None) -> dict[str, Any]:
-        """Record a new count and return its InventoryCount dict (``stamp_text``: ``stamp`` preformatted)."""
+        """Record a new count and return its InventoryCount dict (``stamp_text``: ``stamp`` preformatted).
+
+        A count set here (demo stock, a restored state) counts as a physical count at ``stamp``.
+        """
         key = (object_id, location_id, state)
+        self._ledgers.pop(key, None)
+        return self._publish(key, quantity, stamp, stamp_text)
+
+    def _publish(self, key: CountKey, quantity: int, stamp: int, stamp_text: str | None = None) -> dict[str, Any]:
+        object_id, location_id, state = key
         count = {
             "catalog_object_id": object_id,
             "catalog_object_type": "ITEM_VARIATION",
@@ -72,16 +109,51 @@ class InventoryBook:
             self._compact()
         return count
 
+    def _ledger(self, key: CountKey) -> _Ledger:
+        ledger = self._ledgers.get(key)
+        if ledger is None:
+            ledger = self._ledgers[key] = _Ledger(self._at.get(key, 0), self._qty.get(key, 0), [])
+        return ledger
+
+    def count_result(self, object_id: str, location_id: str, state: str, quantity: int, occurred: int) -> int:
+        """The count a PHYSICAL_COUNT at ``occurred`` would leave (for ``ignore_unchanged_counts``)."""
+        key = (object_id, location_id, state)
+        ledger = self._ledgers.get(key) or _Ledger(self._at.get(key, 0), self._qty.get(key, 0), [])
+        if occurred < ledger.count_at:
+            return ledger.quantity()
+        return quantity + sum(d for t, d in ledger.deltas if t > occurred)
+
+    def physical_count(self, object_id: str, location_id: str, state: str, quantity: int, occurred: int,
+                       stamp: int) -> dict[str, Any] | None:
+        """A PHYSICAL_COUNT that occurred at ``occurred``; None when a later count supersedes it."""
+        key = (object_id, location_id, state)
+        ledger = self._ledger(key)
+        if occurred < ledger.count_at:
+            return None
+        ledger.count_at, ledger.count = occurred, quantity
+        ledger.deltas = [(t, d) for t, d in ledger.deltas if t > occurred]
+        return self._publish(key, ledger.quantity(), stamp)
+
+    def _delta(self, key: CountKey, delta: int, occurred: int, stamp: int) -> dict[str, Any] | None:
+        ledger = self._ledger(key)
+        if occurred < ledger.count_at:
+            return None  # the later physical count already includes it
+        ledger.deltas.append((occurred, delta))
+        if len(ledger.deltas) > _FOLD_AFTER:
+            ledger.fold(stamp - REORDER_WINDOW_US)
+        return self._publish(key, ledger.quantity(), stamp)
+
     def adjust(self, object_id: str, location_id: str, from_state: str, to_state: str, quantity: int,
-               stamp: int) -> list[dict[str, Any]]:
-        """Move ``quantity`` units between states; returns the counts that changed."""
+               stamp: int, occurred: int | None = None) -> list[dict[str, Any]]:
+        """Move ``quantity`` units between states as of ``occurred``; returns the counts that changed."""
+        when = stamp if occurred is None else occurred
         changed = []
-        if from_state not in UNTRACKED_STATES:
-            current = self.quantity(object_id, location_id, from_state)
-            changed.append(self.set(object_id, location_id, from_state, current - quantity, stamp))
-        if to_state not in UNTRACKED_STATES:
-            current = self.quantity(object_id, location_id, to_state)
-            changed.append(self.set(object_id, location_id, to_state, current + quantity, stamp))
+        for state, delta in ((from_state, -quantity), (to_state, quantity)):
+            if state in UNTRACKED_STATES:
+                continue
+            count = self._delta((object_id, location_id, state), delta, when, stamp)
+            if count is not None:
+                changed.append(count)
         return changed
 
     def _compact(self) -> None:

@@ -17,7 +17,7 @@ from typing import Any
 
 from storefront.ecs.sandbox import catalog_edits, events
 from storefront.ecs.sandbox.catalog_index import CatalogIndex, CatalogPage
-from storefront.ecs.sandbox.clock import VersionClock, rfc3339
+from storefront.ecs.sandbox.clock import VersionClock, parse_rfc3339, rfc3339
 from storefront.ecs.sandbox.demo_catalog import generate_catalog, paused_gc
 from storefront.ecs.sandbox.ids import order_id, payment_id, payment_link_id, refund_id
 from storefront.ecs.sandbox.inventory_book import CountPage, InventoryBook
@@ -53,6 +53,19 @@ class InventoryChangeRequest:
     occurred_at: str | None = None
 
 
+def _mark_sold_out(objects: list[dict[str, Any]], sold_out: set[str], location_id: str) -> None:
+    """Before publishing a fresh demo catalog: its tracked variations with no stock carry Square's
+    automatic ``sold_out`` override (items embed the same variation dicts, so they see it too)."""
+    if not sold_out:
+        return
+    for obj in objects:
+        if obj["type"] == "ITEM_VARIATION" and obj["id"] in sold_out:
+            data = obj["item_variation_data"]
+            if data.get("track_inventory", True):
+                obj["item_variation_data"] = {**data, "location_overrides": [
+                    {"location_id": location_id, "sold_out": True}]}
+
+
 @dataclass
 class PayResult:
     outcome: str  # "paid", "declined", "already_paid" or "canceled"
@@ -86,6 +99,7 @@ class SandboxStore:
         base_version = version if version is not None else self.clock.tick()
         demo = generate_catalog(items, seed, version=base_version)
         stamp_text = rfc3339(base_version)
+        _mark_sold_out(demo.objects, {v for v, qty in demo.stock.items() if qty <= 0}, self.location_id)
         with paused_gc():
             self.catalog.put_many(demo.objects)
             for var_id, qty in demo.stock.items():
@@ -146,11 +160,13 @@ class SandboxStore:
     # -- catalog ------------------------------------------------------------------------------
     def walk_catalog(self, types: Iterable[str], *, after_seq: int = 0, begin_version: int | None = None,
                      include_deleted: bool = False, limit: int = 100,
-                     with_related: bool = False) -> tuple[CatalogPage, list[dict[str, Any]], int]:
-        """A page of the catalog, its related objects (if asked) and the latest catalog version."""
+                     with_related: bool = False, match: Callable[[dict[str, Any]], bool] | None = None,
+                     ) -> tuple[CatalogPage, list[dict[str, Any]], int]:
+        """A page of the catalog (objects ``match`` accepts), its related objects (if asked) and the
+        latest catalog version."""
         with self.lock:
             page = self.catalog.walk(types, after_seq=after_seq, begin_version=begin_version,
-                                     include_deleted=include_deleted, limit=limit)
+                                     include_deleted=include_deleted, limit=limit, match=match)
             related = self.catalog.related(page.objects) if with_related else []
             return page, related, self.catalog.latest_version
 
@@ -208,41 +224,71 @@ class SandboxStore:
 
     def change_inventory(self, changes: list[InventoryChangeRequest], *, ignore_unchanged: bool = True,
                          reason: dict[str, Any] | None = None) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-        """Apply counts/adjustments as one stamp; returns (InventoryChange records, current counts)."""
+        """Apply counts/adjustments as one stamp, each where its ``occurred_at`` puts it; returns
+        (InventoryChange records, current counts)."""
         with self.lock:
             stamp = self.clock.tick()
             when = rfc3339(stamp)
             records: list[dict[str, Any]] = []
             changed: dict[tuple[str, str, str], dict[str, Any]] = {}
             for number, change in enumerate(changes):
-                detail: dict[str, Any] = {"id": f"{self.epoch:x}-{stamp}-{number}",
-                                          "catalog_object_id": change.object_id,
-                                          "catalog_object_type": "ITEM_VARIATION",
-                                          "location_id": change.location_id, "quantity": str(change.quantity),
-                                          "occurred_at": change.occurred_at or when, "created_at": when}
-                if change.reference_id:
-                    detail["reference_id"] = change.reference_id
-                if change.kind == "PHYSICAL_COUNT":
-                    detail["state"] = change.state
-                    current = self.inventory.quantity(change.object_id, change.location_id, change.state)
-                    if not (ignore_unchanged and current == change.quantity):
-                        count = self.inventory.set(change.object_id, change.location_id, change.state,
-                                                   change.quantity, stamp)
-                        changed[(change.object_id, change.location_id, change.state)] = count
-                    records.append({"type": "PHYSICAL_COUNT", "physical_count": detail})
-                else:
-                    detail.update(from_state=change.from_state, to_state=change.to_state)
-                    for count in self.inventory.adjust(change.object_id, change.location_id, change.from_state,
-                                                       change.to_state, change.quantity, stamp):
-                        changed[(count["catalog_object_id"], count["location_id"], count["state"])] = count
-                    records.append({"type": "ADJUSTMENT", "adjustment": detail})
+                records.append(self._apply_change(change, f"{self.epoch:x}-{stamp}-{number}", stamp, when,
+                                                  ignore_unchanged, changed))
             self._record_oversold(changed.values(), reason or {}, when)
             if changed:
                 self.emit(events.inventory_count_updated(self.merchant_id, list(changed.values())))
+                self._update_sold_out(changed.values())
                 self.on_change()
             touched = dict.fromkeys((c.object_id, c.location_id) for c in changes)
             counts = [c for obj_id, loc in touched for c in self.inventory.for_object(obj_id, [loc])]
             return records, counts
+
+    def _apply_change(self, change: InventoryChangeRequest, change_id: str, stamp: int, when: str,
+                      ignore_unchanged: bool, changed: dict[tuple[str, str, str], dict[str, Any]]) -> dict[str, Any]:
+        """One change into the book (``changed`` collects the counts it moved); returns its InventoryChange."""
+        occurred = parse_rfc3339(change.occurred_at) if change.occurred_at else stamp
+        detail: dict[str, Any] = {"id": change_id, "catalog_object_id": change.object_id,
+                                  "catalog_object_type": "ITEM_VARIATION", "location_id": change.location_id,
+                                  "quantity": str(change.quantity), "occurred_at": change.occurred_at or when,
+                                  "created_at": when}
+        if change.reference_id:
+            detail["reference_id"] = change.reference_id
+        if change.kind == "PHYSICAL_COUNT":
+            detail["state"] = change.state
+            current = self.inventory.quantity(change.object_id, change.location_id, change.state)
+            after = self.inventory.count_result(change.object_id, change.location_id, change.state,
+                                                change.quantity, occurred)
+            if not (ignore_unchanged and current == after):
+                count = self.inventory.physical_count(change.object_id, change.location_id, change.state,
+                                                      change.quantity, occurred, stamp)
+                if count is not None:
+                    changed[(change.object_id, change.location_id, change.state)] = count
+            return {"type": "PHYSICAL_COUNT", "physical_count": detail}
+        detail.update(from_state=change.from_state, to_state=change.to_state)
+        for count in self.inventory.adjust(change.object_id, change.location_id, change.from_state,
+                                           change.to_state, change.quantity, stamp, occurred):
+            changed[(count["catalog_object_id"], count["location_id"], count["state"])] = count
+        return {"type": "ADJUSTMENT", "adjustment": detail}
+
+    def _update_sold_out(self, counts: Iterable[dict[str, Any]]) -> None:
+        """Square's automatic sold-out mark: on when a tracked variation's IN_STOCK count at a location
+        reaches zero, off when it is restocked; a catalog change (new version, catalog.version.updated)."""
+        version: int | None = None
+        for count in counts:
+            if count["state"] != "IN_STOCK" or not self._tracked(count["catalog_object_id"]):
+                continue
+            obj = self.catalog.get(count["catalog_object_id"])
+            if obj is None or obj.get("is_deleted"):
+                continue
+            sold_out = int(count["quantity"]) <= 0
+            marked = any(o.get("location_id") == count["location_id"] and o.get("sold_out")
+                         for o in obj["item_variation_data"].get("location_overrides") or [])
+            if marked == sold_out:
+                continue
+            version = version or self.clock.tick()
+            catalog_edits.set_sold_out(self.catalog, obj["id"], count["location_id"], sold_out, version)
+        if version is not None:
+            self._catalog_changed(version)
 
     def _record_oversold(self, counts: Iterable[dict[str, Any]], reason: dict[str, Any], when: str) -> None:
         for count in counts:

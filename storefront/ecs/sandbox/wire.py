@@ -82,16 +82,22 @@ def error_response(error: SquareError, headers: dict[str, str] | None = None) ->
 
 
 def json_body() -> dict[str, Any]:
-    """The request's JSON object, or a 400 like Square's for anything else."""
+    """The request's JSON object, or Square's 400 for anything else (never a 500).
+
+    Square answers a body it cannot parse with ``INVALID_REQUEST_ERROR`` / ``BAD_REQUEST`` and the
+    parser's complaint (its sandbox says e.g. "invalid character 'c' looking for beginning of
+    value"), whatever the Content-Type; JSON that is not an object is ``EXPECTED_JSON_BODY``.
+    """
     raw = request.get_data(cache=True)
     if not raw.strip():
         return {}
     try:
         body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        raise SquareError(400, "INVALID_VALUE", "The request body is not valid JSON.") from None
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+        where = f" (line {exc.lineno}, character {exc.colno})" if isinstance(exc, json.JSONDecodeError) else ""
+        raise SquareError(400, "BAD_REQUEST", f"The request body is not valid JSON{where}.") from None
     if not isinstance(body, dict):
-        raise SquareError(400, "EXPECTED_OBJECT", "The request body must be a JSON object.")
+        raise SquareError(400, "EXPECTED_JSON_BODY", "The request body must be a JSON object.")
     return body
 
 
@@ -122,12 +128,14 @@ def string_list(body: dict[str, Any], name: str) -> list[str] | None:
     return values
 
 
-def require_idempotency_key(body: dict[str, Any]) -> str:
+def require_idempotency_key(body: dict[str, Any], max_length: int = 192) -> str:
+    """``idempotency_key``: set, and no longer than the endpoint's documented ``maxLength``."""
     key = optional(body, "idempotency_key", str, "EXPECTED_STRING")
     if not key:
         raise SquareError(400, "MISSING_REQUIRED_PARAMETER", "Field must be set", "idempotency_key")
-    if len(key) > 192:
-        raise SquareError(400, "VALUE_TOO_LONG", "Field must not be longer than 192 characters.", "idempotency_key")
+    if len(key) > max_length:
+        raise SquareError(400, "VALUE_TOO_LONG", f"Field must not be longer than {max_length} characters.",
+                          "idempotency_key")
     return key
 
 

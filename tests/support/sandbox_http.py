@@ -1,0 +1,50 @@
+"""Talking to a running ECS sandbox in tests: its control API and a webhook receiver."""
+
+from __future__ import annotations
+
+import json
+import threading
+from typing import Any
+
+import requests
+from werkzeug.serving import WSGIRequestHandler, make_server
+from werkzeug.wrappers import Request, Response
+
+
+class Quiet(WSGIRequestHandler):
+    def log_request(self, *args: Any) -> None:
+        return None
+
+
+class Receiver:
+    """A tiny webhook endpoint that records deliveries and can fail the first few."""
+
+    def __init__(self) -> None:
+        self.deliveries: list[dict[str, Any]] = []
+        self.fail_first = 0
+        self._lock = threading.Lock()
+        self._server = make_server("127.0.0.1", 0, self._app, threaded=True, request_handler=Quiet)
+        self.url = f"http://127.0.0.1:{self._server.server_port}/hooks/square"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+
+    def _app(self, environ: dict[str, Any], start_response: Any) -> Any:
+        request = Request(environ)
+        with self._lock:
+            self.deliveries.append({"body": request.get_data(), "headers": dict(request.headers)})
+            status = 500 if len(self.deliveries) <= self.fail_first else 200
+        return Response("", status=status)(environ, start_response)
+
+    def events(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return [json.loads(d["body"]) for d in self.deliveries]
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
+def control(http: requests.Session, server: Any, method: str, path: str, **kwargs: Any) -> Any:
+    response = http.request(method, f"{server.base_url}/_sandbox/{path}", timeout=30, **kwargs)
+    assert response.status_code < 300, response.text
+    return response.json()
