@@ -51,7 +51,7 @@ SEARCH_TARGET_MS = 50.0
 THROUGHPUT_HEADERS = ("page", "req/s", "p50 ms", "p95 ms", "vs hello-world", "target", "verdict")
 SEARCH_HEADERS = ("search queries (in process)", "queries", "calls", "p50 ms", "p95 ms", "max ms", "target",
                   "verdict")
-BUDGET_HEADERS = ("first view", "requests", "bytes", "HTML bytes", "budget", "verdict")
+BUDGET_HEADERS = ("first view", "requests", "bytes", "HTML bytes", "lazy covers", "budget", "verdict")
 WRK_SCRIPT = """
 done = function(summary, latency, requests)
   local e = summary.errors
@@ -348,7 +348,8 @@ def throughput(args: argparse.Namespace, workdir: Path, results: PageResults) ->
     for name, weight in weights:
         verdict = "within" if weight.within_budget else "OVER"
         results.budget.append((name, str(weight.requests), f"{weight.bytes:,}", f"{weight.html_bytes:,}",
-                               f"≤ {BUDGET_REQUESTS} requests, ≤ {BUDGET_BYTES:,} bytes", verdict))
+                               str(weight.lazy_images), f"≤ {BUDGET_REQUESTS} requests, ≤ {BUDGET_BYTES:,} bytes",
+                               verdict))
     results.notes += [
         f"load generator: {generator.description}; {args.connections} connections, "
         f"{args.duration}s per URL after a {args.warmup}s warm-up, {args.rounds} interleaved rounds "

@@ -2,8 +2,10 @@
 
     .venv/bin/python -m tests.benchmarks.page_budget http://127.0.0.1:8000/catalog http://127.0.0.1:8000/catalog/1
 
-Counts the HTML plus every stylesheet, script and image the page references (as a browser with an
-empty cache would fetch them), with the bytes as sent on the wire (Content-Length, or body size).
+Counts the HTML plus every stylesheet, script and eager image the page references (as a browser with
+an empty cache would fetch them), with the bytes as sent on the wire (Content-Length, or body size).
+Lazy images (a record shop's card covers) are counted apart: ``lazy_images`` says how many the page
+has; a browser fetches only those near the viewport. The budget applies to the rest.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ class PageWeight:
     requests: int
     bytes: int
     html_bytes: int
+    lazy_images: int = 0
 
     @property
     def within_budget(self) -> bool:
@@ -43,11 +46,13 @@ def first_view(url: str, session: requests.Session | None = None) -> PageWeight:
     soup = BeautifulSoup(page.text, "html.parser")
     assets = {urljoin(url, tag.get("href")) for tag in soup.find_all("link", rel="stylesheet")}
     assets |= {urljoin(url, tag["src"]) for tag in soup.find_all("script", src=True)}
-    assets |= {urljoin(url, tag["src"]) for tag in soup.find_all("img", src=True)}
+    images = soup.find_all("img", src=True)
+    assets |= {urljoin(url, tag["src"]) for tag in images if tag.get("loading") != "lazy"}
+    lazy = {urljoin(url, tag["src"]) for tag in images if tag.get("loading") == "lazy"}
     total = _size(page)
     for asset in sorted(assets):
         total += _size(http.get(asset, timeout=30))
-    return PageWeight(url, 1 + len(assets), total, _size(page))
+    return PageWeight(url, 1 + len(assets), total, _size(page), len(lazy))
 
 
 if __name__ == "__main__":

@@ -90,6 +90,8 @@ def _records(n: int, seed: int, genre_ids: dict[str, int]) -> Iterator[tuple[dic
             "price_amount": min(v["price_amount"] for v in variations), "currency": "USD",
             "stock": sum(v["_stock"] for v in variations), "is_deleted": False, "ecs_version": 1,
             "ecs_updated_at": seen, "first_seen_at": seen, "synced_at": now,
+            # Every card has a cover, as a real record shop's does (the markup with srcset is measured).
+            "ecs_images": [{"id": f"IMG{item_id}", "url": f"https://images.example/{item_id}.jpg"}],
             "search_text": compose_search_text(artist=artist, title=title, name=name, label=label,
                                                catalog_number=catno, format=formats[0], genre_names=genres),
         }
