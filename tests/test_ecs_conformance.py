@@ -16,9 +16,8 @@ from typing import Any
 import pytest
 import requests
 
-from storefront.ecs.sandbox import create_sandbox_app, serve_in_thread
 from storefront.ecs.sandbox.checkout_page import format_money
-from tests.support.sandbox_http import Receiver, control
+from tests.support.sandbox_http import Receiver, control, sandbox_server, sandbox_session
 from tests.support.square_schema import example, request_schema_name, response_schema_name, spec, validate
 
 TOKEN = "conformance-token"
@@ -29,17 +28,13 @@ NOW = datetime.now(UTC)
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[Any]:
-    app = create_sandbox_app(access_token=TOKEN, signature_key=KEY, demo_items=ITEMS, seed=11, webhook_workers=1)
-    with serve_in_thread(app) as srv:
+    with sandbox_server(token=TOKEN, signature_key=KEY, items=ITEMS, seed=11) as srv:
         yield srv
 
 
 @pytest.fixture
 def http(server: Any) -> Iterator[requests.Session]:
-    with requests.Session() as session:
-        session.headers["Authorization"] = f"Bearer {TOKEN}"
-        control(session, server, "POST", "reset", json={"items": ITEMS, "seed": 11})
-        control(session, server, "DELETE", "faults")
+    with sandbox_session(server, token=TOKEN, items=ITEMS, seed=11) as session:
         yield session
 
 

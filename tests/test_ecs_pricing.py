@@ -20,9 +20,9 @@ import pytest
 import requests
 
 from storefront.ecs.client import SquareClient
-from storefront.ecs.sandbox import create_sandbox_app, serve_in_thread
 from storefront.ecs.sandbox.orders import OrderError, calculate_order
 from storefront.ecs.sandbox.pricing import apportion, round_half_even
+from tests.support.sandbox_http import control, sandbox_server, sandbox_session
 from tests.support.square_schema import request_schema_name, response_schema_name, validate
 
 TOKEN = "test-token"
@@ -215,24 +215,14 @@ def test_pricing_rejects_bad_input(change: dict[str, Any], code: str, where: str
 # -- over HTTP: CalculateOrder and CreatePaymentLink -----------------------------------------------
 @pytest.fixture(scope="module")
 def server() -> Iterator[Any]:
-    app = create_sandbox_app(access_token=TOKEN, demo_items=ITEMS, seed=11, webhook_workers=1)
-    with serve_in_thread(app) as srv:
+    with sandbox_server(token=TOKEN, items=ITEMS, seed=11) as srv:
         yield srv
 
 
 @pytest.fixture
 def http(server: Any) -> Iterator[requests.Session]:
-    with requests.Session() as session:
-        session.headers["Authorization"] = f"Bearer {TOKEN}"
-        control(session, server, "POST", "reset", json={"items": ITEMS, "seed": 11})
-        control(session, server, "DELETE", "faults")
+    with sandbox_session(server, token=TOKEN, items=ITEMS, seed=11) as session:
         yield session
-
-
-def control(http: requests.Session, server: Any, method: str, path: str, **kwargs: Any) -> Any:
-    response = http.request(method, f"{server.base_url}/_sandbox/{path}", timeout=30, **kwargs)
-    assert response.status_code < 300, response.text
-    return response.json()
 
 
 def call(http: requests.Session, server: Any, op: tuple[str, str], body: dict[str, Any],

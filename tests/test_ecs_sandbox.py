@@ -17,7 +17,7 @@ import requests
 
 from storefront.ecs.sandbox import create_sandbox_app, generate_catalog, serve_in_thread
 from storefront.ecs.sandbox.catalog_index import CatalogIndex
-from tests.support.sandbox_http import Receiver, control
+from tests.support.sandbox_http import Receiver, control, sandbox_server, sandbox_session
 from tests.support.square_schema import example, validate
 
 TOKEN = "test-token"
@@ -28,17 +28,13 @@ GOOD_CARD, DECLINED_CARD = "4111 1111 1111 1111", "4000 0000 0000 0002"
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[Any]:
-    app = create_sandbox_app(access_token=TOKEN, signature_key=KEY, demo_items=ITEMS, seed=7, webhook_workers=2)
-    with serve_in_thread(app) as srv:
+    with sandbox_server(token=TOKEN, signature_key=KEY, items=ITEMS, seed=7, webhook_workers=2) as srv:
         yield srv
 
 
 @pytest.fixture
 def http(server: Any) -> Iterator[requests.Session]:
-    with requests.Session() as session:
-        session.headers["Authorization"] = f"Bearer {TOKEN}"
-        control(session, server, "POST", "reset", json={"items": ITEMS, "seed": 7})
-        control(session, server, "DELETE", "faults")
+    with sandbox_session(server, token=TOKEN, items=ITEMS, seed=7) as session:
         control(session, server, "POST", "webhooks/config", json={"urls": [], "duplicate_ratio": 0,
                                                                    "retry_base_ms": 20, "max_attempts": 5})
         control(session, server, "DELETE", "deliveries")

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import requests
 from werkzeug.serving import WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
+
+from storefront.ecs.sandbox import create_sandbox_app, serve_in_thread
 
 
 class Quiet(WSGIRequestHandler):
@@ -48,3 +52,23 @@ def control(http: requests.Session, server: Any, method: str, path: str, **kwarg
     response = http.request(method, f"{server.base_url}/_sandbox/{path}", timeout=30, **kwargs)
     assert response.status_code < 300, response.text
     return response.json()
+
+
+@contextmanager
+def sandbox_server(*, token: str, items: int, seed: int, signature_key: str = "sandbox-signature-key",
+                   webhook_workers: int = 1) -> Iterator[Any]:
+    """A sandbox of ``items`` demo records served on a free port (for a module-scoped fixture)."""
+    app = create_sandbox_app(access_token=token, signature_key=signature_key, demo_items=items, seed=seed,
+                             webhook_workers=webhook_workers)
+    with serve_in_thread(app) as server:
+        yield server
+
+
+@contextmanager
+def sandbox_session(server: Any, *, token: str, items: int, seed: int) -> Iterator[requests.Session]:
+    """A session authorised for ``server``, whose catalog is reset and faults cleared first."""
+    with requests.Session() as session:
+        session.headers["Authorization"] = f"Bearer {token}"
+        control(session, server, "POST", "reset", json={"items": items, "seed": seed})
+        control(session, server, "DELETE", "faults")
+        yield session
