@@ -35,7 +35,9 @@ def measure(items: int, database_url: str | None, rounds: int = 3) -> dict[str, 
             client = ecs_client()
 
             def walk() -> int:
-                objects = sum(len(p.objects) for t in ("CATEGORY", "ITEM") for p in client.iter_catalog(types=t))
+                # what a full sync must read: categories, images (covers) and items, then the stock
+                objects = sum(len(p.objects) for t in ("CATEGORY", "IMAGE", "ITEM")
+                              for p in client.iter_catalog(types=t))
                 client.batch_retrieve_inventory_counts(None, states=["IN_STOCK"])
                 return objects
 
