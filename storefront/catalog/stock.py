@@ -111,6 +111,7 @@ def apply_latest_counts(latest: Counts, *, dry_run: bool = False) -> StockOutcom
         if inserts:
             insert_many(db.session.connection(), StockLevel.__table__, inserts)
         if updates:
+            updates.sort(key=lambda row: row["id"])  # one lock order for every writer (see refresh_item_stock)
             db.session.execute(update(StockLevel), updates)
     return StockOutcome(len(inserts) + len(updates), stale, unknown, frozenset(touched))
 
@@ -142,11 +143,17 @@ def refresh_item_stock(location_id: str, item_ids: Iterable[int] | None = None) 
     # index entry with it (the search index too), whether or not the value changed.
     statement = update(Item).values(stock=total).where(Item.stock != total)
     if item_ids is not None:
-        ids = list(item_ids)
+        ids = sorted(item_ids)
         if not ids:
             return
         for start in range(0, len(ids), 500):
-            db.session.execute(statement.where(Item.id.in_(ids[start:start + 500])),
+            chunk = ids[start:start + 500]
+            # Lock the rows in id order first: an UPDATE locks them in whatever order its plan
+            # reads them, and two transactions reading the same rows in different orders deadlock
+            # (a payment's sale and the inventory webhook it causes touch the same items).
+            # SQLite, with one writer at a time, ignores FOR UPDATE.
+            db.session.execute(select(Item.id).where(Item.id.in_(chunk)).order_by(Item.id).with_for_update())
+            db.session.execute(statement.where(Item.id.in_(chunk)),
                                execution_options={"synchronize_session": False})
         catalog_revision.bump()
         return

@@ -68,7 +68,8 @@ def release_holds(order: Order, reason: str) -> None:
         release_coupon(order.id)
     now = utcnow()
     for reservation in db.session.scalars(select(Reservation).where(
-            Reservation.order_id == order.id, Reservation.released_at.is_(None))):
+            Reservation.order_id == order.id, Reservation.released_at.is_(None))
+            .order_by(Reservation.variation_id)):  # one lock order for the hold rows (see above)
         released = db.session.execute(
             update(Reservation).where(Reservation.id == reservation.id, Reservation.released_at.is_(None))
             .values(released_at=now, release_reason=reason), execution_options={"synchronize_session": False})
@@ -201,6 +202,9 @@ def _add_lines_holding_stock(order: Order, view: CartView, ecs_ids: dict[int, st
             item_id=line.item_id, variation_id=line.variation_id, variation_ecs_id=ecs_ids[line.variation_id],
             name=line.name, variation_name=line.variation_name, quantity=line.quantity,
             unit_amount=line.unit_amount, currency=line.currency))
+    # Hold in variation order: two carts holding the same records in different orders must lock
+    # the hold rows in one order, or on PostgreSQL they can deadlock.
+    for line in sorted(view.lines, key=lambda line: line.variation_id):
         if line.variation_id in uncounted:
             continue
         if not hold_units(line.variation_id, line.quantity, live[ecs_ids[line.variation_id]]):

@@ -73,7 +73,8 @@ def _accept(order: Order, live: dict[str, int]) -> bool:
     # The ECS may already have taken this order's copies out of its count when it took the payment.
     ours = current_app.config["ECS_DECREMENTS_STOCK_ON_PAYMENT"]
     uncounted = uncounted_variations(order)
-    counted = [line for line in order.lines if line.variation_id not in uncounted]
+    counted = sorted((line for line in order.lines if line.variation_id not in uncounted),
+                     key=lambda line: line.variation_id or 0)  # hold rows locked in one order
     for line in counted:
         if line.variation_id is None or not hold_units(
                 line.variation_id, line.quantity, live.get(line.variation_ecs_id, 0) + (line.quantity if ours else 0)):
