@@ -112,6 +112,7 @@ def register_blueprints(app: Flask) -> None:
     from storefront.shipping.staff_views import bp as staff_shipping_bp
     from storefront.staff.staff_views import bp as staff_bp
     from storefront.staff.staff_views import members_bp as staff_members_bp
+    from storefront.sync.mapping_views import bp as staff_mapping_bp
     from storefront.sync.staff_views import bp as staff_sync_bp
     from storefront.webhooks.staff_views import staff_bp as staff_webhooks_bp
     from storefront.webhooks.views import bp as webhooks_bp
@@ -137,6 +138,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(staff_orders_bp)
     app.register_blueprint(staff_shipping_bp)
     app.register_blueprint(staff_sync_bp)
+    app.register_blueprint(staff_mapping_bp)
     app.register_blueprint(staff_items_bp)
     app.register_blueprint(staff_lookups_bp)
     app.register_blueprint(staff_coupons_bp)

@@ -107,7 +107,7 @@ def test_the_sync_reads_on_itself_when_the_child_dies(make_app, sandbox, monkeyp
     sandbox.reset(items=250)
     real_child = fetcher._child
 
-    def first_page_then_die(make_client, out, location_id=None):
+    def first_page_then_die(make_client, out, location_id=None, mapper=None):
         class OnePage:
             def __init__(self):
                 self.client = make_client()
@@ -124,7 +124,7 @@ def test_the_sync_reads_on_itself_when_the_child_dies(make_app, sandbox, monkeyp
                 if self.calls > 1:
                     os._exit(9)
                 return self.client.list_catalog(**kwargs)
-        real_child(OnePage, out, location_id)
+        real_child(OnePage, out, location_id, mapper)
 
     monkeypatch.setattr(fetcher, "_child", first_page_then_die)
     app = make_app(**ecs_config(sandbox))

@@ -25,7 +25,16 @@ from storefront.api.openapi_schemas import (
 
 TAGS = [
     {"name": "Staff: catalog", "description": "Product enrichment, Discogs lookups, genres and formats."},
+    {"name": "Staff: catalog mapping", "description": "Which part of the ECS catalog holds each record field."},
 ]
+MAPPING_FIELDS = ("artist", "title", "label", "catalog_number", "format", "year", "barcode", "media_grade",
+                  "sleeve_grade")
+MAPPING_SOURCE = request_obj({
+    "source": enum("attribute", "option", "name", "category", "root_category", "variation_name", "description",
+                   "upc", "sku", "none"),
+    "name": string(maxLength=255, description="The option or custom attribute (its name, key or id)."),
+    "pattern": string(maxLength=255, description="For `name`: e.g. `{artist} - {title}`."),
+}, required=("source",), closed=True)
 
 TRACK: Schema = obj({"position": STR, "title": STR, "duration": STR})
 ENRICHMENT_PROPS: dict[str, Schema] = {
@@ -42,6 +51,27 @@ DETAILS_PROPS: dict[str, Schema] = {
 NAME_BODY = request_obj({"name": string(minLength=1, maxLength=80)}, required=("name",))
 
 SCHEMAS: dict[str, Schema] = {
+    "CatalogMapping": request_obj({
+        "fields": request_obj({name: array(ref("CatalogMappingSource"), maxItems=3) for name in MAPPING_FIELDS},
+                              closed=True, description="Record field → sources read in order; the first "
+                                                       "with a value wins."),
+        "genre": enum("categories", "root_category", "none"),
+        "preset": string(maxLength=40),
+    }, closed=True),
+    "CatalogMappingSource": MAPPING_SOURCE,
+    "CatalogMappingOverview": obj({
+        "mapping": ref("CatalogMapping"), "saved": BOOL, "updated_at": nullable(STR), "updated_by": nullable(STR),
+        "detected": ref("CatalogMapping"),
+        "presets": {"type": "object", "additionalProperties": obj({"description": STR,
+                                                                   "mapping": ref("CatalogMapping")})},
+        "fields": {"type": "object", "additionalProperties": STR},
+        "sources": {"type": "object", "additionalProperties": STR},
+        "genre_sources": {"type": "object", "additionalProperties": STR},
+        "choices": obj({"options": array(STR), "attributes": array(STR)}),
+    }),
+    "CatalogMappingPreviewRow": obj({
+        "ecs_id": STR, "name": STR, "kind": STR, "genres": array(STR), "error": STR,
+        **{name: STR for name in MAPPING_FIELDS}}, optional=("kind", "genres", "error", *MAPPING_FIELDS)),
     "ProductDetails": obj(DETAILS_PROPS, description="An item's staff enrichment (empty values when none)."),
     "ProductDetailsSaved": obj({**DETAILS_PROPS, "changed": array(STR)}),
     "EnrichmentInput": request_obj({
@@ -122,4 +152,18 @@ OPERATIONS: list[Op] = [
        ok={200: ref("Format")}, errors=(409, 422)),
     Op("DELETE", "/api/v1/staff/formats/{format_id}", "deleteFormat", "Staff: catalog", "Delete a format",
        auth="staff", ok={200: obj({"deleted": INT})}),
+    # --- field mapping ------------------------------------------------------------------------
+    Op("GET", "/api/v1/staff/catalog-mapping", "getCatalogMapping", "Staff: catalog mapping",
+       "The field mapping in force, the detected one, the presets and the choices", auth="staff",
+       ok={200: ref("CatalogMappingOverview")},
+       description="Before anything is saved `mapping` is what was detected from the stored catalog."),
+    Op("POST", "/api/v1/staff/catalog-mapping/preview", "previewCatalogMapping", "Staff: catalog mapping",
+       "The first 20 stored items mapped with a proposed mapping", auth="staff", body=ref("CatalogMapping"),
+       ok={200: obj({"items": array(ref("CatalogMappingPreviewRow"))})}, errors=(422,),
+       description="Nothing is saved. 422 lists every problem by field."),
+    Op("PUT", "/api/v1/staff/catalog-mapping", "saveCatalogMapping", "Staff: catalog mapping",
+       "Save the field mapping and re-map the catalog", auth="admin", body=ref("CatalogMapping"),
+       ok={200: obj({"mapping": ref("CatalogMapping"), "remap_run": nullable(ref("SyncRun"))})}, errors=(422,),
+       description="The stored ECS objects are mapped again by a `remap` sync run (no download); "
+                   "`remap_run` is null when another sync is running (the re-map follows it). Audited."),
 ]

@@ -19,7 +19,8 @@ def detail_text(detail: Any | None) -> str:
 
 
 def compose_search_text(*, artist: str, title: str, name: str, label: str, catalog_number: str,
-                        format: str, genre_names: list[str], detail: Any | None = None) -> str:
-    """The denormalised ``Item.search_text``."""
-    parts = [artist, title, name, label, catalog_number, format, " ".join(genre_names), detail_text(detail)]
+                        format: str, genre_names: list[str], detail: Any | None = None, barcode: str = "") -> str:
+    """The denormalised ``Item.search_text`` (a barcode too, so a scanned one finds its record)."""
+    parts = [artist, title, name, label, catalog_number, format, barcode, " ".join(genre_names),
+             detail_text(detail)]
     return " ".join(p for p in parts if p)

@@ -65,6 +65,9 @@ class Item(db.Model):
     catalog_number: Mapped[str] = mapped_column(String(64), default="")
     format: Mapped[str] = mapped_column(String(40), default="")
     year: Mapped[int | None]
+    barcode: Mapped[str] = mapped_column(String(32), server_default="")
+    media_grade: Mapped[str] = mapped_column(String(16), server_default="")
+    sleeve_grade: Mapped[str] = mapped_column(String(16), server_default="")
     kind: Mapped[str] = mapped_column(String(16), default="record")  # record | event
     price_amount: Mapped[int | None] = mapped_column(BigInteger)  # lowest variation price
     currency: Mapped[str] = mapped_column(String(3), default="USD")
@@ -78,6 +81,8 @@ class Item(db.Model):
     ecs_images: Mapped[list[dict[str, Any]]] = mapped_column(JSON, server_default=sa_text("'[]'"))
     # Denormalised text the full-text index covers (ECS fields + enrichment); kept by services.
     search_text: Mapped[str] = mapped_column(Text, default="")
+    # The ITEM as the ECS sent it (compact JSON): a changed field mapping re-maps from this.
+    ecs_object: Mapped[str] = mapped_column(Text, server_default="", deferred=True)
 
     variations: Mapped[list[ItemVariation]] = relationship(
         back_populates="item", order_by="ItemVariation.ordinal", cascade="all, delete-orphan")

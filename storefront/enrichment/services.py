@@ -159,8 +159,8 @@ def refresh_search_text(item_ids: Iterable[int]) -> None:
     for item in db.session.scalars(select(Item).where(Item.id.in_(ids)).options(selectinload(Item.detail))):
         item.search_text = compose_search_text(
             artist=item.artist, title=item.title, name=item.name, label=item.label,
-            catalog_number=item.catalog_number, format=item.format, genre_names=names.get(item.id, []),
-            detail=item.detail)
+            catalog_number=item.catalog_number, format=item.format, barcode=item.barcode,
+            genre_names=names.get(item.id, []), detail=item.detail)
 
 
 # --- saving -----------------------------------------------------------------------------------

@@ -27,6 +27,7 @@ from multiprocessing.connection import Connection
 from typing import Any, NamedTuple
 
 from storefront.ecs.client import CursorTrail, SquareClient
+from storefront.sync.fields import Mapper
 from storefront.sync.mapping import MappedPage, map_item_page
 
 log = logging.getLogger("storefront.sync")
@@ -50,7 +51,8 @@ def fork_available() -> bool:
     return sys.platform != "darwin" and "fork" in multiprocessing.get_all_start_methods()
 
 
-def _child(make_client: Callable[[], SquareClient], out: Connection, location_id: str | None = None) -> None:
+def _child(make_client: Callable[[], SquareClient], out: Connection, location_id: str | None = None,
+           mapper: Mapper | None = None) -> None:
     # The child inherits the parent's whole heap; without this every full collection would walk
     # (and, touching reference counts, copy) all of it while the pages' objects come and go.
     gc.freeze()
@@ -61,7 +63,7 @@ def _child(make_client: Callable[[], SquareClient], out: Connection, location_id
             while True:
                 page = client.list_catalog(cursor=cursor, types="ITEM")
                 trail.follow(page.cursor)  # a repeat stops here; the parent reading on meets it too and fails
-                out.send(FetchedPage(map_item_page(page.objects, location_id), len(page.objects), page.cursor))
+                out.send(FetchedPage(map_item_page(page.objects, location_id, mapper), len(page.objects), page.cursor))
                 cursor = page.cursor
                 if not cursor:
                     return
@@ -72,14 +74,15 @@ def _child(make_client: Callable[[], SquareClient], out: Connection, location_id
         out.close()
 
 
-def fetch_in_child(make_client: Callable[[], SquareClient],
-                   location_id: str | None = None) -> Iterator[FetchedPage | FetchStopped]:
+def fetch_in_child(make_client: Callable[[], SquareClient], location_id: str | None = None,
+                   mapper: Mapper | None = None) -> Iterator[FetchedPage | FetchStopped]:
     """Yield the catalog's ITEM pages from a forked child, in order; the last thing yielded is the
     final page (cursor None) or a :class:`FetchStopped` saying where to go on. Closing the
     generator early (an aborted sync) stops the child."""
     context = multiprocessing.get_context("fork")
     receive, send = context.Pipe(duplex=False)
-    process = context.Process(target=_child, args=(make_client, send, location_id), name="sync-fetch", daemon=True)
+    process = context.Process(target=_child, args=(make_client, send, location_id, mapper), name="sync-fetch",
+                              daemon=True)
     with warnings.catch_warnings():
         # Python 3.12+ warns about fork() in a process with threads (a web server's, a test
         # runner's). The child above uses no lock it inherits: it builds its own client and

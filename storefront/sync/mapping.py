@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
 
 from storefront.ecs.client import instant_ns
+from storefront.sync.fields import DEFAULT_PRESET, Mapper, preset
 
 EVENT_CATEGORY_NAMES = {"event space", "events"}
 
@@ -48,6 +50,13 @@ class ItemValues(NamedTuple):
     variations: tuple[VariationValues, ...] = ()
     # (image id, variation ecs_id or "") in Square's order: the item's image_ids, then each variation's.
     image_refs: tuple[tuple[str, str], ...] = ()
+    barcode: str = ""
+    media_grade: str = ""
+    sleeve_grade: str = ""
+    kind: str = "record"  # "event" when a category (or an ancestor) is the event space's
+    # The ITEM object as Square sent it (compact JSON), kept so a changed mapping can re-map the
+    # catalog without downloading it again; empty when mapping for a preview.
+    raw: str = ""
 
     @property
     def price(self) -> tuple[int | None, str]:
@@ -76,25 +85,14 @@ def parse_timestamp(value: str | None) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-def _custom_attributes(obj: dict[str, Any]) -> dict[str, Any]:
-    """Custom attribute values by lower-case key (falling back to the display name)."""
-    values: dict[str, Any] = {}
-    for raw_key, attr in (obj.get("custom_attribute_values") or {}).items():
-        if not isinstance(attr, dict):
-            continue
-        key = str(attr.get("key") or attr.get("name") or raw_key).strip().lower().replace(" ", "_")
-        value = attr.get("string_value")
-        if value is None:
-            value = attr.get("number_value")
-            if value is None:
-                value = attr.get("boolean_value")
-        values[key] = value
-        name = attr.get("name")
-        if name:
-            name = str(name).strip().lower().replace(" ", "_")
-            if name not in values:
-                values[name] = value
-    return values
+_DEFAULT: list[Mapper] = []
+
+
+def default_mapper() -> Mapper:
+    """The storefront-keys preset with no catalog context (what a mapping-less caller gets)."""
+    if not _DEFAULT:
+        _DEFAULT.append(Mapper(preset(DEFAULT_PRESET)))
+    return _DEFAULT[0]
 
 
 def _year(value: Any) -> int | None:
@@ -156,9 +154,11 @@ def sellable(obj: dict[str, Any], data: dict[str, Any], location_id: str | None)
     return present_at(obj, location_id)
 
 
-def parse_item(obj: dict[str, Any], location_id: str | None = None) -> ItemValues:
+def parse_item(obj: dict[str, Any], location_id: str | None = None, mapper: Mapper | None = None, *,
+               keep_raw: bool = True) -> ItemValues:
     """Map a Square ITEM object (with nested variations) to :class:`ItemValues`, as sold at
-    ``location_id`` (None: every location). An item the shop may not sell there maps as deleted."""
+    ``location_id`` (None: every location), with the shop's field mapping (``mapper``; the
+    storefront-keys preset when None). An item the shop may not sell there maps as deleted."""
     if obj.get("type") != "ITEM" or not obj.get("id"):
         raise MappingError(f"not an ITEM object: {obj.get('type')!r}")
     data = obj.get("item_data")
@@ -168,13 +168,8 @@ def parse_item(obj: dict[str, Any], location_id: str | None = None) -> ItemValue
     deleted = bool(obj.get("is_deleted")) or not sellable(obj, data, location_id)
     if not name and not deleted:
         raise MappingError(f"item {obj['id']} has no name")
-    attrs = _custom_attributes(obj)
-    artist = str(attrs.get("artist") or "").strip()
-    title = str(attrs.get("title") or "").strip()
-    if not title:
-        title = name.split(" — ", 1)[1] if " — " in name else name
-    if not artist and " — " in name:
-        artist = name.split(" — ", 1)[0]
+    mapper = mapper or default_mapper()
+    fields = mapper.values(obj)
     variations = tuple(parse_variation(v, location_id) for v in data.get("variations") or []
                        if isinstance(v, dict) and v.get("id"))
     if not deleted and not any(not v.is_deleted for v in variations):
@@ -183,25 +178,28 @@ def parse_item(obj: dict[str, Any], location_id: str | None = None) -> ItemValue
             deleted = True  # every variation is absent here: not listed, not a failure
         else:
             raise MappingError(f"item {obj['id']} has no sellable variation")
-    categories = [c.get("id") for c in data.get("categories") or [] if isinstance(c, dict)]
-    if data.get("category_id"):
-        categories.append(data["category_id"])
+    category_names = mapper.category_names(data)
     return ItemValues(
         ecs_id=str(obj["id"]),
         name=name[:255],
         description=str(data.get("description_plaintext") or data.get("description") or ""),
-        artist=artist[:255],
-        title=title[:255],
-        label=str(attrs.get("label") or "").strip()[:255],
-        catalog_number=str(attrs.get("catalog_number") or attrs.get("catno") or "").strip()[:64],
-        format=str(attrs.get("format") or "").strip()[:40],
-        year=_year(attrs.get("year")),
-        category_ids=tuple(dict.fromkeys(str(c) for c in categories if c)),
+        artist=fields["artist"],
+        title=fields["title"],
+        label=fields["label"],
+        catalog_number=fields["catalog_number"],
+        format=fields["format"],
+        year=_year(fields["year"]),
+        category_ids=mapper.genre_ids(data),
         ecs_version=int(obj.get("version") or 0),
         ecs_updated_at=parse_timestamp(obj.get("updated_at")),
         is_deleted=deleted,
         variations=variations,
         image_refs=_image_refs(data),
+        barcode=fields["barcode"],
+        media_grade=fields["media_grade"],
+        sleeve_grade=fields["sleeve_grade"],
+        kind="event" if any(n.lower() in EVENT_CATEGORY_NAMES for n in category_names) else "record",
+        raw=json.dumps(obj, separators=(",", ":"), ensure_ascii=False) if keep_raw else "",
     )
 
 
@@ -235,16 +233,17 @@ class MappedPage(NamedTuple):
     failures: list[dict[str, str]]
 
 
-def map_item_page(objects: Iterable[dict[str, Any]], location_id: str | None = None) -> MappedPage:
-    """Map the ITEM objects of a page as sold at ``location_id`` (other types are skipped); a bad item
-    becomes a failure."""
+def map_item_page(objects: Iterable[dict[str, Any]], location_id: str | None = None,
+                  mapper: Mapper | None = None) -> MappedPage:
+    """Map the ITEM objects of a page as sold at ``location_id`` with ``mapper`` (other types are
+    skipped); a bad item becomes a failure."""
     page = MappedPage([], [], [])
     for obj in objects:
         if obj.get("type") != "ITEM":
             continue
         page.seen_ids.append(str(obj.get("id")))
         try:
-            page.items.append(parse_item(obj, location_id))
+            page.items.append(parse_item(obj, location_id, mapper))
         except (MappingError, KeyError, TypeError, ValueError) as exc:
             page.failures.append({"ecs_id": str(obj.get("id")), "reason": str(exc)[:300]})
     return page

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, String, Text
+from sqlalchemy import JSON, BigInteger, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storefront.db.timestamps import UTCDateTime, utcnow
@@ -24,7 +24,7 @@ class SyncRun(db.Model):
     __tablename__ = "sync_runs"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(String(16))  # full | incremental
+    kind: Mapped[str] = mapped_column(String(16))  # full | incremental | remap
     dry_run: Mapped[bool] = mapped_column(default=False)
     status: Mapped[str] = mapped_column(String(16), default="queued")  # queued|running|succeeded|failed|aborted
     active: Mapped[int | None] = mapped_column(unique=True)
@@ -73,5 +73,33 @@ class SyncState(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     latest_time: Mapped[str | None] = mapped_column(String(40))
     incremental_requested: Mapped[bool] = mapped_column(default=False)
+    # The field mapping (or the options, definitions and categories it reads) changed while a sync
+    # was running: re-map the stored catalog when it ends.
+    remap_requested: Mapped[bool] = mapped_column(default=False, server_default=false())
     catalog_revision: Mapped[int] = mapped_column(default=0)
     last_full_sync_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class CatalogMapping(db.Model):
+    """The singleton (id 1) field mapping staff chose (see :mod:`storefront.sync.fields`).
+
+    No row means "not chosen yet": the sync then detects one from the catalog and saves it."""
+
+    __tablename__ = "catalog_mappings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    config: Mapped[dict[str, Any]] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_by: Mapped[str] = mapped_column(String(255), default="system")
+
+
+class EcsReference(db.Model):
+    """A catalog object the mapping reads items through — CATEGORY, ITEM_OPTION or
+    CUSTOM_ATTRIBUTE_DEFINITION — as the ECS last sent it, so a re-map needs no download."""
+
+    __tablename__ = "ecs_references"
+
+    ecs_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    type: Mapped[str] = mapped_column(String(40), index=True)
+    version: Mapped[int] = mapped_column(BigInteger, default=0)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import random
 import time
@@ -11,7 +12,7 @@ from functools import partial
 from typing import Any, TypeVar
 
 from flask import current_app
-from sqlalchemy import text
+from sqlalchemy import delete, func, select, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from storefront.catalog import revision as catalog_revision
@@ -29,8 +30,16 @@ from storefront.ecs.errors import ECSRateLimited, ECSServerError, ECSUnavailable
 from storefront.ecs.provider import build_client, ecs_client, shop_location_id
 from storefront.extensions import db
 from storefront.sync.fetcher import FetchedPage, FetchStopped, fetch_in_child, fork_available
-from storefront.sync.mapping import map_item_page
-from storefront.sync.models import SyncRun
+from storefront.sync.field_mapping import (
+    mapping_for_sync,
+    request_remap,
+    store_references,
+    stored_context,
+    stored_items,
+)
+from storefront.sync.fields import CatalogContext, FieldMapping, Mapper
+from storefront.sync.mapping import MappingError, map_item_page, parse_item
+from storefront.sync.models import EcsReference, SyncRun
 from storefront.sync.services import request_incremental_sync, sync_state
 from storefront.sync.writer import CatalogWriter, PageOutcome
 
@@ -41,6 +50,8 @@ PROGRESS_COMMIT_SECONDS = 0.5
 MAX_STORED_FAILURES = 200
 ANALYZE_LOCK_TIMEOUT = "200ms"  # a mid-run ANALYZE waits no longer than this for autovacuum
 ANALYZE_FIRST_AT = 1000  # items created by a run before its first mid-run ANALYZE
+MAPPING_SAMPLE = 100  # items a field mapping is detected from
+REMAP_PAGE = 500
 
 
 class SyncAborted(RuntimeError):
@@ -110,7 +121,9 @@ class SyncRunner:
         try:
             self.location_id = self._resumable(lambda: shop_location_id())
             self.writer.location_id = self.location_id  # items are mapped as the shop's location sells them
-            if run.kind == "incremental" and sync_state().latest_time:
+            if run.kind == "remap":
+                self._remap()
+            elif run.kind == "incremental" and sync_state().latest_time:
                 self._incremental()
             else:
                 if run.kind == "incremental":
@@ -129,22 +142,53 @@ class SyncRunner:
             self._finish("failed", f"{type(exc).__name__}: {exc}"[:1000])
             raise
         finally:
-            if sync_state().incremental_requested:  # catalog changed while we ran
+            state = sync_state()
+            if state.incremental_requested:  # catalog changed while we ran
                 request_incremental_sync()
+            elif state.remap_requested:  # the mapping, or what it reads, changed while we ran
+                state.remap_requested = False
+                db.session.commit()
+                request_remap(started_by=run.started_by if run.kind == "remap" else "system")
         return run
+
+    # re-map ---------------------------------------------------------------------------
+    def _remap(self) -> None:
+        """Map the stored ECS objects again with the saved mapping (nothing is downloaded)."""
+        context = stored_context()
+        mapping = mapping_for_sync(context, stored_items(MAPPING_SAMPLE), dry_run=self.run.dry_run)
+        mapper = Mapper(mapping, context)
+        self.writer.mapper = mapper
+        self.run.expected_items = db.session.scalar(select(func.count(Item.id)).where(Item.ecs_object != ""))
+        last_id = 0
+        while True:
+            rows = db.session.execute(select(Item.id, Item.ecs_object).where(Item.id > last_id, Item.ecs_object != "")
+                                      .order_by(Item.id).limit(REMAP_PAGE)).all()
+            if not rows:
+                break
+            outcome = PageOutcome(seen=len(rows))
+            pairs = []
+            for item_id, raw in rows:
+                try:
+                    pairs.append((item_id, parse_item(json.loads(raw), self.location_id or None, mapper,
+                                                      keep_raw=False)))
+                except (MappingError, KeyError, TypeError, ValueError) as exc:
+                    outcome.failures.append({"ecs_id": str(item_id), "reason": str(exc)[:300]})
+            self.writer.remap(pairs)
+            outcome.updated = len(pairs)
+            last_id = rows[-1][0]
+            self._record_page(outcome, len(rows), None if len(rows) < REMAP_PAGE else str(last_id))
+        self._check_failures(final=True)
+        if not self.run.dry_run:
+            catalog_revision.bump()
+            db.session.commit()
 
     # full -----------------------------------------------------------------------------
     def _full(self) -> None:
-        head = self._resumable(lambda: self.client.search_catalog_objects(object_types=["ITEM"], limit=1))
+        # The first items are also the sample a field mapping is detected from on the first sync.
+        head = self._resumable(lambda: self.client.search_catalog_objects(object_types=["ITEM"],
+                                                                          limit=MAPPING_SAMPLE))
         latest_time = head.latest_time
-        cursor: str | None = None
-        trail = CursorTrail("ListCatalog (categories)")
-        while True:
-            page = self._resumable(lambda c=cursor: self.client.list_catalog(cursor=c, types="CATEGORY"))
-            self.writer.apply_categories(page.objects)
-            cursor = trail.follow(page.cursor)
-            if not cursor:
-                break
+        self._read_references(head.objects)
         self._read_images()
         if not self.run.dry_run:
             db.session.commit()
@@ -188,6 +232,28 @@ class SyncRunner:
             catalog_revision.bump()
         self.run.latest_time = latest_time
 
+    def _read_references(self, sample: list[dict[str, Any]]) -> None:
+        """Categories (as genres), item options and custom attribute definitions: stored for re-maps
+        and set up, with the field mapping (detected from ``sample`` on a first sync), for the items."""
+        references: list[dict[str, Any]] = []
+        cursor: str | None = None
+        trail = CursorTrail("ListCatalog (categories, options, attribute definitions)")
+        while True:
+            page = self._resumable(lambda c=cursor: self.client.list_catalog(
+                cursor=c, types=",".join(CatalogContext.REFERENCE_TYPES)))
+            self.writer.apply_categories(page.objects)
+            references.extend(page.objects)
+            cursor = trail.follow(page.cursor)
+            if not cursor:
+                break
+        store_references(references, dry_run=self.run.dry_run)
+        if not self.run.dry_run:  # what the ECS no longer has is gone
+            live = {str(o.get("id")) for o in references if not o.get("is_deleted")}
+            db.session.execute(delete(EcsReference).where(EcsReference.ecs_id.not_in(live)) if live
+                               else delete(EcsReference))
+        context = CatalogContext.from_objects(references)
+        self.writer.mapper = Mapper(mapping_for_sync(context, sample, dry_run=self.run.dry_run), context)
+
     def _read_images(self) -> None:
         """Every IMAGE object's URL, read before the items that refer to them (they may come later
         in ListCatalog's order): a few dozen bytes each, kept in memory for the run."""
@@ -211,7 +277,7 @@ class SyncRunner:
         if self.page_delay or not self.cfg["SYNC_FETCH_PROCESS"] or not fork_available():
             yield from self._item_pages_here(None)
             return
-        for message in fetch_in_child(partial(build_client, self.cfg), self.location_id or None):
+        for message in fetch_in_child(partial(build_client, self.cfg), self.location_id or None, self.writer.mapper):
             if isinstance(message, FetchStopped):
                 log.warning("sync #%s: the fetch process stopped (%s); reading on in this process",
                             self.run.id, message.reason)
@@ -238,7 +304,8 @@ class SyncRunner:
             while True:
                 cursor = trail.follow(page.cursor)
                 ahead = pool.submit(fetch, cursor) if cursor and not delay else None
-                yield FetchedPage(map_item_page(page.objects, self.location_id or None), len(page.objects), cursor)
+                yield FetchedPage(map_item_page(page.objects, self.location_id or None, self.writer.mapper),
+                                  len(page.objects), cursor)
                 if not cursor:
                     return
                 if ahead is None:
@@ -259,13 +326,19 @@ class SyncRunner:
         trail = CursorTrail("SearchCatalogObjects")
         touched_items: set[int] = set()
         changed_variation_ids: set[str] = set()
+        context = stored_context()
+        mapping = mapping_for_sync(context, stored_items(MAPPING_SAMPLE), dry_run=self.run.dry_run)
+        self.writer.mapper = Mapper(mapping, context)
+        references_changed = False
         while True:
             page = self._resumable(lambda c=cursor: self.client.search_catalog_objects(
-                begin_time=begin_time, object_types=["ITEM", "ITEM_VARIATION", "CATEGORY", "IMAGE"],
+                begin_time=begin_time, object_types=["ITEM", "ITEM_VARIATION", "IMAGE",
+                                                     *CatalogContext.REFERENCE_TYPES],
                 include_deleted_objects=True, include_related_objects=True, cursor=c))
             objects = page.objects
             self.writer.remember_images([*page.related_objects, *objects])
             self.writer.apply_categories(o for o in objects if o.get("type") == "CATEGORY")
+            references_changed = self._take_references(objects, mapping, context) or references_changed
             outcome = self.writer.apply_items(o for o in objects if o.get("type") == "ITEM")
             touched_items |= outcome.touched_item_ids
             _count, variation_items, failures = self.writer.apply_variations(
@@ -295,11 +368,23 @@ class SyncRunner:
         if not self.run.dry_run:
             refresh_item_stock(self.location_id, touched_items)
             state.latest_time = latest_time
+            if references_changed:
+                state.remap_requested = True
             if touched_items:
                 catalog_revision.bump()
             else:
                 catalog_revision.forget()  # no change here, but this process reads the revision afresh after any run
         self.run.latest_time = latest_time
+
+    def _take_references(self, objects: list[dict[str, Any]], mapping: FieldMapping, context: CatalogContext) -> bool:
+        """Store the options, definitions and categories among ``objects`` and map the items after
+        them with the change; True if any changed (the items already stored are re-mapped later)."""
+        references = [o for o in objects if o.get("type") in CatalogContext.REFERENCE_TYPES]
+        if not (references and store_references(references, dry_run=self.run.dry_run)):
+            return False
+        context.add(references)
+        self.writer.mapper = Mapper(mapping, context)
+        return True
 
     # bookkeeping ----------------------------------------------------------------------
     def _record_page(self, outcome: PageOutcome, objects: int, cursor: str | None) -> None:

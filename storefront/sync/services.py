@@ -88,8 +88,8 @@ def reconcile_lost_runs(now: datetime | None = None) -> int:
 
 def create_run(kind: str, *, dry_run: bool = False, started_by: str = "system") -> SyncRun:
     """Claim the single sync slot for a new run, or raise :class:`SyncAlreadyRunning`."""
-    if kind not in {"full", "incremental"}:
-        raise ValidationError.for_field("kind", "kind must be full or incremental")
+    if kind not in {"full", "incremental", "remap"}:
+        raise ValidationError.for_field("kind", "kind must be full, incremental or remap")
     for _attempt in range(2):
         run = SyncRun(kind=kind, dry_run=dry_run, started_by=started_by[:255], status="queued", active=1)
         db.session.add(run)

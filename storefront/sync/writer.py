@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -17,8 +18,8 @@ from storefront.catalog.stock import UNTRACKED_STOCK
 from storefront.db.bulkinsert import insert_many
 from storefront.db.timestamps import utcnow
 from storefront.extensions import db
+from storefront.sync.fields import Mapper
 from storefront.sync.mapping import (
-    EVENT_CATEGORY_NAMES,
     ItemValues,
     MappedPage,
     MappingError,
@@ -63,8 +64,8 @@ def _in_ids(column: Any, postgres: bool) -> Any:
 @cache
 def _lookups(postgres: bool) -> _Lookups:
     return _Lookups(
-        select(_items.c.id, _items.c.ecs_id, _items.c.ecs_version, _items.c.is_deleted, _items.c.ecs_images).where(
-            _in_ids(_items.c.ecs_id, postgres)),
+        select(_items.c.id, _items.c.ecs_id, _items.c.ecs_version, _items.c.is_deleted, _items.c.ecs_images,
+               (_items.c.ecs_object != "").label("has_object")).where(_in_ids(_items.c.ecs_id, postgres)),
         select(_variations.c.id, _variations.c.ecs_id, _variations.c.item_id, _variations.c.ecs_version,
                _variations.c.is_deleted).where(_in_ids(_variations.c.item_id, postgres)),
         select(_variations.c.ecs_id, _variations.c.id).where(_in_ids(_variations.c.ecs_id, postgres)),
@@ -89,6 +90,9 @@ class CatalogWriter:
         self.location_id: str | None = None
         # image id → URL of every IMAGE object seen so far (a full sync reads them all before the items).
         self.image_urls: dict[str, str] = {}
+        # The shop's field mapping with the catalog's options, definitions and categories (the
+        # runner sets it; None maps with the storefront-keys preset).
+        self.mapper: Mapper | None = None
         self.genres: dict[str, tuple[int, str]] = {
             row.ecs_category_id: (row.id, row.name)
             for row in db.session.execute(
@@ -148,7 +152,7 @@ class CatalogWriter:
     # items ------------------------------------------------------------------------------
     def apply_items(self, objects: Iterable[dict[str, Any]]) -> PageOutcome:
         """Upsert a page of ITEM objects (with nested variations)."""
-        return self.apply_mapped(map_item_page(objects, self.location_id or None))
+        return self.apply_mapped(map_item_page(objects, self.location_id or None, self.mapper))
 
     def apply_mapped(self, page: MappedPage) -> PageOutcome:
         """Upsert a page of items already mapped by :func:`map_item_page` (perhaps in another process).
@@ -188,7 +192,8 @@ class CatalogWriter:
                 k: ver for k, (_id, ver, dele) in stored.items() if not dele
             } or (values.is_deleted and current.is_deleted)
             same_item = (current.ecs_version == values.ecs_version and current.is_deleted == values.is_deleted
-                         and list(current.ecs_images or []) == self.images_of(values))
+                         and list(current.ecs_images or []) == self.images_of(values)
+                         and (current.has_object or not values.raw))  # stored before objects were kept
             if same_item and same_variations:
                 outcome.unchanged += 1
                 continue
@@ -210,21 +215,47 @@ class CatalogWriter:
         return pairs
 
     def _row(self, values: ItemValues, detail: ItemDetail | None) -> dict[str, Any]:
-        genres = self._genre_pairs(values)
         price, currency = values.price
-        kind = "event" if any(name.lower() in EVENT_CATEGORY_NAMES for _id, name in genres) else "record"
-        return {
+        row = {
+            **self._mapped_row(values, detail),
             "ecs_id": values.ecs_id, "name": values.name, "description": values.description,
-            "artist": values.artist, "title": values.title, "label": values.label,
-            "catalog_number": values.catalog_number, "format": values.format, "year": values.year,
-            "kind": kind, "price_amount": price, "currency": currency, "is_deleted": values.is_deleted,
+            "price_amount": price, "currency": currency, "is_deleted": values.is_deleted,
             "ecs_version": values.ecs_version, "ecs_updated_at": values.ecs_updated_at, "synced_at": utcnow(),
             "ecs_images": self.images_of(values),
+        }
+        if values.raw:
+            row["ecs_object"] = values.raw
+        return row
+
+    def _mapped_row(self, values: ItemValues, detail: ItemDetail | None) -> dict[str, Any]:
+        """The columns the field mapping decides (a re-map rewrites only these)."""
+        genres = self._genre_pairs(values)
+        return {
+            "artist": values.artist, "title": values.title, "label": values.label,
+            "catalog_number": values.catalog_number, "format": values.format, "year": values.year,
+            "barcode": values.barcode, "media_grade": values.media_grade, "sleeve_grade": values.sleeve_grade,
+            "kind": values.kind,
             "search_text": compose_search_text(
                 artist=values.artist, title=values.title, name=values.name, label=values.label,
-                catalog_number=values.catalog_number, format=values.format,
+                catalog_number=values.catalog_number, format=values.format, barcode=values.barcode,
                 genre_names=[name for _id, name in genres], detail=detail),
         }
+
+    def remap(self, pairs: list[tuple[int, ItemValues]]) -> None:
+        """Rewrite the mapped columns and ECS genres of stored items (a changed field mapping);
+        prices, stock and variations are the sync's and stay as they are."""
+        if self.dry_run or not pairs:
+            return
+        details = {d.item_id: d for d in db.session.scalars(
+            select(ItemDetail).where(ItemDetail.item_id.in_([i for i, _v in pairs])))}
+        db.session.execute(update(Item), [{"id": item_id, **self._mapped_row(v, details.get(item_id))}
+                                          for item_id, v in pairs])
+        ids = [i for i, _v in pairs]
+        db.session.execute(delete(ItemGenre).where(ItemGenre.item_id.in_(ids), ItemGenre.source == "ecs"))
+        rows = [{"item_id": item_id, "genre_id": genre_id, "source": "ecs"}
+                for item_id, v in pairs for genre_id, _name in dict.fromkeys(self._genre_pairs(v))]
+        if rows:
+            insert_many(db.session.connection(), ItemGenre.__table__, rows)
 
     def _write(self, to_create: list[ItemValues], to_update: list[tuple[int, ItemValues]],
                known_variations: dict[int, dict[str, tuple[int, int, bool]]], outcome: PageOutcome) -> None:
@@ -301,9 +332,11 @@ class CatalogWriter:
         """Standalone ITEM_VARIATION objects (incremental sync): update price/version/deletion."""
         parsed = []
         failures: list[dict[str, str]] = []
+        raw: dict[str, dict[str, Any]] = {}
         for obj in objects:
             if obj.get("type") != "ITEM_VARIATION":
                 continue
+            raw[str(obj.get("id"))] = obj
             try:
                 parsed.append(parse_variation(obj))
             except (MappingError, KeyError, TypeError, ValueError) as exc:
@@ -324,7 +357,31 @@ class CatalogWriter:
             items.add(row.item_id)
         if updates and not self.dry_run:
             db.session.execute(update(ItemVariation), updates)
+            changed = {v.ecs_id: stored[v.ecs_id].item_id for v in parsed
+                       if v.ecs_id in stored and stored[v.ecs_id].item_id in items}
+            self._patch_stored_objects(changed, raw)
         return len(updates), items, failures
+
+    def _patch_stored_objects(self, variation_items: dict[str, int], raw: dict[str, dict[str, Any]]) -> None:
+        """Put changed variations into their items' stored ECS objects, so a re-map reads them."""
+        by_item: dict[int, list[dict[str, Any]]] = {}
+        for ecs_id, item_id in variation_items.items():
+            by_item.setdefault(item_id, []).append(raw[ecs_id])
+        patched = []
+        for item_id, stored_raw in db.session.execute(
+                select(Item.id, Item.ecs_object).where(Item.id.in_(list(by_item)), Item.ecs_object != "")):
+            try:
+                obj = json.loads(stored_raw)
+            except ValueError:
+                continue
+            data = obj.setdefault("item_data", {})
+            variations = {str(v.get("id")): v for v in data.get("variations") or [] if isinstance(v, dict)}
+            for variation in by_item[item_id]:
+                variations[str(variation["id"])] = variation
+            data["variations"] = list(variations.values())
+            patched.append({"id": item_id, "ecs_object": json.dumps(obj, separators=(",", ":"), ensure_ascii=False)})
+        if patched:
+            db.session.execute(update(Item), patched)
 
     # deletions and prices ---------------------------------------------------------------
     def live_item_ids(self) -> set[str]:
