@@ -57,6 +57,30 @@ def test_what_the_shops_location_can_sell(case, obj, hidden, variations):
         assert {v.ecs_id: (v.price_amount, v.is_deleted) for v in mapped.variations} == variations
 
 
+@pytest.mark.parametrize(("overrides", "sold_out"), [
+    ([], False),
+    ([{"location_id": HERE, "sold_out": True}], True),
+    ([{"location_id": ELSEWHERE, "sold_out": True}], False),
+    ([{"location_id": HERE, "sold_out": False}], False),
+])
+def test_a_variation_marked_sold_out_here_is_read_as_such(overrides, sold_out):
+    """Square's ``location_overrides[].sold_out``: set by Square at zero, or by the seller with stock left."""
+    mapped = parse_item(item(variation("V1", 1999, data={"location_overrides": overrides})), HERE)
+    assert mapped.variations[0].sold_out is sold_out and mapped.is_deleted is False
+
+
+@pytest.mark.parametrize(("channels", "listed"), [(None, True), ([], True), (["CH-ONLINE"], True),
+                                                  (["CH-POS", "CH-ONLINE"], True), (["CH-POS"], False)])
+def test_an_item_off_the_shops_sales_channel_is_not_listed(channels, listed):
+    from storefront.sync.fields import Mapper, preset
+
+    data = {} if channels is None else {"channels": channels}
+    mapper = Mapper(preset("storefront-keys"), channel_id="CH-ONLINE")
+    assert parse_item(item(variation("V1", 1999), data=data), HERE, mapper).is_deleted is not listed
+    # Without a channel configured, channels are not checked.
+    assert parse_item(item(variation("V1", 1999), data=data), HERE).is_deleted is False
+
+
 def test_without_a_location_everything_is_read_as_before():
     absent = item(variation("V1", 1999), absent_at_location_ids=[HERE])
     assert parse_item(absent).is_deleted is False

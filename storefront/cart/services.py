@@ -146,7 +146,7 @@ def own_holds(cart_id: int) -> dict[int, int]:
 
 def available_units(variation_ids: list[int], location_id: str, *, cart_id: int | None = None) -> dict[int, int]:
     """Local stock at the shop location minus units held by unpaid checkouts (other than ``cart_id``'s own);
-    a variation the ECS does not count is always available."""
+    a variation the ECS does not count is always available, one it marks sold out never is."""
     if not variation_ids:
         return {}
     stock = dict(db.session.execute(
@@ -156,11 +156,15 @@ def available_units(variation_ids: list[int], location_id: str, *, cart_id: int 
     held = dict(db.session.execute(
         select(StockHold.variation_id, StockHold.held).where(StockHold.variation_id.in_(variation_ids))).all())
     mine = own_holds(cart_id) if cart_id is not None else {}
-    uncounted = set(db.session.scalars(select(ItemVariation.id).where(
-        ItemVariation.id.in_(variation_ids), ItemVariation.track_inventory.is_(False))))
-    return {vid: UNTRACKED_STOCK if vid in uncounted
-            else max(0, int(stock.get(vid) or 0) - int(held.get(vid) or 0) + mine.get(vid, 0))
-            for vid in variation_ids}
+    flags = {vid: (tracked, sold_out) for vid, tracked, sold_out in db.session.execute(
+        select(ItemVariation.id, ItemVariation.track_inventory, ItemVariation.sold_out)
+        .where(ItemVariation.id.in_(variation_ids)))}
+    units = {}
+    for vid in variation_ids:
+        tracked, sold_out = flags.get(vid, (True, False))
+        units[vid] = (0 if sold_out else UNTRACKED_STOCK if not tracked
+                      else max(0, int(stock.get(vid) or 0) - int(held.get(vid) or 0) + mine.get(vid, 0)))
+    return units
 
 
 def _location() -> str:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, Text, UniqueConstraint, true
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, Text, UniqueConstraint, false, true
 from sqlalchemy import text as sa_text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -118,6 +118,9 @@ class ItemVariation(db.Model):
     ecs_version: Mapped[int] = mapped_column(BigInteger, default=0)
     # False when the ECS does not count its stock: always available, never held at checkout.
     track_inventory: Mapped[bool] = mapped_column(default=True, server_default=true())
+    # Marked sold out at the shop's location in the ECS (by hand, or by Square when a tracked count
+    # reached zero): not sold whatever the count says.
+    sold_out: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     item: Mapped[Item] = relationship(back_populates="variations")
     stock_levels: Mapped[list[StockLevel]] = relationship(back_populates="variation",

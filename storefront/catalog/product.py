@@ -151,7 +151,7 @@ def variation_views(live: list[ItemVariation], counts: dict[int, int], item_stoc
     one of several has no count then, and is available as long as the item is."""
     views = []
     for v in live:
-        count = counts.get(v.id, item_stock if len(live) == 1 else None)
+        count = 0 if v.sold_out else counts.get(v.id, item_stock if len(live) == 1 else None)
         state = stock_state(count) if count is not None else ("in_stock" if item_stock > 0 else "sold_out")
         views.append(VariationView(v.id, v.name, v.sku, v.price_amount, v.currency, count, state))
     return tuple(views)

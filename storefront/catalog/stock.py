@@ -133,11 +133,12 @@ def refresh_item_stock(location_id: str, item_ids: Iterable[int] | None = None) 
         select(func.coalesce(func.sum(StockLevel.quantity), 0))
         .join(ItemVariation, ItemVariation.id == StockLevel.variation_id)
         .where(and_(ItemVariation.item_id == Item.id, ItemVariation.is_deleted.is_(False),
-                    ItemVariation.track_inventory.is_(True), StockLevel.location_id == location_id))
+                    ItemVariation.sold_out.is_(False), ItemVariation.track_inventory.is_(True),
+                    StockLevel.location_id == location_id))
         .scalar_subquery()
     )
     uncounted = exists().where(ItemVariation.item_id == Item.id, ItemVariation.is_deleted.is_(False),
-                               ItemVariation.track_inventory.is_(False))
+                               ItemVariation.sold_out.is_(False), ItemVariation.track_inventory.is_(False))
     total = case((uncounted, UNTRACKED_STOCK), else_=counted)
     # Only rows whose count differs: an UPDATE writes a new row version, and on PostgreSQL every
     # index entry with it (the search index too), whether or not the value changed.

@@ -119,12 +119,14 @@ def checkout(cart: Cart, buyer: Buyer, details: CheckoutDetails, *,
                               details=[FieldError("cart", p) for p in view.problems])
 
     variations = {line.variation_id: line for line in view.lines}
-    rows = db.session.execute(select(ItemVariation.id, ItemVariation.ecs_id, ItemVariation.track_inventory)
-                              .where(ItemVariation.id.in_(variations))).all()
-    ecs_ids = {vid: ecs_id for vid, ecs_id, _tracked in rows}
-    uncounted = {vid for vid, _ecs, tracked in rows if not tracked}
+    rows = db.session.execute(select(ItemVariation.id, ItemVariation.ecs_id, ItemVariation.track_inventory,
+                                     ItemVariation.sold_out).where(ItemVariation.id.in_(variations))).all()
+    ecs_ids = {vid: ecs_id for vid, ecs_id, _tracked, _sold_out in rows}
+    sold_out = {vid for vid, _ecs, _tracked, out in rows if out}
+    uncounted = {vid for vid, _ecs, tracked, out in rows if not tracked and not out}
     priced = _price(view, details, buyer)
-    live = _confirmed_stock([ecs_ids[v] for v in variations if v not in uncounted])
+    live = _confirmed_stock([ecs_ids[v] for v in variations if v not in uncounted and v not in sold_out])
+    live.update({ecs_ids[v]: 0 for v in sold_out})  # marked sold out in the ECS: none to sell
 
     _cancel_superseded(cart, key)
     order = _new_order(cart, buyer, view, details, key, priced)

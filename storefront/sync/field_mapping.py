@@ -28,6 +28,11 @@ def saved_mapping() -> FieldMapping | None:
     return FieldMapping.from_json(row.config) if row is not None else None
 
 
+def shop_mapper(mapping: FieldMapping, context: CatalogContext) -> Mapper:
+    """``mapping`` over ``context``, checking the shop's sales channel when one is configured."""
+    return Mapper(mapping, context, channel_id=current_app.config.get("ECS_CHANNEL_ID") or None)
+
+
 def stored_context() -> CatalogContext:
     """The options, attribute definitions and categories the last syncs stored."""
     return CatalogContext.from_objects(db.session.scalars(select(EcsReference.data)))
@@ -93,7 +98,7 @@ def known_location_id() -> str | None:
 
 def preview(mapping: FieldMapping, location_id: str | None, limit: int = PREVIEW_ITEMS) -> list[dict[str, Any]]:
     """The first ``limit`` stored items mapped with ``mapping``, nothing saved."""
-    mapper = Mapper(mapping, stored_context())
+    mapper = shop_mapper(mapping, stored_context())
     rows = []
     for obj in stored_items(limit):
         try:

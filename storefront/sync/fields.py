@@ -362,9 +362,11 @@ def _attribute_text(value: dict[str, Any], context: CatalogContext) -> str:
 class Mapper:
     """One mapping compiled against one catalog context: ``values(obj)`` gives an item's fields."""
 
-    def __init__(self, mapping: FieldMapping, context: CatalogContext | None = None) -> None:
+    def __init__(self, mapping: FieldMapping, context: CatalogContext | None = None, *,
+                 channel_id: str | None = None) -> None:
         self.mapping = mapping
         self.context = context or CatalogContext()
+        self.channel_id = channel_id or None  # the shop's Square sales channel, when it is checked
         self._patterns = {s.pattern: compile_pattern(s.pattern)
                           for sources in mapping.fields.values() for s in sources if s.source == "name"}
         self._attributes = None

@@ -31,6 +31,8 @@ class VariationValues(NamedTuple):
     # False: Square does not count this variation's stock (``track_inventory``, or the location's
     # override of it): always available, and checkout holds nothing.
     track_inventory: bool = True
+    # The location's ``sold_out``: not sold, whatever the count (a seller can set it with stock left).
+    sold_out: bool = False
 
 
 class ItemValues(NamedTuple):
@@ -137,17 +139,22 @@ def parse_variation(obj: dict[str, Any], location_id: str | None = None) -> Vari
         price_amount=amount,
         currency=str(money.get("currency") or "USD")[:3],
         ecs_version=int(obj.get("version") or 0),
-        # A location's `sold_out` is left to the stock counts: Square sets it when a tracked count reaches
-        # zero, and a sold-out record stays listed ("Sold out", wishlists), it is not withdrawn.
+        # A sold-out record stays listed ("Sold out", wishlists): it is not withdrawn.
         is_deleted=bool(obj.get("is_deleted")) or not present_at(obj, location_id),
         track_inventory=bool(override.get("track_inventory", data.get("track_inventory", True))),
+        sold_out=bool(override.get("sold_out")),
     )
 
 
-def sellable(obj: dict[str, Any], data: dict[str, Any], location_id: str | None) -> bool:
-    """Whether the shop may list the item at all: not archived, present at its location, and not
-    hidden from online sales (``ecom_visibility`` HIDDEN/UNAVAILABLE, where Square sends it)."""
+def sellable(obj: dict[str, Any], data: dict[str, Any], location_id: str | None,
+             channel_id: str | None = None) -> bool:
+    """Whether the shop may list the item at all: not archived, present at its location, not
+    hidden from online sales (``ecom_visibility`` HIDDEN/UNAVAILABLE, where Square sends it), and —
+    when the shop names its sales channel — on that channel where the item lists its ``channels``."""
     if data.get("is_archived"):
+        return False
+    channels = data.get("channels")
+    if channel_id and isinstance(channels, list) and channels and channel_id not in channels:
         return False
     if str(data.get("ecom_visibility") or "").upper() in ("HIDDEN", "UNAVAILABLE"):
         return False
@@ -165,10 +172,10 @@ def parse_item(obj: dict[str, Any], location_id: str | None = None, mapper: Mapp
     if not isinstance(data, dict):
         raise MappingError(f"item {obj['id']} has no item_data")
     name = str(data.get("name") or "").strip()
-    deleted = bool(obj.get("is_deleted")) or not sellable(obj, data, location_id)
+    mapper = mapper or default_mapper()
+    deleted = bool(obj.get("is_deleted")) or not sellable(obj, data, location_id, mapper.channel_id)
     if not name and not deleted:
         raise MappingError(f"item {obj['id']} has no name")
-    mapper = mapper or default_mapper()
     fields = mapper.values(obj)
     variations = tuple(parse_variation(v, location_id) for v in data.get("variations") or []
                        if isinstance(v, dict) and v.get("id"))

@@ -33,11 +33,12 @@ from storefront.sync.fetcher import FetchedPage, FetchStopped, fetch_in_child, f
 from storefront.sync.field_mapping import (
     mapping_for_sync,
     request_remap,
+    shop_mapper,
     store_references,
     stored_context,
     stored_items,
 )
-from storefront.sync.fields import CatalogContext, FieldMapping, Mapper
+from storefront.sync.fields import CatalogContext, FieldMapping
 from storefront.sync.mapping import MappingError, map_item_page, parse_item
 from storefront.sync.models import EcsReference, SyncRun
 from storefront.sync.services import request_incremental_sync, sync_state
@@ -156,7 +157,7 @@ class SyncRunner:
         """Map the stored ECS objects again with the saved mapping (nothing is downloaded)."""
         context = stored_context()
         mapping = mapping_for_sync(context, stored_items(MAPPING_SAMPLE), dry_run=self.run.dry_run)
-        mapper = Mapper(mapping, context)
+        mapper = shop_mapper(mapping, context)
         self.writer.mapper = mapper
         self.run.expected_items = db.session.scalar(select(func.count(Item.id)).where(Item.ecs_object != ""))
         last_id = 0
@@ -252,7 +253,7 @@ class SyncRunner:
             db.session.execute(delete(EcsReference).where(EcsReference.ecs_id.not_in(live)) if live
                                else delete(EcsReference))
         context = CatalogContext.from_objects(references)
-        self.writer.mapper = Mapper(mapping_for_sync(context, sample, dry_run=self.run.dry_run), context)
+        self.writer.mapper = shop_mapper(mapping_for_sync(context, sample, dry_run=self.run.dry_run), context)
 
     def _read_images(self) -> None:
         """Every IMAGE object's URL, read before the items that refer to them (they may come later
@@ -328,7 +329,7 @@ class SyncRunner:
         changed_variation_ids: set[str] = set()
         context = stored_context()
         mapping = mapping_for_sync(context, stored_items(MAPPING_SAMPLE), dry_run=self.run.dry_run)
-        self.writer.mapper = Mapper(mapping, context)
+        self.writer.mapper = shop_mapper(mapping, context)
         references_changed = False
         while True:
             page = self._resumable(lambda c=cursor: self.client.search_catalog_objects(
@@ -383,7 +384,7 @@ class SyncRunner:
         if not (references and store_references(references, dry_run=self.run.dry_run)):
             return False
         context.add(references)
-        self.writer.mapper = Mapper(mapping, context)
+        self.writer.mapper = shop_mapper(mapping, context)
         return True
 
     # bookkeeping ----------------------------------------------------------------------

@@ -292,7 +292,8 @@ class CatalogWriter:
                 row = {"item_id": item_id, "ecs_id": variation.ecs_id, "name": variation.name,
                        "sku": variation.sku, "ordinal": variation.ordinal, "price_amount": variation.price_amount,
                        "currency": variation.currency, "is_deleted": variation.is_deleted or values.is_deleted,
-                       "ecs_version": variation.ecs_version, "track_inventory": variation.track_inventory}
+                       "ecs_version": variation.ecs_version, "track_inventory": variation.track_inventory,
+                       "sold_out": variation.sold_out}
                 if variation.ecs_id in stored:
                     changed_variations.append({"id": stored[variation.ecs_id][0], **row})
                 else:
@@ -338,7 +339,7 @@ class CatalogWriter:
                 continue
             raw[str(obj.get("id"))] = obj
             try:
-                parsed.append(parse_variation(obj))
+                parsed.append(parse_variation(obj, self.location_id or None))
             except (MappingError, KeyError, TypeError, ValueError) as exc:
                 failures.append({"ecs_id": str(obj.get("id")), "reason": str(exc)[:300]})
         if not parsed:
@@ -353,7 +354,8 @@ class CatalogWriter:
             if row is None or (row.ecs_version == v.ecs_version and row.is_deleted == v.is_deleted):
                 continue
             updates.append({"id": row.id, "name": v.name, "sku": v.sku, "price_amount": v.price_amount,
-                            "currency": v.currency, "is_deleted": v.is_deleted, "ecs_version": v.ecs_version})
+                            "currency": v.currency, "is_deleted": v.is_deleted, "ecs_version": v.ecs_version,
+                            "track_inventory": v.track_inventory, "sold_out": v.sold_out})
             items.add(row.item_id)
         if updates and not self.dry_run:
             db.session.execute(update(ItemVariation), updates)
