@@ -241,8 +241,8 @@ def test_pagination_keeps_the_filters(client, shop):
     assert "genre=jazz" in next_link["href"] and "page=2" in next_link["href"]
     last = soup(client.get("/catalog?genre=jazz&limit=2&page=3"))
     assert len(last.select(".product-card")) == 1
-    beyond = soup(client.get("/catalog?genre=jazz&limit=2&page=9"))
-    assert "There is no page 9" in beyond.select_one(".empty-state").get_text()
+    beyond = client.get("/catalog?genre=jazz&limit=2&page=9")  # never "page 9 of 3": the last page
+    assert beyond.status_code == 302 and beyond.headers["Location"].endswith("/catalog?genre=jazz&limit=2&page=3")
 
 
 def test_etag_revalidation_answers_304_until_the_catalog_changes(client, shop):
@@ -421,3 +421,29 @@ def test_a_page_holding_a_visitors_real_token_is_never_shared(app):
         shared = pagecache._with_csrf_token(key + (2,), lambda token: f"<p>{token()}</p>")
         assert shared == f"<p>{generate_csrf()}</p>"
         assert process_cache("catalog_page_cache").get(key + (2,)) == "<p><csrf-token></p>"
+
+
+def test_a_page_past_the_last_goes_to_the_last_page(client, shop):
+    response = client.get("/catalog?limit=5&page=9999")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/catalog?limit=5&page=3")
+    assert client.get("/catalog?q=zzzznothing&page=4").headers["Location"].endswith("/catalog?q=zzzznothing")
+    assert client.get("/catalog?limit=5&page=3").status_code == 200
+
+
+def test_empty_fields_of_a_submitted_form_are_dropped_from_the_address(client, shop):
+    response = client.get("/catalog?q=&genre=jazz&min_price=&max_price=&sort=")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/catalog?genre=jazz")
+    partial = client.get("/catalog?q=blue&sort=&min_price=", headers={"HX-Request": "true", "HX-Target": "results"})
+    assert partial.status_code == 200 and partial.headers["HX-Push-Url"] == "/catalog?q=blue"
+
+
+def test_typing_a_search_after_browsing_newest_first_ranks_by_relevance(client, shop):
+    browsing = soup(client.get("/catalog"))
+    default = browsing.select_one("#sort option[selected]")
+    assert default["value"] == "" and default.get_text(strip=True) == "Newest"
+    # The form as the browser sends it when a search is typed: the sort select's default is empty.
+    searching = client.get("/catalog?q=blue&sort=", headers={"HX-Request": "true", "HX-Target": "results"})
+    assert titles(searching)[0] in ("Blue Train", "Pastel Blues", "Kind of Blue")
+    page = soup(client.get("/catalog?q=blue"))
+    assert page.select_one("#sort option[selected]").get_text(strip=True) == "Best match"
+    assert [o["value"] for o in page.select("#sort option")][:2] == ["", "newest"]

@@ -151,3 +151,18 @@ def test_stock_filter_and_search_combine(records):
     db.session.commit()
     assert "Kind of Blue" not in found("miles davis", in_stock="1")
     assert "Kind of Blue" in found("miles davis")
+
+
+@pytest.mark.parametrize("q", ["QUB-133", "QUB133", "qub 133", "qub133", "Qub-133"])
+def test_a_catalog_number_is_found_however_it_is_typed(app_ctx, q):
+    make_item(artist="Tubby Solo", title="Dub Catalogue", catalog_number="QUB-133")
+    make_item(artist="Someone Else", title="Other Record", catalog_number="QUB-134")
+    db.session.commit()
+    assert found(q) == ["Dub Catalogue"]
+
+
+def test_a_barcode_is_found_with_or_without_its_spaces(app_ctx):
+    make_item(artist="Scanner", title="Barcoded", barcode="0 12345 67890 5")
+    db.session.commit()
+    assert found("012345678905") == ["Barcoded"]
+    assert found("0 12345 67890 5") == ["Barcoded"]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 from flask import Blueprint, redirect, render_template, request
 from markupsafe import Markup
@@ -52,6 +53,7 @@ class ListingFragments:
     count: Markup
     facets: Markup
     body: Markup
+    pages: int  # how many pages the result has (a page past the last is sent to the last)
 
 
 def _fragments(query: CatalogQuery, errors: Any, revision: int | None) -> ListingFragments:
@@ -63,12 +65,26 @@ def _fragments(query: CatalogQuery, errors: Any, revision: int | None) -> Listin
                "pagination": pagination_dict(PageRequest(query.page, query.limit), result.total)}
     # Markup: these are autoescaped template output, already safe HTML, inserted as they are.
     return ListingFragments(*(Markup(render_template(f"catalog/_{name}.html", **context).strip())  # noqa: S704
-                              for name in ("title", "count", "facets", "results_body")))
+                              for name in ("title", "count", "facets", "results_body")),
+                            pages=int(context["pagination"]["pages"]))
+
+
+def _without_empty_args() -> str | None:
+    """The listing's address without the empty fields a submitted filter form sends (``?q=&min_price=``),
+    or None when there are none."""
+    pairs = list(request.args.items(multi=True))
+    kept = [(k, v) for k, v in pairs if v.strip()]
+    if len(kept) == len(pairs):
+        return None
+    return request.path + (f"?{urlencode(kept)}" if kept else "")
 
 
 @bp.get("")
 def index() -> Response:
     """The catalog: search, filters, facets, sort and pages; the results partial for HTMX."""
+    cleaned = _without_empty_args()
+    if cleaned is not None and not htmx.is_htmx():
+        return redirect(cleaned, code=302)
     parsed = parse_catalog_query(request.args, price_units="major")
     query = parsed.query
     partial = htmx.target() if htmx.target() in PARTIALS else None
@@ -79,14 +95,19 @@ def index() -> Response:
         fragments = _fragments(query, parsed.errors, None)
         return pagecache.fresh_page(render_template(template, fragments=fragments, **context))
 
-    def prepare(revision: int) -> pagecache.Render:
+    def prepare(revision: int) -> pagecache.Render | Response:
         fragments = pagecache.fragments((query.cache_key(),), revision, lambda: _fragments(query, (), revision))
+        if query.page > fragments.pages:  # "page 9999 of 13": the last page is what was meant
+            return redirect(listing_url(query, page=fragments.pages if fragments.pages > 1 else None), code=302)
         return lambda token: render_template(template, fragments=fragments, csrf_token=token, **context)
 
     # A partial holds nothing of the visitor's (no header, no forms with tokens): one copy serves
     # everyone. The full page carries the visitor's header and session.
-    return pagecache.cached_page("catalog", (query.cache_key(), partial), prepare,
-                                 shared_with="everyone" if partial else "anonymous")
+    response = pagecache.cached_page("catalog", (query.cache_key(), partial), prepare,
+                                     shared_with="everyone" if partial else "anonymous")
+    if cleaned is not None:  # an HTMX search: the address bar gets the tidy URL
+        response.headers["HX-Push-Url"] = cleaned
+    return response
 
 
 @bp.get("/<int:item_id>")

@@ -108,7 +108,8 @@ def make_detail(item: Item, *, commit: bool = False, **fields: Any) -> ItemDetai
 def refresh_search_text(item: Item, genre_names: list[str], detail: ItemDetail | None = None) -> None:
     item.search_text = compose_search_text(
         artist=item.artist, title=item.title, name=item.name, label=item.label,
-        catalog_number=item.catalog_number, format=item.format, genre_names=genre_names, detail=detail)
+        catalog_number=item.catalog_number, format=item.format, barcode=item.barcode or "", genre_names=genre_names,
+        detail=detail)
     db.session.flush()
 
 
