@@ -166,3 +166,35 @@ def test_a_barcode_is_found_with_or_without_its_spaces(app_ctx):
     db.session.commit()
     assert found("012345678905") == ["Barcoded"]
     assert found("0 12345 67890 5") == ["Barcoded"]
+
+
+@pytest.mark.parametrize("q, expected", [
+    ("Jhon Coltrane", {"Giant Steps"}), ("john coltrnae", {"Giant Steps"}), ("coltrne", {"Giant Steps"}),
+    ("Mlies Davis", {"Kind of Blue", "Relaxin' With Miles", "Miles Ahead Again"}), ("Bjrk", {"Homogenic"}),
+])
+def test_a_one_letter_typo_in_a_name_still_finds_the_records(records, q, expected):
+    from storefront.catalog import spelling
+
+    make_item(artist="John Coltrane", title="Giant Steps")
+    db.session.commit()
+    spelling.forget()  # the vocabulary is per process and refreshed every few minutes
+    assert set(found(q)) == expected
+
+
+def test_a_search_that_matches_is_never_corrected(records):
+    from storefront.catalog import spelling
+
+    spelling.forget()
+    assert found("blue")[0] == "Blue"
+    assert spelling._CACHE == {}  # the vocabulary was never needed
+
+
+@pytest.mark.parametrize("a, b, near", [
+    ("coltrane", "coltrnae", True), ("coltrane", "coltrne", True), ("coltrane", "coltranes", True),
+    ("coltrane", "koltrane", True), ("coltrane", "coltrane", False), ("coltrane", "cltrnae", False),
+    ("davis", "dvais", True), ("davis", "sivad", False),
+])
+def test_one_edit_apart(a, b, near):
+    from storefront.catalog.spelling import one_edit_apart
+
+    assert one_edit_apart(a, b) is near and one_edit_apart(b, a) is near

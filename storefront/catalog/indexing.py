@@ -22,15 +22,19 @@ def compose_search_text(*, artist: str, title: str, name: str, label: str, catal
                         format: str, genre_names: list[str], detail: Any | None = None, barcode: str = "") -> str:
     """The denormalised ``Item.search_text`` (a barcode too, so a scanned one finds its record).
 
-    A catalog number or barcode is also indexed without its spaces and dashes, so "QUB133",
-    "qub 133" and "QUB-133" all find QUB-133 (the tokenizer splits at the dash)."""
-    compact = [c for c in (_compact(catalog_number), _compact(barcode)) if c]
+    A catalog number or barcode is also indexed without its separators and with them as spaces,
+    so "QUB133", "qub 133" and "QUB-133" all find QUB-133 on both engines."""
+    compact = [*_variants(catalog_number), *_variants(barcode)]
     parts = [artist, title, name, label, catalog_number, *compact, format, barcode, " ".join(genre_names),
              detail_text(detail)]
     return " ".join(p for p in parts if p)
 
 
-def _compact(code: str) -> str:
-    """"QUB-133" → "QUB133"; empty when nothing was removed (the code is indexed as it is)."""
+def _variants(code: str) -> list[str]:
+    """"QUB-133" → ["QUB133", "QUB 133"]: the code without its separators, and with them as spaces
+    (PostgreSQL's parser reads "QUB-133" as "qub" and the number "-133"). Empty when it has none."""
     squeezed = "".join(ch for ch in code if ch.isalnum())
-    return squeezed if squeezed and squeezed != code else ""
+    if not squeezed or squeezed == code:
+        return []
+    spaced = " ".join("".join(ch if ch.isalnum() else " " for ch in code).split())
+    return [squeezed] if spaced == code else [squeezed, spaced]

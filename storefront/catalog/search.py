@@ -5,6 +5,9 @@
   transaction and indexes the new rows in one statement (:func:`bulk_item_inserts`).
 * PostgreSQL: a GIN index on ``to_tsvector('simple', search_text)``; relevance is ``ts_rank``.
 
+A search that finds nothing is tried once more with its unknown words corrected to the closest
+artist or title word (one edit away; :mod:`storefront.catalog.spelling`).
+
 Shopper input never reaches the FTS syntax: every term is quoted as a literal (FTS5 string /
 tsquery lexeme), terms are ANDed, and the last one matches as a prefix.
 """
@@ -20,6 +23,7 @@ from sqlalchemy import DDL, ColumnElement, Table, bindparam, column, event, func
 from sqlalchemy import table as sql_table
 from sqlalchemy.engine import Connection
 
+from storefront.catalog import spelling
 from storefront.extensions import db
 
 FTS_TABLE = "items_fts"
@@ -170,6 +174,17 @@ def matching_ids(q: str, dialect: str, *, with_scores: bool = False) -> tuple[An
     terms = search_terms(q)
     if not terms:
         return np.zeros(0, dtype=np.int64), (np.zeros(0) if with_scores else None)
+    rows = _matching_rows(terms, dialect, with_scores)
+    if not rows:  # a typo? try the closest words of the catalog's artists and titles
+        corrected = spelling.correct(terms)
+        if corrected:
+            rows = _matching_rows(corrected, dialect, with_scores)
+    ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+    scores = np.fromiter((r[1] for r in rows), dtype=np.float64, count=len(rows)) if with_scores else None
+    return ids, scores
+
+
+def _matching_rows(terms: Sequence[str], dialect: str, with_scores: bool) -> Sequence[Any]:
     if dialect == "postgresql":
         score = f"-ts_rank({PG_VECTOR}, to_tsquery('simple'::regconfig, :tsq))" if with_scores else "0"
         # only this module's constants are interpolated; the shopper's terms are bound as :tsq
@@ -180,6 +195,4 @@ def matching_ids(q: str, dialect: str, *, with_scores: bool = False) -> tuple[An
         score = f"bm25({FTS_TABLE})" if with_scores else "0"
         sql = f"SELECT rowid, {score} FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :fts ORDER BY rowid"  # noqa: S608
         rows = db.session.execute(text(sql), {"fts": fts5_query(terms)}).all()
-    ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-    scores = np.fromiter((r[1] for r in rows), dtype=np.float64, count=len(rows)) if with_scores else None
-    return ids, scores
+    return rows
