@@ -24,6 +24,7 @@ TOKEN = "conformance-token"
 KEY = "conformance-signature-key"
 ITEMS = 40
 NOW = datetime.now(UTC)
+UNLISTED_CODES = {"VERSION_MISMATCH"}
 
 
 @pytest.fixture(scope="module")
@@ -64,8 +65,12 @@ class Square:
                                      headers={"Content-Type": "application/json", **(headers or {})})
         assert response.status_code == status, response.text
         answer = response.json()
-        validate(answer, response_schema_name(method, template))
-        for error in answer.get("errors", []):
+        # Square answers a stale catalog version with VERSION_MISMATCH, a code its published
+        # ErrorCode enum leaves out (developer forum t/7124, t/23559): validated as a documented one.
+        documented = {**answer, "errors": [{**e, "code": "CONFLICT"} if e.get("code") in UNLISTED_CODES else e
+                                           for e in answer.get("errors", [])]} if "errors" in answer else answer
+        validate(documented, response_schema_name(method, template))
+        for error in documented.get("errors", []):
             validate(error, "Error")
         return answer
 
@@ -272,6 +277,111 @@ def checkout_page_money(sq: Square) -> None:
     assert format_money({"amount": 1999, "currency": "EUR"}) == "€19.99"
 
 
+def _new_record(n: int) -> list[dict[str, Any]]:
+    """A category, an item option and an attribute definition, and an item that refers to all three
+    (and to its own variation) by temporary ids."""
+    return [
+        {"type": "CATEGORY", "id": f"#jazz{n}", "category_data": {"name": f"Jazz {n}"}},
+        {"type": "ITEM_OPTION", "id": f"#fmt{n}", "item_option_data": {"name": f"Format {n}", "values": [
+            {"type": "ITEM_OPTION_VAL", "id": f"#fmt{n}-lp", "item_option_value_data": {"name": "LP"}}]}},
+        {"type": "CUSTOM_ATTRIBUTE_DEFINITION", "id": f"#label{n}", "custom_attribute_definition_data": {
+            "type": "STRING", "name": f"Record label {n}", "allowed_object_types": ["ITEM"]}},
+        {"type": "ITEM", "id": f"#rec{n}", "custom_attribute_values": {f"label{n}": {
+            "custom_attribute_definition_id": f"#label{n}", "type": "STRING", "string_value": "Blue Note"}},
+         "item_data": {"name": f"Art Blakey - Moanin' {n}", "categories": [{"id": f"#jazz{n}"}],
+                       "reporting_category": {"id": f"#jazz{n}"}, "item_options": [{"item_option_id": f"#fmt{n}"}],
+                       "variations": [{"type": "ITEM_VARIATION", "id": f"#rec{n}-lp", "item_variation_data": {
+                           "name": "LP", "pricing_type": "FIXED_PRICING",
+                           "price_money": {"amount": 2999, "currency": "USD"},
+                           "item_option_values": [{"item_option_id": f"#fmt{n}",
+                                                   "item_option_value_id": f"#fmt{n}-lp"}]}}]}},
+    ]
+
+
+def upsert_maps_temporary_ids(sq: Square) -> None:
+    """BatchUpsertCatalogObjects: real ids for `#` ids (id_mappings, nested ones too), every reference
+    inside the request rewritten, one catalog version and one catalog.version.updated."""
+    before = len(sq.drain())
+    body = {"idempotency_key": "upsert-map", "batches": [{"objects": _new_record(1)}]}
+    answer = sq.call("POST", "/v2/catalog/batch-upsert", body=body)
+    ids = {m["client_object_id"]: m["object_id"] for m in answer["id_mappings"]}
+    assert set(ids) == {"#jazz1", "#fmt1", "#fmt1-lp", "#label1", "#rec1", "#rec1-lp"}
+    assert not any(real.startswith("#") for real in ids.values())
+    assert len({o["version"] for o in answer["objects"]}) == 1  # one catalog version for the request
+    assert {o["updated_at"] for o in answer["objects"]} == {answer["updated_at"]}
+    item = sq.call("GET", "/v2/catalog/object/{object_id}", object_id=ids["#rec1"])["object"]
+    data = item["item_data"]
+    assert data["categories"] == [{"id": ids["#jazz1"]}] and data["reporting_category"]["id"] == ids["#jazz1"]
+    variation = data["variations"][0]
+    assert variation["id"] == ids["#rec1-lp"] and variation["item_variation_data"]["item_id"] == ids["#rec1"]
+    assert variation["item_variation_data"]["item_option_values"] == [
+        {"item_option_id": ids["#fmt1"], "item_option_value_id": ids["#fmt1-lp"]}]
+    assert item["custom_attribute_values"]["label1"]["custom_attribute_definition_id"] == ids["#label1"]
+    assert sq.call("GET", "/v2/catalog/object/{object_id}", object_id=ids["#rec1-lp"])["object"]["id"] == ids["#rec1-lp"]
+    events = sq.drain()[before:]
+    assert [e["type"] for e in events] == ["catalog.version.updated"]
+
+
+def upsert_checks_versions(sq: Square) -> None:
+    """An update needs the stored version (the item's and each nested variation's): a stale or
+    missing one is VERSION_MISMATCH and nothing is written; the current one is accepted."""
+    created = sq.call("POST", "/v2/catalog/object", body={"idempotency_key": "ver-0", "object": _new_record(2)[3] | {
+        "item_data": {"name": "Plain - Record", "variations": [{"type": "ITEM_VARIATION", "id": "#plain-v",
+                      "item_variation_data": {"name": "LP", "pricing_type": "FIXED_PRICING",
+                                              "price_money": {"amount": 1000, "currency": "USD"}}}]},
+        "custom_attribute_values": {}}})["catalog_object"]
+    renamed = {**created, "item_data": {**created["item_data"], "name": "Plain - Renamed"}}
+    stale = sq.error("POST", "/v2/catalog/object", body={"idempotency_key": "ver-1",
+                                                          "object": {**renamed, "version": created["version"] - 1}})
+    assert (stale["code"], stale["field"]) == ("VERSION_MISMATCH", "object.version")
+    missing = sq.error("POST", "/v2/catalog/object", body={"idempotency_key": "ver-2",
+                                                            "object": {k: v for k, v in renamed.items() if k != "version"}})
+    assert missing["code"] == "VERSION_MISMATCH"
+    variation = renamed["item_data"]["variations"][0]
+    stale_child = {**renamed, "item_data": {**renamed["item_data"], "variations": [{**variation, "version": 1}]}}
+    child = sq.error("POST", "/v2/catalog/object", body={"idempotency_key": "ver-3", "object": stale_child})
+    assert child["field"] == "object.item_data.variations[0].version"
+    stored = sq.call("GET", "/v2/catalog/object/{object_id}", object_id=created["id"])["object"]
+    assert stored["item_data"]["name"] == "Plain - Record" and stored["version"] == created["version"]
+    updated = sq.call("POST", "/v2/catalog/object", body={"idempotency_key": "ver-4", "object": renamed})
+    assert updated["catalog_object"]["version"] > created["version"] and "id_mappings" not in updated
+
+
+def upsert_is_idempotent(sq: Square) -> None:
+    """The same key and body answer the same (no second write); the key with another body is an error;
+    keys longer than 128 characters are refused."""
+    body = {"idempotency_key": "idem-upsert", "batches": [{"objects": _new_record(3)}]}
+    first = sq.call("POST", "/v2/catalog/batch-upsert", body=body)
+    again = sq.call("POST", "/v2/catalog/batch-upsert", body=body)
+    assert again == first
+    other = sq.error("POST", "/v2/catalog/batch-upsert", body={**body, "batches": [{"objects": _new_record(4)}]})
+    assert other["code"] == "IDEMPOTENCY_KEY_REUSED"
+    long_key = sq.error("POST", "/v2/catalog/object", body={"idempotency_key": "k" * 129, "object": _new_record(5)[0]})
+    assert (long_key["code"], long_key["field"]) == ("VALUE_TOO_LONG", "idempotency_key")
+    missing = sq.error("POST", "/v2/catalog/object", body={"idempotency_key": "no-name", "object": {
+        "type": "CATEGORY", "id": "#c", "category_data": {}}})
+    assert (missing["code"], missing["field"]) == ("MISSING_REQUIRED_PARAMETER", "object.category_data.name")
+
+
+def delete_takes_variations_and_shows_in_search(sq: Square) -> None:
+    """DeleteCatalogObject: an item takes its variations; both then show as deleted to an
+    incremental SearchCatalogObjects; deleting again answers nothing deleted; an unknown id is 404.
+    BatchDeleteCatalogObjects skips unknown ids."""
+    ids = {m["client_object_id"]: m["object_id"] for m in sq.call(
+        "POST", "/v2/catalog/batch-upsert",
+        body={"idempotency_key": "del-1", "batches": [{"objects": _new_record(6)}]})["id_mappings"]}
+    since = sq.call("POST", "/v2/catalog/search", body={"object_types": ["ITEM"], "limit": 1})["latest_time"]
+    deleted = sq.call("DELETE", "/v2/catalog/object/{object_id}", object_id=ids["#rec6"])
+    assert set(deleted["deleted_object_ids"]) == {ids["#rec6"], ids["#rec6-lp"]}
+    found = sq.call("POST", "/v2/catalog/search", body={"begin_time": since, "include_deleted_objects": True,
+                                                        "object_types": ["ITEM", "ITEM_VARIATION"]})
+    assert {(o["id"], o["is_deleted"]) for o in found["objects"]} == {(ids["#rec6"], True), (ids["#rec6-lp"], True)}
+    assert sq.call("DELETE", "/v2/catalog/object/{object_id}", object_id=ids["#rec6"])["deleted_object_ids"] == []
+    assert sq.error("DELETE", "/v2/catalog/object/{object_id}", status=404, object_id="NOPE")["code"] == "NOT_FOUND"
+    batch = sq.call("POST", "/v2/catalog/batch-delete", body={"object_ids": [ids["#jazz6"], "NOPE"]})
+    assert batch["deleted_object_ids"] == [ids["#jazz6"]]
+
+
 ROWS: list[tuple[str, Callable[[Square], None]]] = [
     ("1-inventory-occurred-at", inventory_follows_occurred_at),
     ("2-sold-out-override", sold_out_follows_zero_stock),
@@ -281,6 +391,10 @@ ROWS: list[tuple[str, Callable[[Square], None]]] = [
     ("6-event-data-id", events_carry_data_id),
     ("7-malformed-json", malformed_json_bodies),
     ("8-checkout-money", checkout_page_money),
+    ("9-upsert-temporary-ids", upsert_maps_temporary_ids),
+    ("10-upsert-versions", upsert_checks_versions),
+    ("11-upsert-idempotency", upsert_is_idempotent),
+    ("12-delete-cascade", delete_takes_variations_and_shows_in_search),
 ]
 
 

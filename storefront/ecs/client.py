@@ -285,6 +285,32 @@ class SquareClient:
         params = {"include_related_objects": "true" if include_related_objects else "false"}
         return self._request("GET", f"/v2/catalog/object/{quote(object_id, safe='')}", params=params)
 
+    def upsert_catalog_object(self, idempotency_key: str, obj: dict[str, Any]) -> dict[str, Any]:
+        """UpsertCatalogObject: ``{"catalog_object": ..., "id_mappings": [...]}``. A new object's id
+        starts with ``#``; an update carries the object's current ``version``."""
+        if not idempotency_key:
+            raise ValueError("idempotency_key is required")
+        return self._request("POST", "/v2/catalog/object", json={"idempotency_key": idempotency_key, "object": obj})
+
+    def batch_upsert_catalog_objects(self, idempotency_key: str, objects: Sequence[dict[str, Any]], *,
+                                     batch_size: int = 1000) -> dict[str, Any]:
+        """BatchUpsertCatalogObjects in batches of ``batch_size`` (one request, one catalog version)."""
+        if not idempotency_key:
+            raise ValueError("idempotency_key is required")
+        batches = [{"objects": list(objects[i:i + batch_size])} for i in range(0, len(objects), batch_size)]
+        return self._request("POST", "/v2/catalog/batch-upsert",
+                             json={"idempotency_key": idempotency_key, "batches": batches})
+
+    def delete_catalog_object(self, object_id: str) -> list[str]:
+        """DeleteCatalogObject: the ids deleted (an item's variations with it)."""
+        body = self._request("DELETE", f"/v2/catalog/object/{quote(object_id, safe='')}")
+        return list(body.get("deleted_object_ids") or [])
+
+    def batch_delete_catalog_objects(self, object_ids: Sequence[str]) -> list[str]:
+        """BatchDeleteCatalogObjects: the ids deleted."""
+        body = self._request("POST", "/v2/catalog/batch-delete", json={"object_ids": list(object_ids)})
+        return list(body.get("deleted_object_ids") or [])
+
     # inventory --------------------------------------------------------------------------
     def retrieve_inventory_count(self, catalog_object_id: str, *,
                                  location_ids: Sequence[str] | None = None) -> list[dict[str, Any]]:

@@ -14,6 +14,7 @@ from werkzeug.exceptions import HTTPException
 
 from storefront.ecs.sandbox import (
     catalog_api,
+    catalog_write_api,
     chaos_api,
     checkout_api,
     checkout_page,
@@ -65,8 +66,8 @@ def create_sandbox_app(*, access_token: str = "sandbox-token",  # noqa: S107 - t
         store.on_change = persister.notify
     app.extensions[EXTENSION_KEY] = Sandbox(store=store, webhooks=webhooks, faults=FaultInjector(seed=seed),
                                             access_token=access_token, public_url=public_url, persister=persister)
-    for blueprint in (catalog_api.bp, inventory_api.bp, checkout_api.bp, checkout_page.bp, control_api.bp,
-                      chaos_api.bp, refunds_api.bp, images_api.bp):
+    for blueprint in (catalog_api.bp, catalog_write_api.bp, inventory_api.bp, checkout_api.bp, checkout_page.bp,
+                      control_api.bp, chaos_api.bp, refunds_api.bp, images_api.bp):
         app.register_blueprint(blueprint)
     app.before_request(_guard_square_api)
     app.after_request(images_api.public_image_urls)

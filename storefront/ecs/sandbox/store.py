@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from storefront.ecs.sandbox import catalog_edits, events
+from storefront.ecs.sandbox import catalog_edits, catalog_writes, events
 from storefront.ecs.sandbox.catalog_index import CatalogIndex, CatalogPage
 from storefront.ecs.sandbox.clock import VersionClock, parse_rfc3339, rfc3339
 from storefront.ecs.sandbox.demo_catalog import generate_catalog, paused_gc
@@ -205,6 +205,29 @@ class SandboxStore:
                 raise ValueError(f"unknown catalog action {action!r}")
             self._catalog_changed(version)
             return changed
+
+    def write_catalog(self, objects: list[dict[str, Any]], paths: list[str] | None = None
+                      ) -> tuple[list[dict[str, Any]], list[dict[str, str]], int]:
+        """Square's upsert: every object as one new catalog version, announced once."""
+        with self.lock:
+            version = self.clock.tick()
+            top, mappings = catalog_writes.upsert(self.catalog, objects, version, paths)
+            self._catalog_changed(version)
+            return top, mappings, version
+
+    def knows_catalog_object(self, object_id: str) -> bool:
+        """True if the id was ever in the catalog (deleted ones included)."""
+        with self.lock:
+            return self.catalog.get(object_id) is not None
+
+    def delete_catalog(self, object_ids: list[str]) -> tuple[list[str], int]:
+        """Square's delete: the ids deleted (an item's variations too), announced once if any."""
+        with self.lock:
+            version = self.clock.tick()
+            deleted = catalog_writes.delete_ids(self.catalog, object_ids, version)
+            if deleted:
+                self._catalog_changed(version)
+            return deleted, version
 
     # -- inventory ----------------------------------------------------------------------------
     def counts_for(self, object_id: str, location_ids: Iterable[str] | None = None) -> list[dict[str, Any]] | None:
