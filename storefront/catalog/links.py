@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import urlencode
 
-from flask import url_for
+from flask import request, url_for
 
 from storefront.catalog.query import DEFAULT_LIMIT, CatalogQuery, major_units
 from storefront.catalog.services import CatalogResult
@@ -58,3 +59,13 @@ def price_links(result: CatalogResult) -> list[dict[str, Any]]:
                            max_price=major_units(high) if high is not None else None)
         links.append({"label": label, "href": href, "count": bucket.count, "selected": bucket.selected})
     return links
+
+
+def without_empty_args() -> str | None:
+    """This listing's address without the empty fields a submitted filter form sends
+    (``?q=&min_price=``), or None when there are none."""
+    pairs = list(request.args.items(multi=True))
+    kept = [(k, v) for k, v in pairs if v.strip()]
+    if len(kept) == len(pairs):
+        return None
+    return request.path + (f"?{urlencode(kept)}" if kept else "")

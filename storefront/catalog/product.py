@@ -73,7 +73,9 @@ class ProductView(VariationPrices):
     def format_line(self) -> str:
         """The "Format" fact: the enrichment's details, else every variation's format, else the item's."""
         if self.item.kind == "record" and len(self.variations) > 1 and not (self.detail and self.detail.format_details):
-            return ", ".join(dict.fromkeys(v.name for v in self.variations if v.name)) or self.format
+            # A variation named from its options ("LP, Used") lists its format once ("LP").
+            return ", ".join(dict.fromkeys(v.name.split(",")[0].strip() for v in self.variations if v.name)) \
+                or self.format
         return self.format
 
     def base_price(self) -> int | None:

@@ -8,14 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlencode
 
 from flask import Blueprint, redirect, render_template, request
 from markupsafe import Markup
 from werkzeug.wrappers import Response
 
 from storefront.catalog import pagecache
-from storefront.catalog.links import listing_url, price_links, product_url
+from storefront.catalog.links import listing_url, price_links, product_url, without_empty_args
 from storefront.catalog.product import get_product
 from storefront.catalog.query import SORT_LABELS, CatalogQuery, major_units, parse_catalog_query
 from storefront.catalog.services import search_catalog
@@ -69,20 +68,11 @@ def _fragments(query: CatalogQuery, errors: Any, revision: int | None) -> Listin
                             pages=int(context["pagination"]["pages"]))
 
 
-def _without_empty_args() -> str | None:
-    """The listing's address without the empty fields a submitted filter form sends (``?q=&min_price=``),
-    or None when there are none."""
-    pairs = list(request.args.items(multi=True))
-    kept = [(k, v) for k, v in pairs if v.strip()]
-    if len(kept) == len(pairs):
-        return None
-    return request.path + (f"?{urlencode(kept)}" if kept else "")
-
 
 @bp.get("")
 def index() -> Response:
     """The catalog: search, filters, facets, sort and pages; the results partial for HTMX."""
-    cleaned = _without_empty_args()
+    cleaned = without_empty_args()
     if cleaned is not None and not htmx.is_htmx():
         return redirect(cleaned, code=302)
     parsed = parse_catalog_query(request.args, price_units="major")

@@ -75,5 +75,6 @@ def start_sandbox(app: Flask):  # noqa: ANN201 - the sandbox server type lives i
         webhook_url=cfg["ECS_WEBHOOK_NOTIFICATION_URL"],
         state_path=Path(app.instance_path) / "ecs-sandbox.json",
         demo_items=cfg["SANDBOX_ITEMS"],
+        catalog_shape="seller",  # the demo shop's catalog, as a real record shop keeps it in Square
     )
     return serve_in_thread(sandbox_app, host="127.0.0.1", port=cfg["SANDBOX_PORT"])

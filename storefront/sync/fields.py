@@ -511,9 +511,19 @@ def detect(context: CatalogContext, sample: list[dict[str, Any]]) -> FieldMappin
     if {"artist", "title"} <= keys:
         return PRESETS["storefront-keys"][1]
     fields: dict[str, list[Source]] = {}
-    attributes = [d.name or d.key for d in context.definitions.values() if d.name or d.key]
+    # Only what the items use: a catalog keeps definitions and options nobody fills in any more.
+    variations = [v for obj in sample for v in (obj.get("item_data") or {}).get("variations") or []
+                  if isinstance(v, dict)]
+    used_definitions = {str(v.get("custom_attribute_definition_id")) for holder in (*sample, *variations)
+                        for _k, v in _attribute_entries(holder)}
+    used_options = {str(ref.get("item_option_id")) for v in variations
+                    for ref in (v.get("item_variation_data") or {}).get("item_option_values") or []
+                    if isinstance(ref, dict)}
+    attributes = [d.name or d.key for def_id, d in context.definitions.items()
+                  if (d.name or d.key) and (not sample or def_id in used_definitions)]
+    options = [name for option_id, name in context.options.items() if not sample or option_id in used_options]
     for name, hint in _HINTS.items():
-        option = next((o for o in context.options.values() if o and hint.search(normalise(o))), None)
+        option = next((o for o in options if o and hint.search(normalise(o))), None)
         attribute = next((a for a in attributes if hint.search(normalise(a))), None)
         if option:
             fields.setdefault(name, []).append(Source("option", option))
@@ -530,11 +540,9 @@ def detect(context: CatalogContext, sample: list[dict[str, Any]]) -> FieldMappin
     if best and best_hits * 2 >= len(names):
         for name in ("artist", "title"):
             fields.setdefault(name, []).append(Source("name", pattern=best))
-    variations = [v for obj in sample for v in (obj.get("item_data") or {}).get("variations") or []
-                  if isinstance(v, dict)]
     if "barcode" not in fields and any((v.get("item_variation_data") or {}).get("upc") for v in variations):
         fields["barcode"] = [Source("upc")]
-    if "format" not in fields and not context.options and variations and all(
+    if "format" not in fields and not used_options and variations and all(
             normalise((v.get("item_variation_data") or {}).get("name")) in _FORMAT_WORDS for v in variations):
         fields["format"] = [Source("variation_name")]
     return FieldMapping(fields={k: tuple(v[:MAX_SOURCES]) for k, v in fields.items()}, genre="categories",

@@ -26,8 +26,8 @@ class Sandbox:
         response.raise_for_status()
         return response.json() if response.content else None
 
-    def reset(self, items: int = 60, seed: int = 7) -> None:
-        self.control("POST", "reset", json={"items": items, "seed": seed})
+    def reset(self, items: int = 60, seed: int = 7, shape: str = "legacy") -> None:
+        self.control("POST", "reset", json={"items": items, "seed": seed, "shape": shape})
         self.control("DELETE", "faults")
 
     def inventory(self) -> dict[str, int]:

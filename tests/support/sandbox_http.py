@@ -69,6 +69,6 @@ def sandbox_session(server: Any, *, token: str, items: int, seed: int) -> Iterat
     """A session authorised for ``server``, whose catalog is reset and faults cleared first."""
     with requests.Session() as session:
         session.headers["Authorization"] = f"Bearer {token}"
-        control(session, server, "POST", "reset", json={"items": items, "seed": seed})
+        control(session, server, "POST", "reset", json={"items": items, "seed": seed, "shape": "legacy"})
         control(session, server, "DELETE", "faults")
         yield session

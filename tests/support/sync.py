@@ -46,3 +46,18 @@ def local_snapshot() -> dict[str, dict]:
         items[item.ecs_id] = {"name": item.name, "prices": sorted((v.ecs_id, v.price_amount) for v in variations),
                               "stock": item.stock}
     return items
+
+
+def wait_for_remap(app, timeout: float = 30):  # noqa: ANN001, ANN201
+    """The latest "remap" sync run once it has finished (detached)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with app.app_context():
+            run = db.session.scalar(select(SyncRun).where(SyncRun.kind == "remap").order_by(SyncRun.id.desc()))
+            if run is not None and not run.is_active:
+                db.session.expunge(run)
+                return run
+        time.sleep(0.1)
+    raise AssertionError("no finished re-map")

@@ -24,11 +24,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--access-token", default="sandbox-token")
     parser.add_argument("--state", type=Path, default=None, help="JSON file to keep state in across restarts")
     parser.add_argument("--public-url", default=None, help="base URL shoppers reach the sandbox at")
+    parser.add_argument("--shape", choices=("seller", "legacy"), default="seller",
+                        help="demo catalog shaped like a real shop's (seller, default) or the original (legacy)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     app = create_sandbox_app(access_token=args.access_token, signature_key=args.signature_key,
                              webhook_url=args.webhook_url, state_path=args.state, demo_items=args.items,
-                             seed=args.seed, public_url=args.public_url)
+                             seed=args.seed, public_url=args.public_url, catalog_shape=args.shape)
     # Turn SIGTERM into SystemExit so the state file gets its final write.
     signal.signal(signal.SIGTERM, lambda _signum, _frame: sys.exit(0))
     try:

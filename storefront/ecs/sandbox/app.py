@@ -45,20 +45,24 @@ def create_sandbox_app(*, access_token: str = "sandbox-token",  # noqa: S107 - t
                        webhook_url: str | None = None, merchant_id: str = DEFAULT_MERCHANT_ID,
                        location_id: str = DEFAULT_LOCATION_ID, state_path: Path | None = None,
                        demo_items: int | None = 300, seed: int = 7, public_url: str | None = None,
-                       webhook_workers: int = 4) -> Flask:
+                       webhook_workers: int = 4, catalog_shape: str = "legacy") -> Flask:
     """A ready sandbox app; call ``app.extensions["ecs_sandbox"].close()`` (or use ``serve_in_thread``) to stop it.
 
     Args:
         state_path: JSON file to reload from (if it exists) and to keep saving changes to.
         public_url: base URL shoppers use to reach the sandbox (for payment link URLs); defaults to
             the URL of the request that created the link.
+        catalog_shape: "seller" for a demo catalog shaped like a real shop's (item options, the
+            seller's custom attributes, nested categories, several locations …), "legacy" for the
+            original one with this project's convenience attributes.
     """
     app = Flask(__name__)
     webhooks = WebhookDispatcher(WebhookConfig(urls=[webhook_url] if webhook_url else [], signature_key=signature_key),
                                  workers=webhook_workers, seed=seed)
     restoring = state_path is not None and Path(state_path).exists()
     store = SandboxStore(merchant_id=merchant_id, location_id=location_id,
-                         demo_items=0 if restoring else demo_items, seed=seed, emit=webhooks.enqueue)
+                         demo_items=0 if restoring else demo_items, seed=seed, emit=webhooks.enqueue,
+                         shape=catalog_shape)
     persister = None
     if state_path is not None:
         load(store, Path(state_path))

@@ -8,6 +8,7 @@ from flask import Blueprint, Response, request
 
 from storefront.ecs.sandbox.catalog_edits import CatalogEditError
 from storefront.ecs.sandbox.context import current_sandbox
+from storefront.ecs.sandbox.store import SHAPES
 from storefront.ecs.sandbox.wire import json_response
 
 bp = Blueprint("sandbox_control", __name__, url_prefix="/_sandbox")
@@ -52,7 +53,10 @@ def reset() -> Response:
     store = current_sandbox().store
     items = int_field(body, "items", store.base["items"], low=0, high=MAX_ITEMS)
     seed = int_field(body, "seed", store.base["seed"])
-    return json_response(store.reset(items, seed))
+    shape = body.get("shape")
+    if shape is not None and shape not in SHAPES:
+        raise ControlError(f"shape must be one of {', '.join(SHAPES)}")
+    return json_response(store.reset(items, seed, shape))
 
 
 @bp.get("/state/summary")

@@ -29,7 +29,7 @@ def snapshot(store: SandboxStore) -> dict[str, Any]:
             "format": FORMAT,
             "merchant_id": store.merchant_id,
             "location_id": store.location_id,
-            "base": {k: store.base[k] for k in ("items", "seed", "version")},
+            "base": {k: store.base[k] for k in ("items", "seed", "version", "shape")},
             "clock": store.clock.last,
             "catalog": store.catalog.changed_since(store.base["catalog_seq"]),
             "inventory": [[*key, qty, stamp] for key, qty, stamp in
@@ -52,6 +52,7 @@ def restore(store: SandboxStore, data: dict[str, Any]) -> None:
     base = data["base"]
     with store.lock:
         store.clock.last = max(store.clock.last, int(data.get("clock") or 0))
+        store.shape = str(base.get("shape") or "legacy")
         store._build(int(base["items"]), int(base["seed"]), int(base["version"]))
         store.catalog.put_many(data.get("catalog") or [])
         for object_id, location_id, state, qty, stamp in data.get("inventory") or []:

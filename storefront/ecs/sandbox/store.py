@@ -19,6 +19,7 @@ from storefront.ecs.sandbox import catalog_edits, catalog_writes, events
 from storefront.ecs.sandbox.catalog_index import CatalogIndex, CatalogPage
 from storefront.ecs.sandbox.clock import VersionClock, parse_rfc3339, rfc3339
 from storefront.ecs.sandbox.demo_catalog import generate_catalog, paused_gc
+from storefront.ecs.sandbox.demo_seller import POPUP_ID, WAREHOUSE_ID, seller_shape
 from storefront.ecs.sandbox.ids import order_id, payment_id, payment_link_id, refund_id
 from storefront.ecs.sandbox.inventory_book import CountPage, InventoryBook
 from storefront.ecs.sandbox.orders import (
@@ -36,6 +37,7 @@ from storefront.ecs.sandbox.wire import JsonCache
 Emit = Callable[[dict[str, Any]], None]
 _IDEMPOTENCY_KEEP = 20_000
 _FREEZE_FROM_ITEMS = 20_000
+SHAPES = ("legacy", "seller")  # the demo catalog's shape: see demo_catalog and demo_seller
 
 
 @dataclass(frozen=True)
@@ -79,7 +81,10 @@ class SandboxStore:
     """State plus the operations the HTTP layers call; all public methods take the lock."""
 
     def __init__(self, *, merchant_id: str, location_id: str, demo_items: int | None, seed: int,
-                 emit: Emit | None = None) -> None:
+                 emit: Emit | None = None, shape: str = "legacy") -> None:
+        if shape not in SHAPES:
+            raise ValueError(f"catalog shape must be one of {SHAPES}")
+        self.shape = shape
         self.lock = threading.RLock()
         self.merchant_id, self.location_id = merchant_id, location_id
         self.emit: Emit = emit or (lambda event: None)
@@ -98,6 +103,8 @@ class SandboxStore:
         self.oversold: list[dict[str, Any]] = []
         base_version = version if version is not None else self.clock.tick()
         demo = generate_catalog(items, seed, version=base_version)
+        if self.shape == "seller":
+            demo = seller_shape(demo, seed, self.location_id)
         stamp_text = rfc3339(base_version)
         _mark_sold_out(demo.objects, {v for v, qty in demo.stock.items() if qty <= 0}, self.location_id)
         with paused_gc():
@@ -110,12 +117,16 @@ class SandboxStore:
             gc.collect()
             gc.freeze()
         self.clock.last = max(self.clock.last, base_version)
-        self.base = {"items": items, "seed": seed, "version": base_version,
+        self.base = {"items": items, "seed": seed, "version": base_version, "shape": self.shape,
                      "catalog_seq": self.catalog.last_seq, "inventory_seq": self.inventory.last_seq}
 
-    def reset(self, items: int, seed: int) -> dict[str, Any]:
-        """Throw everything away and generate a fresh demo catalog; emits catalog.version.updated."""
+    def reset(self, items: int, seed: int, shape: str | None = None) -> dict[str, Any]:
+        """Throw everything away and generate a fresh demo catalog (in ``shape``, or the current one);
+        emits catalog.version.updated."""
+        if shape is not None and shape not in SHAPES:
+            raise ValueError(f"catalog shape must be one of {SHAPES}")
         with self.lock:
+            self.shape = shape or self.shape
             self._build(items, seed)
             self._catalog_changed(self.base["version"])
             return self.summary()
@@ -144,7 +155,16 @@ class SandboxStore:
 
     # -- locations ----------------------------------------------------------------------------
     def locations(self) -> list[dict[str, Any]]:
-        return [{
+        shop = self._shop_location()
+        if self.shape != "seller":
+            return [shop]
+        return [shop, *({**shop, "id": location_id, "name": name, "type": kind, "description": description}
+                        for location_id, name, kind, description in (
+                            (WAREHOUSE_ID, "Sandbox Records warehouse", "PHYSICAL", "Back stock"),
+                            (POPUP_ID, "Record fair pop-up", "MOBILE", "Weekend record fairs")))]
+
+    def _shop_location(self) -> dict[str, Any]:
+        return {
             "id": self.location_id, "name": "Sandbox Records", "business_name": "Sandbox Records",
             "address": {"address_line_1": "1 Groove Street", "locality": "Springfield",
                         "administrative_district_level_1": "CA", "postal_code": "90210", "country": "US"},
@@ -152,10 +172,10 @@ class SandboxStore:
             "created_at": "2024-01-02T10:00:00Z", "merchant_id": self.merchant_id, "country": "US",
             "language_code": "en-US", "currency": "USD", "type": "PHYSICAL", "mcc": "5735",
             "description": "ECS sandbox location",
-        }]
+        }
 
     def has_location(self, location_id: str) -> bool:
-        return location_id == self.location_id
+        return location_id == self.location_id or (self.shape == "seller" and location_id in (WAREHOUSE_ID, POPUP_ID))
 
     # -- catalog ------------------------------------------------------------------------------
     def walk_catalog(self, types: Iterable[str], *, after_seq: int = 0, begin_version: int | None = None,
