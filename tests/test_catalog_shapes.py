@@ -83,6 +83,20 @@ def test_the_seller_shaped_demo_maps_by_detection_and_sells_only_what_the_shop_c
         assert _genres(app, item.id) and "Music" not in _genres(app, item.id)  # the sub-category, not the root
     graded = [i for i in records if i.media_grade]
     assert graded and all(i.media_grade in ("NM", "VG+", "VG", "G+") for i in graded)
+    # Each variation is a copy: new ones say so, a used one carries its own grades, shown and served.
+    with app.app_context():
+        copies = db.session.execute(select(ItemVariation.item_id, ItemVariation.name, ItemVariation.condition,
+                                           ItemVariation.media_grade, ItemVariation.sleeve_grade)
+                                    .where(ItemVariation.item_id.in_([i.id for i in records]))).all()
+    assert {c.condition for c in copies if c.name.endswith("New")} == {"new"}
+    used = [c for c in copies if c.name.endswith("Used")]
+    assert used and all(c.condition == "used" and c.media_grade and c.sleeve_grade for c in used)
+    client = app.test_client()
+    page = client.get(f"/catalog/{used[0].item_id}").get_data(as_text=True)
+    assert f"Media {used[0].media_grade} · Sleeve {used[0].sleeve_grade}" in page
+    api = client.get(f"/api/v1/products/{used[0].item_id}").get_json()["product"]
+    used_json = next(v for v in api["variations"] if v["name"].endswith("Used"))
+    assert (used_json["condition"], used_json["media_grade"]) == ("used", used[0].media_grade)
 
     # Not for sale at the shop: only at the warehouse, absent here, or archived — none is listed.
     hidden = [o for o in upstream.values()

@@ -121,6 +121,11 @@ class ItemVariation(db.Model):
     # Marked sold out at the shop's location in the ECS (by hand, or by Square when a tracked count
     # reached zero): not sold whatever the count says.
     sold_out: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # As one copy (the field mapping reads them from the variation): "new", "used" or "" (not said),
+    # and a used copy's grades on the Goldmine scale.
+    condition: Mapped[str] = mapped_column(String(8), server_default="")
+    media_grade: Mapped[str] = mapped_column(String(16), server_default="")
+    sleeve_grade: Mapped[str] = mapped_column(String(16), server_default="")
 
     item: Mapped[Item] = relationship(back_populates="variations")
     stock_levels: Mapped[list[StockLevel]] = relationship(back_populates="variation",

@@ -29,6 +29,16 @@ class VariationView:
     stock: int | None  # None: no count for it at the shop location yet
     # "in_stock" / "low_stock" / "sold_out" from its own count; without one, the item's (never "low")
     stock_state: str = "in_stock"
+    condition: str = ""  # "new", "used" or "" (not said)
+    media_grade: str = ""
+    sleeve_grade: str = ""
+
+    @property
+    def grading(self) -> str:
+        """"Media VG+ · Sleeve VG" for a graded copy; empty otherwise."""
+        parts = [f"Media {self.media_grade}" if self.media_grade else "",
+                 f"Sleeve {self.sleeve_grade}" if self.sleeve_grade else ""]
+        return " · ".join(p for p in parts if p)
 
     @property
     def in_stock(self) -> bool:
@@ -155,7 +165,8 @@ def variation_views(live: list[ItemVariation], counts: dict[int, int], item_stoc
     for v in live:
         count = 0 if v.sold_out else counts.get(v.id, item_stock if len(live) == 1 else None)
         state = stock_state(count) if count is not None else ("in_stock" if item_stock > 0 else "sold_out")
-        views.append(VariationView(v.id, v.name, v.sku, v.price_amount, v.currency, count, state))
+        views.append(VariationView(v.id, v.name, v.sku, v.price_amount, v.currency, count, state,
+                                   v.condition, v.media_grade, v.sleeve_grade))
     return tuple(views)
 
 

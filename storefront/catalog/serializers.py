@@ -85,7 +85,8 @@ def product_json(view: ProductView) -> dict[str, Any]:
         "price_varies": view.price_varies,
         "variations": [{"id": v.id, "name": v.name, "sku": v.sku, "price": money_json(v.price_amount, v.currency),
                         "in_stock": v.in_stock if v.stock is not None else item.stock > 0,
-                        "stock_state": v.stock_state}
+                        "stock_state": v.stock_state, "condition": v.condition or None,
+                        "media_grade": v.media_grade or None, "sleeve_grade": v.sleeve_grade or None}
                        for v in view.variations],
         "genres": [{"slug": slug, "name": name} for slug, name in view.genres],
         "styles": list(view.styles),

@@ -56,6 +56,8 @@ PATTERN_FIELDS = ("artist", "title", "label", "catalog_number", "format", "year"
 NAME_PATTERNS = ("{artist} - {title}", "{artist} – {title}", "{artist} — {title}", "{artist}: {title}",
                  "{title} / {artist}", "{title} by {artist}")
 MAX_SOURCES = 3
+USED_WORDS = frozenset({"used", "pre owned", "preowned", "second hand", "secondhand", "vintage"})
+NEW_WORDS = frozenset({"new", "sealed", "brand new"})
 _PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 
 
@@ -467,6 +469,26 @@ class Mapper:
         if not out["title"]:
             out["title"] = str(data.get("name") or "").strip()[:255]
         return out
+
+    def copy_of(self, variation: dict[str, Any]) -> tuple[str, str, str]:
+        """One variation as a copy: (condition "new"/"used"/"", media grade, sleeve grade), read from
+        the variation's own attributes and option values with the mapping's grade sources."""
+        grades = []
+        for name in ("media_grade", "sleeve_grade"):
+            value = ""
+            for source in self.mapping.fields.get(name, ()):
+                if source.source == "attribute":
+                    value = self._attribute_index({}, [variation]).get(normalise(source.name), "")
+                elif source.source == "option":
+                    value = self._option([variation], source.name)
+                if value:
+                    break
+            grades.append(value[:FIELD_LIMITS[name]])
+        refs = (variation.get("item_variation_data") or {}).get("item_option_values") or []
+        values = {normalise(self.context.option_values.get(str(r.get("item_option_value_id")), ("", ""))[1])
+                  for r in refs if isinstance(r, dict)}
+        condition = "used" if grades[0] or values & USED_WORDS else "new" if values & NEW_WORDS else ""
+        return condition, grades[0], grades[1]
 
     def genre_ids(self, data: dict[str, Any]) -> tuple[str, ...]:
         """The item's categories that feed the genre facet, as the mapping's ``genre`` asks."""

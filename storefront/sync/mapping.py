@@ -33,6 +33,10 @@ class VariationValues(NamedTuple):
     track_inventory: bool = True
     # The location's ``sold_out``: not sold, whatever the count (a seller can set it with stock left).
     sold_out: bool = False
+    # As one copy: "new", "used" or "" (not said), and a used copy's grades (the field mapping's).
+    condition: str = ""
+    media_grade: str = ""
+    sleeve_grade: str = ""
 
 
 class ItemValues(NamedTuple):
@@ -122,7 +126,8 @@ def _override(data: dict[str, Any], location_id: str | None) -> dict[str, Any]:
                  if isinstance(o, dict) and o.get("location_id") == location_id), {})
 
 
-def parse_variation(obj: dict[str, Any], location_id: str | None = None) -> VariationValues:
+def parse_variation(obj: dict[str, Any], location_id: str | None = None,
+                    mapper: Mapper | None = None) -> VariationValues:
     """A variation as the shop's location sells it: not there counts as gone, and a location price
     override wins over the variation's price."""
     data = obj.get("item_variation_data") or {}
@@ -131,6 +136,7 @@ def parse_variation(obj: dict[str, Any], location_id: str | None = None) -> Vari
     amount = money.get("amount")
     if amount is not None and (not isinstance(amount, int) or amount < 0):
         raise MappingError(f"variation {obj.get('id')} has an invalid price {amount!r}")
+    condition, media_grade, sleeve_grade = (mapper or default_mapper()).copy_of(obj)
     return VariationValues(
         ecs_id=str(obj["id"]),
         name=str(data.get("name") or "")[:255],
@@ -143,6 +149,7 @@ def parse_variation(obj: dict[str, Any], location_id: str | None = None) -> Vari
         is_deleted=bool(obj.get("is_deleted")) or not present_at(obj, location_id),
         track_inventory=bool(override.get("track_inventory", data.get("track_inventory", True))),
         sold_out=bool(override.get("sold_out")),
+        condition=condition, media_grade=media_grade, sleeve_grade=sleeve_grade,
     )
 
 
@@ -177,7 +184,7 @@ def parse_item(obj: dict[str, Any], location_id: str | None = None, mapper: Mapp
     if not name and not deleted:
         raise MappingError(f"item {obj['id']} has no name")
     fields = mapper.values(obj)
-    variations = tuple(parse_variation(v, location_id) for v in data.get("variations") or []
+    variations = tuple(parse_variation(v, location_id, mapper) for v in data.get("variations") or []
                        if isinstance(v, dict) and v.get("id"))
     if not deleted and not any(not v.is_deleted for v in variations):
         if location_id is not None and any(not v.get("is_deleted") for v in data.get("variations") or []

@@ -242,8 +242,8 @@ class CatalogWriter:
         }
 
     def remap(self, pairs: list[tuple[int, ItemValues]]) -> None:
-        """Rewrite the mapped columns and ECS genres of stored items (a changed field mapping);
-        prices, stock and variations are the sync's and stay as they are."""
+        """Rewrite the mapped columns, ECS genres and copies' grades of stored items (a changed field
+        mapping); prices, stock and the variations themselves are the sync's and stay as they are."""
         if self.dry_run or not pairs:
             return
         details = {d.item_id: d for d in db.session.scalars(
@@ -256,6 +256,13 @@ class CatalogWriter:
                 for item_id, v in pairs for genre_id, _name in dict.fromkeys(self._genre_pairs(v))]
         if rows:
             insert_many(db.session.connection(), ItemGenre.__table__, rows)
+        copies = {v.ecs_id: v for _i, values in pairs for v in values.variations}
+        variation_ids = dict(db.session.execute(select(ItemVariation.ecs_id, ItemVariation.id)
+                                                .where(ItemVariation.item_id.in_(ids))).all())
+        updates = [{"id": variation_ids[ecs_id], "condition": v.condition, "media_grade": v.media_grade,
+                    "sleeve_grade": v.sleeve_grade} for ecs_id, v in copies.items() if ecs_id in variation_ids]
+        if updates:
+            db.session.execute(update(ItemVariation), updates)
 
     def _write(self, to_create: list[ItemValues], to_update: list[tuple[int, ItemValues]],
                known_variations: dict[int, dict[str, tuple[int, int, bool]]], outcome: PageOutcome) -> None:
@@ -293,7 +300,8 @@ class CatalogWriter:
                        "sku": variation.sku, "ordinal": variation.ordinal, "price_amount": variation.price_amount,
                        "currency": variation.currency, "is_deleted": variation.is_deleted or values.is_deleted,
                        "ecs_version": variation.ecs_version, "track_inventory": variation.track_inventory,
-                       "sold_out": variation.sold_out}
+                       "sold_out": variation.sold_out, "condition": variation.condition,
+                       "media_grade": variation.media_grade, "sleeve_grade": variation.sleeve_grade}
                 if variation.ecs_id in stored:
                     changed_variations.append({"id": stored[variation.ecs_id][0], **row})
                 else:
@@ -339,7 +347,7 @@ class CatalogWriter:
                 continue
             raw[str(obj.get("id"))] = obj
             try:
-                parsed.append(parse_variation(obj, self.location_id or None))
+                parsed.append(parse_variation(obj, self.location_id or None, self.mapper))
             except (MappingError, KeyError, TypeError, ValueError) as exc:
                 failures.append({"ecs_id": str(obj.get("id")), "reason": str(exc)[:300]})
         if not parsed:
@@ -355,7 +363,8 @@ class CatalogWriter:
                 continue
             updates.append({"id": row.id, "name": v.name, "sku": v.sku, "price_amount": v.price_amount,
                             "currency": v.currency, "is_deleted": v.is_deleted, "ecs_version": v.ecs_version,
-                            "track_inventory": v.track_inventory, "sold_out": v.sold_out})
+                            "track_inventory": v.track_inventory, "sold_out": v.sold_out,
+                            "condition": v.condition, "media_grade": v.media_grade, "sleeve_grade": v.sleeve_grade})
             items.add(row.item_id)
         if updates and not self.dry_run:
             db.session.execute(update(ItemVariation), updates)
