@@ -111,8 +111,8 @@ class CatalogCard(VariationPrices):
     @property
     def formats(self) -> tuple[str, ...]:
         """What the card names: every variation's format when there are several, else the item's format."""
-        if len(self.variations) > 1:
-            return tuple(dict.fromkeys(v.name for v in self.variations if v.name))
+        if len(self.variations) > 1:  # a name made from options ("LP, Used") names its format once
+            return tuple(dict.fromkeys(v.name.split(",")[0].strip() for v in self.variations if v.name))
         return (self.format,) if self.format else ()
 
     def base_price(self) -> int | None:

@@ -4,19 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, case, exists, func, select, update
+from sqlalchemy import Select, and_, case, exists, func, literal, select, update
 
 from storefront.catalog import revision as catalog_revision
 from storefront.catalog.models import Item, ItemVariation, StockLevel
 from storefront.db.bulkinsert import insert_many
+from storefront.db.timestamps import UTCDateTime, utcnow
 from storefront.extensions import db
 from storefront.sync.mapping import parse_timestamp
 
 WHOLE_TABLE_ABOVE = 2000
 # Item.stock of an item with a variation the ECS does not count: always available (never "only N left").
 UNTRACKED_STOCK = 999
+RESTOCK_AFTER = timedelta(hours=1)
 
 
 @dataclass(frozen=True)
@@ -140,9 +143,14 @@ def refresh_item_stock(location_id: str, item_ids: Iterable[int] | None = None) 
     uncounted = exists().where(ItemVariation.item_id == Item.id, ItemVariation.is_deleted.is_(False),
                                ItemVariation.sold_out.is_(False), ItemVariation.track_inventory.is_(False))
     total = case((uncounted, UNTRACKED_STOCK), else_=counted)
+    # Back from zero: "back in stock" on the home page (an item first seen within the hour is new
+    # in, not back: a first sync fills its stock after inserting it).
+    now = utcnow()
+    restocked = case((and_(Item.stock <= 0, total > 0, Item.first_seen_at < now - RESTOCK_AFTER),
+                      literal(now, UTCDateTime())), else_=Item.restocked_at)
     # Only rows whose count differs: an UPDATE writes a new row version, and on PostgreSQL every
     # index entry with it (the search index too), whether or not the value changed.
-    statement = update(Item).values(stock=total).where(Item.stock != total)
+    statement = update(Item).values(stock=total, restocked_at=restocked).where(Item.stock != total)
     if item_ids is not None:
         ids = sorted(item_ids)
         if not ids:

@@ -13,7 +13,8 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from storefront.accounts.services import ensure_customer
-from storefront.catalog.models import Item
+from storefront.catalog import revision as catalog_revision
+from storefront.catalog.models import Item, ItemDetail
 from storefront.coupons.models import Coupon
 from storefront.coupons.services import find_coupon
 from storefront.extensions import db
@@ -54,6 +55,7 @@ def prepare_demo(app: Flask) -> Iterator[str]:
 
     yield from ensure_demo_shipping()
     yield from ensure_demo_coupon()
+    yield from ensure_demo_picks()
     creds = demo_credentials(Path(app.instance_path))
     yield from _demo_staff(creds["staff"])
     yield from _demo_customer(creds["customer"])
@@ -99,3 +101,31 @@ def ensure_demo_coupon() -> Iterator[str]:
         db.session.add(Coupon(code="CRATE10", kind="percent", percent=10, currency="USD", min_order_amount=3000))
         db.session.commit()
     yield "coupon: CRATE10 (10% off orders of $30 or more)"
+
+
+DEMO_PICKS = (
+    "Side B, track 2: the bass line alone is worth the price.",
+    "We play this one every Saturday morning when the shutters go up.",
+    "A reissue that sounds better than the original pressing. Rare.",
+    "If you like your grooves dusty and your drums loud, start here.",
+    "The one customers come back for. Quiet pressing, great sleeve.",
+    "Put it on, turn the lights down, thank us later.",
+)
+
+
+def ensure_demo_picks() -> Iterator[str]:
+    """A few staff picks with a note from the shop (only when staff have picked none)."""
+    if db.session.scalar(select(func.count()).select_from(ItemDetail).where(ItemDetail.staff_pick != "")):
+        return
+    ids = list(db.session.scalars(select(Item.id).where(Item.kind == "record", Item.is_deleted.is_(False),
+                                                        Item.stock > 0, Item.artist != "").order_by(Item.id)))
+    chosen = ids[3::max(1, len(ids) // 8)][:8]
+    for n, item_id in enumerate(chosen):
+        detail = db.session.scalar(select(ItemDetail).where(ItemDetail.item_id == item_id))
+        if detail is None:
+            detail = ItemDetail(item_id=item_id, updated_by="demo")
+            db.session.add(detail)
+        detail.featured, detail.staff_pick = True, DEMO_PICKS[n % len(DEMO_PICKS)]
+    catalog_revision.bump()
+    db.session.commit()
+    yield f"staff picks: {len(chosen)} records picked by the demo staff"
