@@ -24,3 +24,11 @@ def run_pending_incremental() -> str:
 def reconcile_sync_runs() -> int:
     """Free the sync slot held by a queued run whose job vanished (scheduled every 30 s)."""
     return reconcile_lost_runs()
+
+
+@job
+def retire_past_events() -> int:
+    """Take dated events that have started off the listings (scheduled every 5 minutes)."""
+    from storefront.catalog.events import retire_past_events as retire
+
+    return retire()

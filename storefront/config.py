@@ -35,6 +35,8 @@ SETTINGS: dict[str, tuple[Any, str]] = {
     "ECS_BASE_URL": ("http://127.0.0.1:5001", "Commerce system base URL (Square: https://connect.squareup.com)."),
     "ECS_ACCESS_TOKEN": ("sandbox-token", "Commerce system access token (secret)."),
     "ECS_LOCATION_ID": ("", "Commerce system location id; blank = the first location the ECS lists."),
+    "SHOP_TIMEZONE": ("America/New_York", "The shop's time zone (IANA name): event times without an offset "
+                                          "are read in it, and pages show times in it."),
     "ECS_CHANNEL_ID": ("", "Square sales channel of this shop; when set, an item whose `channels` list "
                            "leaves it out is not listed. Blank = channels are not checked."),
     "ECS_SQUARE_VERSION": ("2025-08-20", "Square-Version header sent on every ECS request."),

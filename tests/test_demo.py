@@ -19,7 +19,8 @@ from storefront.catalog.models import Item
 from storefront.ecs.sandbox.demo_catalog import generate_catalog
 from storefront.ecs.sandbox.demo_seller import seller_shape
 from storefront.extensions import db
-from storefront.sync.mapping import sellable
+from storefront.sync.fields import CatalogContext, Mapper, detect
+from storefront.sync.mapping import parse_item
 from tests.support.live_server import free_port
 
 LOCATION = "LSANDBOXMAIN1"
@@ -89,10 +90,13 @@ def test_the_demo_command_really_serves_the_shop_and_keeps_data(tmp_path):
 
 
 def listed_demo_items(items: int, seed: int = 7) -> int:
-    """The demo's catalog items the shop lists: its records and events, plus the merch, less those
-    the seller archived or keeps away from the shop's location."""
-    catalog = seller_shape(generate_catalog(items, seed), seed, LOCATION)
-    return sum(1 for o in catalog.objects if o["type"] == "ITEM" and sellable(o, o["item_data"], LOCATION))
+    """The demo's catalog items the shop lists: its records, events and merch, less those the seller
+    archived or keeps away from the shop's location, and the event that has already happened."""
+    objects = seller_shape(generate_catalog(items, seed), seed, LOCATION).objects
+    context = CatalogContext.from_objects(objects)
+    items_ = [o for o in objects if o["type"] == "ITEM"]
+    mapper = Mapper(detect(context, items_[:100]), context)  # what the first sync detects
+    return sum(1 for o in items_ if not parse_item(o, LOCATION, mapper).is_deleted)
 
 
 def _wait_for(url: str, proc: subprocess.Popen, timeout: float = 120) -> requests.Response:

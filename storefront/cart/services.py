@@ -185,7 +185,7 @@ def resolve_variation(*, variation_id: object = None, item_id: object = None) ->
         raise ValidationError("Say which item to add.", details=[FieldError("item_id", "item_id is required")])
     if variation is None or variation.is_deleted or variation.item.is_deleted or variation.price_amount is None:
         raise NotFound("That item is not in the catalog.")
-    if variation.item.kind == "event":
+    if variation.item.kind == "event" and variation.item.starts_at is None:  # a dated event sells tickets
         raise ValidationError.for_field(
             "item_id", "The event space is booked through an inquiry, not the cart: use the Event space page.")
     return variation

@@ -45,7 +45,10 @@ def home_sections() -> HomeSections:
         staff_picks=load_cards(_ids(*records, picked, order=Item.first_seen_at.desc())),
         back_in_stock=load_cards(_ids(*records, Item.restocked_at.is_not(None), Item.id.not_in(new_ids or [0]),
                                       order=Item.restocked_at.desc())),
-        events=load_cards(_ids(Item.kind == "event", order=Item.first_seen_at.desc(), limit=4)),
+        # Dated events soonest first, then the space's bookable hires.
+        events=load_cards(_ids(Item.kind == "event", Item.starts_at.is_not(None), order=Item.starts_at.asc())
+                          + _ids(Item.kind == "event", Item.starts_at.is_(None), order=Item.first_seen_at.desc(),
+                                 limit=2)),
     )
     counts = db.session.execute(
         select(Genre.slug, Genre.name, func.count(ItemGenre.item_id))

@@ -77,6 +77,8 @@ class Item(db.Model):
     ecs_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     synced_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # A dated event's start (UTC), from the field mapping; None for records and events to book.
+    starts_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
     # When the stock last came back from zero (the home page's "back in stock"); None: never.
     restocked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
     # The ECS's images in its order: [{"id", "url", "variation_id"?}] (served resized by /media/ecs/…).

@@ -103,6 +103,7 @@ class CatalogCard(VariationPrices):
     genres: tuple[tuple[str, str], ...]  # (slug, name)
     variations: tuple[CardVariation, ...] = ()  # live ones, in the ECS order
     cover: Cover | None = None  # the ECS's first image (resized by the shop), else the enrichment's
+    starts_at: datetime | None = None  # a dated event's start
 
     @property
     def in_stock(self) -> bool:
@@ -248,7 +249,7 @@ def load_cards(ids: Sequence[int]) -> list[CatalogCard]:
     rows = [row for row in db.session.execute(
         select(Item.id, Item.name, Item.artist, Item.title, Item.format, Item.year, Item.kind, Item.price_amount,
                Item.currency, Item.stock, Item.first_seen_at, Item.is_deleted, Item.ecs_images, ItemDetail.images,
-               ItemDetail.staff_pick)
+               ItemDetail.staff_pick, Item.starts_at)
         .outerjoin(ItemDetail, ItemDetail.item_id == Item.id)
         .where(Item.id.in_(list(ids)))) if not row.is_deleted]
     genres: dict[int, list[tuple[str, str]]] = {}
@@ -263,7 +264,7 @@ def load_cards(ids: Sequence[int]) -> list[CatalogCard]:
         by_id[row.id] = CatalogCard(
             row.id, row.name, row.artist, row.title, row.format, row.year, row.kind, row.price_amount, row.currency,
             row.stock, row.first_seen_at, cover.src if cover else None, bool(row.staff_pick),
-            tuple(dict.fromkeys(genres.get(row.id, ()))), tuple(variations.get(row.id, ())), cover)
+            tuple(dict.fromkeys(genres.get(row.id, ()))), tuple(variations.get(row.id, ())), cover, row.starts_at)
     return [by_id[i] for i in ids if i in by_id]
 
 

@@ -30,7 +30,8 @@ def saved_mapping() -> FieldMapping | None:
 
 def shop_mapper(mapping: FieldMapping, context: CatalogContext) -> Mapper:
     """``mapping`` over ``context``, checking the shop's sales channel when one is configured."""
-    return Mapper(mapping, context, channel_id=current_app.config.get("ECS_CHANNEL_ID") or None)
+    return Mapper(mapping, context, channel_id=current_app.config.get("ECS_CHANNEL_ID") or None,
+                  timezone=current_app.config["SHOP_TIMEZONE"])
 
 
 def stored_context() -> CatalogContext:

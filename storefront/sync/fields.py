@@ -30,9 +30,10 @@ FIELDS: dict[str, str] = {
     "barcode": "Barcode",
     "media_grade": "Media grade",
     "sleeve_grade": "Sleeve grade",
+    "starts_at": "Event date and time",
 }
 FIELD_LIMITS = {"artist": 255, "title": 255, "label": 255, "catalog_number": 64, "format": 40, "year": 4,
-                "barcode": 32, "media_grade": 16, "sleeve_grade": 16}
+                "barcode": 32, "media_grade": 16, "sleeve_grade": 16, "starts_at": 40}
 
 # Where a value can come from. ``name`` of a source names the option or attribute (its name, key or id).
 SOURCES: dict[str, str] = {
@@ -365,8 +366,9 @@ class Mapper:
     """One mapping compiled against one catalog context: ``values(obj)`` gives an item's fields."""
 
     def __init__(self, mapping: FieldMapping, context: CatalogContext | None = None, *,
-                 channel_id: str | None = None) -> None:
+                 channel_id: str | None = None, timezone: str = "UTC") -> None:
         self.mapping = mapping
+        self.timezone = timezone  # the shop's: an event time without an offset is read in it
         self.context = context or CatalogContext()
         self.channel_id = channel_id or None  # the shop's Square sales channel, when it is checked
         self._patterns = {s.pattern: compile_pattern(s.pattern)
@@ -465,7 +467,7 @@ class Mapper:
                 value = self._one(source, name, obj, data, variations)
                 if value:
                     break
-            out[name] = value[:FIELD_LIMITS[name]] if name != "year" else value
+            out[name] = value[:FIELD_LIMITS[name]] if name not in ("year", "starts_at") else value
         if not out["title"]:
             out["title"] = str(data.get("name") or "").strip()[:255]
         return out
@@ -521,6 +523,7 @@ _HINTS: dict[str, re.Pattern[str]] = {
     "barcode": re.compile(r"\b(barcode|upc|ean)\b"),
     "media_grade": re.compile(r"^(media|record|vinyl|disc) (grade|condition)$|^grade$"),
     "sleeve_grade": re.compile(r"^(sleeve|cover|jacket) (grade|condition)$"),
+    "starts_at": re.compile(r"^(event )?(date|date and time|starts?|start time|starts at|when)$"),
 }
 
 

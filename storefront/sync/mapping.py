@@ -6,6 +6,7 @@ import json
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from storefront.ecs.client import instant_ns
 from storefront.sync.fields import DEFAULT_PRESET, Mapper, preset
@@ -60,6 +61,7 @@ class ItemValues(NamedTuple):
     media_grade: str = ""
     sleeve_grade: str = ""
     kind: str = "record"  # "event" when a category (or an ancestor) is the event space's
+    starts_at: datetime | None = None  # a dated event's start (UTC); None: a record, or an event to book
     # The ITEM object as Square sent it (compact JSON), kept so a changed mapping can re-map the
     # catalog without downloading it again; empty when mapping for a preview.
     raw: str = ""
@@ -99,6 +101,26 @@ def default_mapper() -> Mapper:
     if not _DEFAULT:
         _DEFAULT.append(Mapper(preset(DEFAULT_PRESET)))
     return _DEFAULT[0]
+
+
+def parse_local_time(value: str, timezone: str) -> datetime | None:
+    """An event's date and time as a seller types it ("2026-12-10 19:30", ISO with or without an
+    offset; a bare date is 19:00) → UTC; a time without an offset is the shop's (``timezone``)."""
+    text = (value or "").strip().replace("T", " ")
+    if not text:
+        return None
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if len(text) <= 10:  # a date alone: an evening event
+        parsed = parsed.replace(hour=19)
+    if parsed.tzinfo is None:
+        try:
+            parsed = parsed.replace(tzinfo=ZoneInfo(timezone))
+        except (ZoneInfoNotFoundError, ValueError):
+            parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
 
 
 def _year(value: Any) -> int | None:
@@ -193,6 +215,10 @@ def parse_item(obj: dict[str, Any], location_id: str | None = None, mapper: Mapp
         else:
             raise MappingError(f"item {obj['id']} has no sellable variation")
     category_names = mapper.category_names(data)
+    kind = "event" if any(n.lower() in EVENT_CATEGORY_NAMES for n in category_names) else "record"
+    starts_at = parse_local_time(fields["starts_at"], mapper.timezone) if kind == "event" else None
+    if starts_at is not None and starts_at < datetime.now(UTC):
+        deleted = True  # a dated event that has happened is not listed
     return ItemValues(
         ecs_id=str(obj["id"]),
         name=name[:255],
@@ -203,6 +229,7 @@ def parse_item(obj: dict[str, Any], location_id: str | None = None, mapper: Mapp
         catalog_number=fields["catalog_number"],
         format=fields["format"],
         year=_year(fields["year"]),
+        starts_at=starts_at,
         category_ids=mapper.genre_ids(data),
         ecs_version=int(obj.get("version") or 0),
         ecs_updated_at=parse_timestamp(obj.get("updated_at")),
@@ -212,7 +239,7 @@ def parse_item(obj: dict[str, Any], location_id: str | None = None, mapper: Mapp
         barcode=fields["barcode"],
         media_grade=fields["media_grade"],
         sleeve_grade=fields["sleeve_grade"],
-        kind="event" if any(n.lower() in EVENT_CATEGORY_NAMES for n in category_names) else "record",
+        kind=kind,
         raw=json.dumps(obj, separators=(",", ":"), ensure_ascii=False) if keep_raw else "",
     )
 

@@ -40,6 +40,7 @@ def schedule() -> list[PeriodicJob]:
         PeriodicJob("orders-expire-unpaid", "jobs.orders.expire_unpaid_orders", 60, queue="default"),
         PeriodicJob("orders-settle-refunds", "jobs.orders.settle_refunds", 60, queue="default"),
         PeriodicJob("sync-reconcile", "jobs.sync.reconcile_sync_runs", 30, queue="default"),
+        PeriodicJob("catalog-retire-past-events", "jobs.sync.retire_past_events", 300, queue="default"),
         PeriodicJob("scheduler-heartbeat", "jobs.system.scheduler_heartbeat", 60, queue="default"),
     ]
 

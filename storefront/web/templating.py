@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
 from flask import Flask, current_app, has_request_context, request, url_for
 from werkzeug.routing import BuildError
 
@@ -32,10 +35,25 @@ def url_if(endpoint: str, **values: object) -> str | None:
     return known[key]
 
 
+def local_time(value: datetime | None, style: str = "long") -> str:
+    """A UTC time in the shop's time zone: "Thu 10 Dec, 19:30" (``style="iso"``: for <time datetime>)."""
+    if value is None:
+        return ""
+    try:
+        zone = ZoneInfo(current_app.config["SHOP_TIMEZONE"])
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = ZoneInfo("UTC")
+    local = (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(zone)
+    if style == "iso":
+        return local.isoformat(timespec="minutes")
+    return f"{local:%a} {local.day} {local:%b}, {local:%H:%M}"
+
+
 def init_app(app: Flask) -> None:
     assets.init_app(app)
     app.jinja_env.globals.update(url_if=url_if, htmx_version=HTMX_VERSION, format_address=format_address)
     app.jinja_env.filters["money"] = format_money
+    app.jinja_env.filters["local_time"] = local_time
 
     @app.context_processor
     def shop_context() -> dict[str, object]:

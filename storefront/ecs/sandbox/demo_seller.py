@@ -20,10 +20,11 @@ the Square Dashboard:
 from __future__ import annotations
 
 import random
+from datetime import date, timedelta
 from typing import Any
 
 from storefront.ecs.sandbox.clock import rfc3339
-from storefront.ecs.sandbox.demo_catalog import DemoCatalog
+from storefront.ecs.sandbox.demo_catalog import DemoCatalog, image_object
 from storefront.ecs.sandbox.ids import catalog_id
 
 WAREHOUSE_ID = "LSANDBOXWARE1"
@@ -39,6 +40,15 @@ SELLER_DEFINITIONS: tuple[tuple[str, str, str, tuple[str, ...], tuple[str, ...]]
     ("pressing", "Pressing", "SELECTION", ("ITEM",), PRESSINGS),
     ("media_grade", "Media grade", "SELECTION", ("ITEM_VARIATION",), GRADES),
     ("sleeve_grade", "Sleeve grade", "SELECTION", ("ITEM_VARIATION",), SLEEVE_GRADES),
+    ("event_date", "Event date", "STRING", ("ITEM",), ()),
+)
+# Dated events in the shop (days from today, time, seats, ticket price); the first has already happened.
+DATED_EVENTS = (
+    ("Listening session", -6, "19:30", 30, 1500),
+    ("Listening session", 3, "19:30", 30, 1500),
+    ("Album launch", 10, "20:00", 60, 1000),
+    ("Crate diggers' Sunday", 17, "12:00", 40, 500),
+    ("DJ night", 24, "21:00", 80, 1200),
 )
 SELLER_OPTIONS = ("Format", "Condition")
 MERCH = (("Groove Cellar tote bag", 1800), ("Anti-static slipmat", 1200), ("Record cleaning kit", 2400))
@@ -129,7 +139,7 @@ def seller_shape(demo: DemoCatalog, seed: int, main_location: str) -> DemoCatalo
     categories = {o["id"]: o for o in demo.objects if o["type"] == "CATEGORY"}
     event_category = next((cid for cid, o in categories.items()
                            if o["category_data"]["name"].lower() in ("event space", "events")), None)
-    # Merch first: the shop has sold it for years; the records are the news.
+    # Merch and the dated events first: the first items are what a field mapping is detected from.
     out: list[dict[str, Any]] = [*vocab.objects, *_merch(vocab, stamp, version, rng)]
     for cat_id, category in categories.items():
         data = dict(category["category_data"])
@@ -140,6 +150,8 @@ def seller_shape(demo: DemoCatalog, seed: int, main_location: str) -> DemoCatalo
                         is_top_level=False)
         out.append({**category, "category_data": data})
     stock = dict(demo.stock)
+    if event_category is not None:
+        out.extend(_dated_events(vocab, event_category, legacy_items, stamp, version, rng, stock))
     for obj in demo.objects:
         if obj["type"] == "ITEM":
             out.extend(_reshape(obj, vocab, event_category, rng, stock, main_location))
@@ -159,6 +171,14 @@ def _reshape(item: dict[str, Any], vocab: _Vocabulary, event_category: str | Non
     data = dict(item["item_data"])
     legacy = _legacy_values(item)
     is_event = any(c.get("id") == event_category for c in data.get("categories") or [])
+    if is_event:  # the room's size is the shop's one setting (EVENT_SPACE_CAPACITY), not catalog copy
+        for key in ("description", "description_plaintext"):
+            if data.get(key):
+                data[key] = data[key].replace(" for up to 80 guests", "")
+    room: list[dict[str, Any]] = []
+    if is_event and not data.get("image_ids"):  # the space itself: a picture of the room
+        room = [image_object(catalog_id(rng), "The room downstairs", data["name"], item["updated_at"], item["version"])]
+        data["image_ids"] = [room[0]["id"]]
     if legacy["artist"] and legacy["title"]:
         data["name"] = f"{legacy['artist']} - {legacy['title']}"
     year = legacy["year"]
@@ -198,7 +218,7 @@ def _reshape(item: dict[str, Any], vocab: _Vocabulary, event_category: str | Non
         reshaped["absent_at_location_ids"] = [main_location]
     elif not is_event and roll < 0.07:
         data["is_archived"] = True
-    return [*(v for v in variations), reshaped]
+    return [*room, *variations, reshaped]
 
 
 def _used_copy(item: dict[str, Any], new: dict[str, Any], vocab: _Vocabulary, rng: random.Random,
@@ -234,4 +254,36 @@ def _merch(vocab: _Vocabulary, stamp: str, version: int, rng: random.Random) -> 
             f"{name}, from the shop counter.", "product_type": "REGULAR",
             "categories": [{"id": vocab.merch_id, "ordinal": 0}], "reporting_category": {"id": vocab.merch_id},
             "tax_ids": [vocab.tax_id], "variations": [variation]}))
+    return objects
+
+
+def _dated_events(vocab: _Vocabulary, category_id: str, records: list[dict[str, Any]], stamp: str, version: int,
+                  rng: random.Random, stock: dict[str, int]) -> list[dict[str, Any]]:
+    """Listening sessions, a launch, a digging day and a DJ night on dates around today (one past),
+    each with tickets Square counts (the seats left)."""
+    today = date.today()
+    objects = []
+    for n, (kind, days, at, seats, price) in enumerate(DATED_EVENTS):
+        source = records[(n * 7) % len(records)]["item_data"]["name"] if records else "New records"
+        record = source.split(" — ", 1)[-1]  # the album's title
+        name = f"{kind}: {record}" if kind in ("Listening session", "Album launch") else kind
+        when = f"{(today + timedelta(days=days)).isoformat()} {at}"
+        item_id, var_id = catalog_id(rng), catalog_id(rng)
+        variation = _envelope("ITEM_VARIATION", var_id, stamp, version, "item_variation_data", {
+            "item_id": item_id, "name": "Ticket", "ordinal": 1, "pricing_type": "FIXED_PRICING",
+            "price_money": {"amount": price, "currency": "USD"}, "track_inventory": True, "sellable": True,
+            "stockable": True, "sku": f"TIX-{n:02d}"})
+        stock[var_id] = seats - rng.randrange(seats // 2)
+        description = (f"{kind} at the shop, {at}. {seats} places, doors 30 minutes before; "
+                       "drinks at the bar, records on the big system.")
+        poster = image_object(catalog_id(rng), f"{(date.today() + timedelta(days=days)):%a %d %b} · {at}", name,
+                              stamp, version)
+        poster["image_data"]["caption"] = f"Poster: {name}"
+        item = _envelope("ITEM", item_id, stamp, version, "item_data", {
+            "name": name, "description": description, "description_plaintext": description,
+            "product_type": "EVENT", "categories": [{"id": category_id, "ordinal": 0}],
+            "reporting_category": {"id": category_id}, "tax_ids": [vocab.tax_id], "variations": [variation],
+            "image_ids": [poster["id"]]})
+        item["custom_attribute_values"] = _attributes(vocab, {"event_date": when})
+        objects.extend([poster, variation, item])
     return objects
