@@ -118,3 +118,15 @@ def test_the_shape_is_deterministic_per_seed_and_legacy_is_untouched():
     assert json.dumps(first.objects) == json.dumps(second.objects) and first.stock == second.stock
     assert json.dumps(generate_catalog(40, 5).objects) == json.dumps(legacy.objects)
     assert any(o.get("custom_attribute_values", {}).get("artist") for o in legacy.objects)  # legacy keeps its keys
+
+
+def test_demo_copy_fits_the_format(catalog):
+    """A release only on CD or cassette is never "pressed on vinyl"."""
+    vinyl = ("LP", "2xLP", '7"', '12"')
+    checked = 0
+    for item in _by_type(catalog, "ITEM"):
+        names = {v["item_variation_data"]["name"].split(",")[0] for v in item["item_data"]["variations"]}
+        if names & {"CD", "Cassette"} and not names & set(vinyl):
+            checked += 1
+            assert "vinyl" not in item["item_data"].get("description", "").lower(), item["item_data"]["name"]
+    assert checked >= 5

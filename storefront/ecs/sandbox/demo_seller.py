@@ -175,6 +175,13 @@ def _reshape(item: dict[str, Any], vocab: _Vocabulary, event_category: str | Non
         for key in ("description", "description_plaintext"):
             if data.get(key):
                 data[key] = data[key].replace(" for up to 80 guests", "")
+    vinyl = {'LP', '2xLP', '7"', '12"'}
+    formats = {v["item_variation_data"]["name"] for v in data.get("variations") or []}
+    if not is_event and not formats & vinyl:  # a CD or a tape is not "pressed on vinyl"
+        for key in ("description", "description_plaintext"):
+            if data.get(key):
+                data[key] = data[key].replace("Pressed on heavyweight vinyl with the original artwork.",
+                                              "With the original artwork and liner notes.")
     room: list[dict[str, Any]] = []
     if is_event and not data.get("image_ids"):  # the space itself: a picture of the room
         room = [image_object(catalog_id(rng), "The room downstairs", data["name"], item["updated_at"], item["version"])]
