@@ -243,8 +243,10 @@ def test_every_multi_format_demo_product_page_prices_each_variation(make_app, sa
     sandbox_server.reset(items=60)
     app = synced_app(make_app, sandbox_server)
     with app.app_context():
+        # Records: the event space's own hires are booked by inquiry, so their pages have no cart forms.
         items = {item.id: [(v.name, v.price_amount) for v in item.variations if not v.is_deleted]
-                 for item in db.session.scalars(select(Item).where(Item.is_deleted.is_(False)))}
+                 for item in db.session.scalars(select(Item).where(Item.is_deleted.is_(False),
+                                                                   Item.kind == "record"))}
     client = app.test_client()
     multi = {i: v for i, v in items.items() if len(v) > 1}
     assert multi

@@ -296,12 +296,7 @@ class CatalogWriter:
             incoming = set()
             for variation in values.variations:
                 incoming.add(variation.ecs_id)
-                row = {"item_id": item_id, "ecs_id": variation.ecs_id, "name": variation.name,
-                       "sku": variation.sku, "ordinal": variation.ordinal, "price_amount": variation.price_amount,
-                       "currency": variation.currency, "is_deleted": variation.is_deleted or values.is_deleted,
-                       "ecs_version": variation.ecs_version, "track_inventory": variation.track_inventory,
-                       "sold_out": variation.sold_out, "condition": variation.condition,
-                       "media_grade": variation.media_grade, "sleeve_grade": variation.sleeve_grade}
+                row = _variation_row(item_id, variation, values.is_deleted)
                 if variation.ecs_id in stored:
                     changed_variations.append({"id": stored[variation.ecs_id][0], **row})
                 else:
@@ -424,6 +419,15 @@ class CatalogWriter:
         db.session.execute(update(Item), [
             {"id": i, "price_amount": best.get(i, (None, "USD"))[0], "currency": best.get(i, (None, "USD"))[1],
              "synced_at": utcnow()} for i in ids])
+
+
+def _variation_row(item_id: int, variation: VariationValues, item_deleted: bool) -> dict[str, Any]:
+    return {"item_id": item_id, "ecs_id": variation.ecs_id, "name": variation.name, "sku": variation.sku,
+            "ordinal": variation.ordinal, "price_amount": variation.price_amount, "currency": variation.currency,
+            "is_deleted": variation.is_deleted or item_deleted, "ecs_version": variation.ecs_version,
+            "track_inventory": variation.track_inventory, "sold_out": variation.sold_out,
+            "condition": variation.condition, "media_grade": variation.media_grade,
+            "sleeve_grade": variation.sleeve_grade}
 
 
 def item_stock(variations: Iterable[VariationValues], on_hand: dict[str, int]) -> int:
