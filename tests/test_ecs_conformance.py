@@ -383,6 +383,25 @@ def delete_takes_variations_and_shows_in_search(sq: Square) -> None:
     assert batch["deleted_object_ids"] == [ids["#jazz6"]]
 
 
+def upsert_temporary_ids_stay_in_their_batch(sq: Square) -> None:
+    """A `#` id is valid only inside its own atomic batch: a reference from another batch is refused
+    and nothing is written; an upsert may not send `is_deleted: true` nor update a deleted object."""
+    body = {"idempotency_key": "scope-1", "batches": [{"objects": _new_record(7)[:1]},
+                                                      {"objects": _new_record(7)[1:]}]}
+    error = sq.error("POST", "/v2/catalog/batch-upsert", body=body)
+    assert (error["code"], error["field"]) == ("INVALID_VALUE", "batches[1].objects[2].item_data.categories[0].id")
+    assert sq.call("POST", "/v2/catalog/search", body={"object_types": ["CATEGORY"], "query": {"exact_query": {
+        "attribute_name": "name", "attribute_value": "Jazz 7"}}}).get("objects") is None
+    deleted = sq.error("POST", "/v2/catalog/object", body={"idempotency_key": "scope-2", "object": {
+        **_new_record(7)[0], "is_deleted": True}})
+    assert deleted["field"] == "object.is_deleted"
+    category = sq.call("POST", "/v2/catalog/object", body={"idempotency_key": "scope-3",
+                                                           "object": _new_record(7)[0]})["catalog_object"]
+    sq.call("DELETE", "/v2/catalog/object/{object_id}", object_id=category["id"])
+    gone = sq.error("POST", "/v2/catalog/object", body={"idempotency_key": "scope-4", "object": category})
+    assert (gone["code"], gone["field"]) == ("NOT_FOUND", "object.id")
+
+
 ROWS: list[tuple[str, Callable[[Square], None]]] = [
     ("1-inventory-occurred-at", inventory_follows_occurred_at),
     ("2-sold-out-override", sold_out_follows_zero_stock),
@@ -396,6 +415,7 @@ ROWS: list[tuple[str, Callable[[Square], None]]] = [
     ("10-upsert-versions", upsert_checks_versions),
     ("11-upsert-idempotency", upsert_is_idempotent),
     ("12-delete-cascade", delete_takes_variations_and_shows_in_search),
+    ("13-upsert-batch-scope", upsert_temporary_ids_stay_in_their_batch),
 ]
 
 

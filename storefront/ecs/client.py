@@ -161,10 +161,11 @@ class SquareClient:
         """One API call, retried on 429, 5xx and no answer.
 
         Retrying a POST is safe only because every POST we send is a read (SearchCatalogObjects,
-        BatchRetrieveInventoryCounts) or carries an idempotency key (BatchChangeInventory,
-        CreatePaymentLink, RefundPayment), so Square applies it at most once. A retried DELETE that
-        already succeeded answers 404, which callers of DeletePaymentLink treat as done. Never add a
-        POST here without one."""
+        BatchRetrieveInventoryCounts), carries an idempotency key (BatchChangeInventory,
+        CreatePaymentLink, RefundPayment, the catalog upserts), so Square applies it at most once, or
+        is a delete that cannot apply twice (BatchDeleteCatalogObjects). A retried DELETE that
+        already succeeded answers 404 (DeletePaymentLink) or deletes nothing more
+        (DeleteCatalogObject), which callers treat as done. Never add a POST here without one."""
         url = f"{self.base_url}{path}"
         attempt = 0
         ends = time.monotonic() + self.deadline if self.deadline else None
@@ -294,10 +295,22 @@ class SquareClient:
 
     def batch_upsert_catalog_objects(self, idempotency_key: str, objects: Sequence[dict[str, Any]], *,
                                      batch_size: int = 1000) -> dict[str, Any]:
-        """BatchUpsertCatalogObjects in batches of ``batch_size`` (one request, one catalog version)."""
+        """BatchUpsertCatalogObjects in one request: ``{"objects", "id_mappings", "updated_at"}``.
+        Objects go in batches of at most ``batch_size`` as Square counts them (an item's variations
+        and an option's values count too); a ``#`` id is valid only inside its own batch, so keep an
+        item next to what it refers to."""
         if not idempotency_key:
             raise ValueError("idempotency_key is required")
-        batches = [{"objects": list(objects[i:i + batch_size])} for i in range(0, len(objects), batch_size)]
+        batches: list[dict[str, Any]] = []
+        size = batch_size
+        for obj in objects:
+            weight = 1 + len((obj.get("item_data") or {}).get("variations") or []) + len(
+                (obj.get("item_option_data") or {}).get("values") or [])
+            if size + weight > batch_size:
+                batches.append({"objects": []})
+                size = 0
+            batches[-1]["objects"].append(obj)
+            size += weight
         return self._request("POST", "/v2/catalog/batch-upsert",
                              json={"idempotency_key": idempotency_key, "batches": batches})
 

@@ -12,6 +12,7 @@ where they are used, e.g. ``from tests.support.accounts import make_staff, login
 * ``ecs``           — the bundled ECS (Square) sandbox over real HTTP: ``sandbox`` fixtures, ``ecs_config``.
 * ``live_server``   — the storefront on a real socket; the ``live_shop`` fixture (served, synced, webhooks on).
 * ``sync``          — running a catalog sync; snapshots of the ECS and the local catalog to compare.
+* ``catalog_writes`` — a sandbox catalog shaped as a seller would: ``write_catalog`` (BatchUpsertCatalogObjects).
 * ``square_schema`` — JSON validation against Square's OpenAPI document (tests/reference/square).
 * ``discogs``       — a fake api.discogs.com answering from recorded responses (tests/reference/discogs).
 * ``contract``      — checking /api/v1 responses against our own OpenAPI document.

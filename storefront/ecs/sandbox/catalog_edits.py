@@ -65,7 +65,8 @@ def set_price(index: CatalogIndex, obj_id: str, amount: int, version: int,
 
 
 def delete_object(index: CatalogIndex, obj_id: str, version: int) -> list[dict[str, Any]]:
-    """Delete an object; items take their variations with them, categories leave their items."""
+    """Delete an object; items take their variations with them (options their values), categories
+    leave their items."""
     obj = _live(index, obj_id)
     changed: list[dict[str, Any]] = []
     if obj["type"] == "ITEM":
@@ -78,6 +79,18 @@ def delete_object(index: CatalogIndex, obj_id: str, version: int) -> list[dict[s
         if item is not None and not item.get("is_deleted"):
             remaining = [v for v in item["item_data"]["variations"] if v["id"] != obj_id]
             changed.append(_with_variations(item, remaining, version))
+    elif obj["type"] == "ITEM_OPTION":  # its values are its children, as an item's variations are
+        for value in obj["item_option_data"].get("values") or []:
+            if not (index.get(value["id"]) or {}).get("is_deleted", True):
+                changed.append(_stamped(index.get(value["id"]) or value, version, is_deleted=True))
+        changed.append(_stamped(obj, version, is_deleted=True))
+    elif obj["type"] == "ITEM_OPTION_VAL":
+        changed.append(_stamped(obj, version, is_deleted=True))
+        option = index.get(obj["item_option_value_data"].get("item_option_id", ""))
+        if option is not None and not option.get("is_deleted"):
+            data = option["item_option_data"]
+            remaining = [v for v in data.get("values") or [] if v["id"] != obj_id]
+            changed.append(_stamped(option, version, item_option_data={**data, "values": remaining}))
     else:
         changed.append(_stamped(obj, version, is_deleted=True))
         if obj["type"] == "CATEGORY":

@@ -7,7 +7,14 @@ from typing import Any
 
 from flask import Blueprint, Response
 
-from storefront.ecs.sandbox.catalog_writes import MAX_BATCHES, MAX_DELETE, MAX_OBJECTS, check_objects
+from storefront.ecs.sandbox.catalog_writes import (
+    MAX_BATCHES,
+    MAX_DELETE,
+    MAX_OBJECTS,
+    MAX_PER_BATCH,
+    check_objects,
+    count_objects,
+)
 from storefront.ecs.sandbox.clock import rfc3339
 from storefront.ecs.sandbox.context import current_sandbox
 from storefront.ecs.sandbox.wire import (
@@ -57,16 +64,22 @@ def batch_upsert_catalog_objects() -> Response:
         raise SquareError(400, "INVALID_VALUE", f"At most {MAX_BATCHES} batches per request.", "batches")
     objects: list[dict[str, Any]] = []
     paths: list[str] = []
+    batch_of: list[int] = []
     for i, batch in enumerate(batches):
         if not isinstance(batch, dict) or "objects" not in batch:
             raise SquareError(400, "MISSING_REQUIRED_PARAMETER", "Field must be set", f"batches[{i}].objects")
         objects.extend(check_objects(batch["objects"], f"batches[{i}].objects"))
         paths.extend(f"batches[{i}].objects[{j}]" for j in range(len(batch["objects"])))
+        batch_of.extend([i] * len(batch["objects"]))
+        size = count_objects(batch["objects"])
+        if size > MAX_PER_BATCH:
+            raise SquareError(400, "INVALID_VALUE", f"Too many objects ({size}, max {MAX_PER_BATCH}) in a single "
+                              "batch in BatchUpsertCatalogObjects request.", f"batches[{i}].objects")
     if len(objects) > MAX_OBJECTS:
         raise SquareError(400, "INVALID_VALUE", f"At most {MAX_OBJECTS} objects per request.", "batches")
 
     def run() -> tuple[int, dict[str, Any]]:
-        top, mappings, version = store.write_catalog(objects, paths)
+        top, mappings, version = store.write_catalog(objects, paths, batch_of)
         payload: dict[str, Any] = {"objects": top, "updated_at": rfc3339(version)}
         if mappings:
             payload["id_mappings"] = mappings

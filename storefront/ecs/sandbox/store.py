@@ -226,12 +226,13 @@ class SandboxStore:
             self._catalog_changed(version)
             return changed
 
-    def write_catalog(self, objects: list[dict[str, Any]], paths: list[str] | None = None
-                      ) -> tuple[list[dict[str, Any]], list[dict[str, str]], int]:
-        """Square's upsert: every object as one new catalog version, announced once."""
+    def write_catalog(self, objects: list[dict[str, Any]], paths: list[str] | None = None,
+                      batches: list[int] | None = None) -> tuple[list[dict[str, Any]], list[dict[str, str]], int]:
+        """Square's upsert: every object as one new catalog version, announced once (``batches``: each
+        object's batch, the scope of its temporary ids)."""
         with self.lock:
             version = self.clock.tick()
-            top, mappings = catalog_writes.upsert(self.catalog, objects, version, paths)
+            top, mappings = catalog_writes.upsert(self.catalog, objects, version, paths, batches)
             self._catalog_changed(version)
             return top, mappings, version
 
