@@ -23,10 +23,5 @@ document.addEventListener("change", function (event) {
   if (country) country.dispatchEvent(new Event("change", { bubbles: true }));
 });
 
-// Phones: fold the catalog's filter panel so the record covers lead (it stays open without this file).
-(function () {
-  if (!window.matchMedia || !window.matchMedia("(max-width: 48rem)").matches) return;
-  document.querySelectorAll("details[data-fold-on-phones]").forEach(function (panel) {
-    panel.removeAttribute("open");
-  });
-})();
+// Phones: the catalog's filter panel is folded by fold.js, loaded right after it (before the page
+// is first painted, so nothing moves).
