@@ -37,6 +37,7 @@ def listing_url(query: CatalogQuery, **changes: Any) -> str:
                             "max_price": major_units(query.max_price) or None,
                             "in_stock": "1" if query.in_stock else None,
                             "kind": query.kind if query.kind != "record" else None,
+                            "condition": query.condition or None, "min_grade": query.min_grade or None,
                             "sort": query.sort if query.sort != ("relevance" if query.q else "newest") else None,
                             "limit": query.limit if query.limit != DEFAULT_LIMIT else None}
     args.update(changes)

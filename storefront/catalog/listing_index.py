@@ -23,12 +23,13 @@ import numpy as np
 from flask import current_app
 from sqlalchemy import func, select
 
-from storefront.catalog.models import Genre, Item, ItemGenre
-from storefront.catalog.query import CatalogQuery
+from storefront.catalog.models import Genre, Item, ItemGenre, ItemVariation
+from storefront.catalog.query import GRADES, CatalogQuery
 from storefront.catalog.search import matching_ids, search_terms
 from storefront.extensions import db
 
 NO_PRICE = np.iinfo(np.int64).max  # sorts after every real price (NULLS LAST)
+GRADE_RANK = {grade: len(GRADES) - rank for rank, grade in enumerate(GRADES)}  # M 8 … P 1
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,7 @@ class Listing:
     format_counts: dict[str, int]  # format -> count (non-zero only, "" left out)
     in_stock: int
     price_counts: dict[int, int]   # PRICE_BUCKETS index -> count (non-zero only)
+    condition_counts: dict[str, int] = None  # type: ignore[assignment]  # "new"/"used" -> count
 
 
 class KindIndex:
@@ -51,7 +53,8 @@ class KindIndex:
     """
 
     def __init__(self, rows: list[Any], title_order: list[int], genre_pairs: np.ndarray,
-                 genres: list[tuple[int, str]], buckets: tuple[tuple[int, int | None], ...]) -> None:
+                 genres: list[tuple[int, str]], buckets: tuple[tuple[int, int | None], ...],
+                 copies: dict[int, tuple[bool, bool, int]] | None = None) -> None:
         n = len(rows)
         newest_ids = np.fromiter((r.id for r in rows), dtype=np.int64, count=n)
         order = np.argsort(newest_ids, kind="stable")  # positions are in id order
@@ -73,6 +76,11 @@ class KindIndex:
         # lower-cased artist / title / name: an exact match ranks first when sorting by relevance
         self.exact_texts = [np.array([(getattr(r, f) or "").lower() for r in rows], dtype=object)[order]
                             for f in ("artist", "title", "name")]
+        # Copies: has a new one, has a used one, and the best used copy's grade (GRADE_RANK, 0: none).
+        copies = copies or {}
+        self.has_new = np.array([copies.get(int(i), (False, False, 0))[0] for i in self.ids], dtype=bool)
+        self.has_used = np.array([copies.get(int(i), (False, False, 0))[1] for i in self.ids], dtype=bool)
+        self.best_grade = np.array([copies.get(int(i), (False, False, 0))[2] for i in self.ids], dtype=np.int8)
         self.genres = genres
         self.slug_row = {slug: g for g, (_gid, slug) in enumerate(genres)}
         self.genre_members = np.zeros((len(genres), n), dtype=bool)
@@ -104,7 +112,8 @@ class KindIndex:
             return mask
 
         everything = without("")
-        skip_genre, skip_format, skip_stock, skip_price = (without(k) for k in ("genre", "format", "stock", "price"))
+        skip_genre, skip_format, skip_stock, skip_price, skip_copies = (
+            without(k) for k in ("genre", "format", "stock", "price", "copies"))
         genre_counts = self.genre_members[:, skip_genre].sum(axis=1) if len(self.genres) else np.zeros(0)
         format_counts = np.bincount(self.format_code[skip_format], minlength=len(self.formats))
         price_counts = np.bincount(self.price_bucket[skip_price & self.has_price])
@@ -117,6 +126,8 @@ class KindIndex:
             format_counts={name: int(c) for name, c in zip(self.formats, format_counts, strict=False) if c and name},
             in_stock=int((self.stock[skip_stock] > 0).sum()),
             price_counts={int(b): int(c) for b, c in enumerate(price_counts) if c},
+            condition_counts={"new": int((self.has_new & skip_copies).sum()),
+                              "used": int((self.has_used & skip_copies).sum())},
         )
 
     def _text_mask(self, found: np.ndarray, found_scores: np.ndarray | None) -> tuple[np.ndarray, np.ndarray | None]:
@@ -149,6 +160,15 @@ class KindIndex:
             masks["price"] = price
         if query.in_stock:
             masks["stock"] = self.stock > 0
+        if query.condition or query.min_grade:
+            copies = np.ones(len(self.ids), dtype=bool)
+            if query.condition == "new":
+                copies &= self.has_new
+            elif query.condition == "used":
+                copies &= self.has_used
+            if query.min_grade:
+                copies &= self.best_grade >= GRADE_RANK[query.min_grade]
+            masks["copies"] = copies
         return masks
 
     def _page(self, positions: np.ndarray, query: CatalogQuery, scores: np.ndarray | None) -> np.ndarray:
@@ -202,13 +222,23 @@ class CatalogIndex:
         title_order: dict[str, list[int]] = {}
         for item_id, kind in titles:
             title_order.setdefault(kind, []).append(item_id)
-        self.kinds = {kind: KindIndex(kind_rows, title_order.get(kind, []), pairs, genres, buckets)
+        copies: dict[int, tuple[bool, bool, int]] = {}
+        for item_id, condition, grade in conn.execute(
+                select(ItemVariation.item_id, ItemVariation.condition, ItemVariation.media_grade)
+                .where(ItemVariation.is_deleted.is_(False), ItemVariation.condition != "")):
+            new, used, best = copies.get(item_id, (False, False, 0))
+            if condition == "new":
+                new = True
+            elif condition == "used":
+                used, best = True, max(best, GRADE_RANK.get(grade.upper(), 0))
+            copies[item_id] = (new, used, best)
+        self.kinds = {kind: KindIndex(kind_rows, title_order.get(kind, []), pairs, genres, buckets, copies)
                       for kind, kind_rows in by_kind.items()}
         self.empty = KindIndex([], [], pairs[:0], genres, buckets)
 
     def listing(self, query: CatalogQuery, dialect: str) -> Listing:
         if query.q and not search_terms(query.q):  # nothing searchable: match nothing, not everything
-            return Listing((), 0, {}, {}, 0, {})
+            return Listing((), 0, {}, {}, 0, {}, {"new": 0, "used": 0})
         return self.kinds.get(query.kind, self.empty).listing(query, dialect)
 
 

@@ -18,6 +18,9 @@ SORTS = ("relevance", "newest", "price_asc", "price_desc", "title")
 SORT_LABELS = {"relevance": "Best match", "newest": "Newest", "price_asc": "Price: low to high",
                "price_desc": "Price: high to low", "title": "Title A–Z"}
 KINDS = ("record", "event")
+CONDITIONS = ("new", "used")
+# The Goldmine scale, best first: a "minimum grade" keeps used copies graded this or better.
+GRADES = ("M", "NM", "VG+", "VG", "G+", "G", "F", "P")
 DEFAULT_LIMIT = 24
 MAX_LIMIT = 100
 MAX_PAGE = 10_000
@@ -44,6 +47,8 @@ class CatalogQuery:
     max_price: int | None = None
     in_stock: bool = False
     kind: str = "record"
+    condition: str = ""  # "new" / "used": records with such a copy; "" either
+    min_grade: str = ""  # records with a used copy graded this or better (media grade)
     sort: str = "newest"
     page: int = 1
     limit: int = DEFAULT_LIMIT
@@ -54,12 +59,13 @@ class CatalogQuery:
 
     @property
     def is_filtered(self) -> bool:
-        return bool(self.q or self.genres or self.formats or self.in_stock
+        return bool(self.q or self.genres or self.formats or self.in_stock or self.condition or self.min_grade
                     or self.min_price is not None or self.max_price is not None)
 
     def filter_key(self) -> tuple[Any, ...]:
         """Everything that decides the result set (not its order or page)."""
-        return (self.q, self.genres, self.formats, self.min_price, self.max_price, self.in_stock, self.kind)
+        return (self.q, self.genres, self.formats, self.min_price, self.max_price, self.in_stock, self.kind,
+                self.condition, self.min_grade)
 
     def cache_key(self) -> tuple[Any, ...]:
         return (*self.filter_key(), self.sort, self.page, self.limit)
@@ -160,6 +166,15 @@ def parse_catalog_query(args: Mapping[str, Any], *, price_units: PriceUnits = "m
         errors.append(FieldError("kind", f"kind must be one of: {', '.join(KINDS)}"))
         kind = "record"
 
+    condition = str(args.get("condition") or "").strip().lower()
+    if condition not in ("", *CONDITIONS):
+        errors.append(FieldError("condition", "condition must be new or used"))
+        condition = ""
+    min_grade = str(args.get("min_grade") or "").strip().upper()
+    if min_grade not in ("", *GRADES):
+        errors.append(FieldError("min_grade", f"min_grade must be one of: {', '.join(GRADES)}"))
+        min_grade = ""
+
     default_sort = "relevance" if q else "newest"
     sort = str(args.get("sort") or default_sort).strip().lower()
     if sort not in SORTS:
@@ -171,7 +186,8 @@ def parse_catalog_query(args: Mapping[str, Any], *, price_units: PriceUnits = "m
     page = _whole(args.get("page"), "page", 1, 1, MAX_PAGE, errors)
     limit = _whole(args.get("limit"), "limit", DEFAULT_LIMIT, 1, MAX_LIMIT, errors)
     query = CatalogQuery(q=q, genres=tuple(sorted(genres)), formats=tuple(sorted(formats)), min_price=min_price,
-                         max_price=max_price, in_stock=in_stock, kind=kind, sort=sort, page=page, limit=limit)
+                         max_price=max_price, in_stock=in_stock, kind=kind, condition=condition, min_grade=min_grade,
+                         sort=sort, page=page, limit=limit)
     return ParsedQuery(query, errors)
 
 

@@ -46,6 +46,7 @@ def facets_json(facets: Facets, currency: str = "USD") -> dict[str, Any]:
         "format": [{"value": f.value, "label": f.label, "count": f.count, "selected": f.selected}
                    for f in facets.formats],
         "in_stock": {"count": facets.in_stock},
+        "condition": {"new": facets.conditions.get("new", 0), "used": facets.conditions.get("used", 0)},
         "price": [{"min_price": b.min_price, "max_price": b.max_price, "count": b.count, "selected": b.selected,
                    "currency": currency} for b in facets.prices],
     }
@@ -55,7 +56,8 @@ def query_json(query: CatalogQuery) -> dict[str, Any]:
     """The query as the server understood it (prices in minor units)."""
     return {"q": query.q, "genre": list(query.genres), "format": list(query.formats),
             "min_price": query.min_price, "max_price": query.max_price, "in_stock": query.in_stock,
-            "kind": query.kind, "sort": query.sort}
+            "kind": query.kind, "condition": query.condition or None, "min_grade": query.min_grade or None,
+            "sort": query.sort}
 
 
 def catalog_json(result: CatalogResult) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -152,6 +152,7 @@ class Facets:
     formats: tuple[FacetValue, ...]
     in_stock: int
     prices: tuple[PriceBucket, ...]
+    conditions: dict[str, int] = field(default_factory=dict)  # "new"/"used" -> records with such a copy
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,7 +233,7 @@ def _facets(query: CatalogQuery, listing: Listing) -> Facets:
         PriceBucket(low, None if high is None else high - 1, listing.price_counts[index],
                     query.min_price == (low or None) and query.max_price == (None if high is None else high - 1))
         for index, (low, high) in enumerate(PRICE_BUCKETS) if listing.price_counts.get(index))
-    return Facets(tuple(genres), tuple(formats), listing.in_stock, prices)
+    return Facets(tuple(genres), tuple(formats), listing.in_stock, prices, dict(listing.condition_counts or {}))
 
 
 def _snapshot(query: CatalogQuery, revision: int) -> _Snapshot:

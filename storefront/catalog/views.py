@@ -16,7 +16,7 @@ from werkzeug.wrappers import Response
 from storefront.catalog import pagecache
 from storefront.catalog.links import listing_url, price_links, product_url, without_empty_args
 from storefront.catalog.product import get_product
-from storefront.catalog.query import SORT_LABELS, CatalogQuery, major_units, parse_catalog_query
+from storefront.catalog.query import GRADES, SORT_LABELS, CatalogQuery, major_units, parse_catalog_query
 from storefront.catalog.services import search_catalog
 from storefront.extensions import limiter
 from storefront.web import htmx
@@ -41,7 +41,8 @@ PARTIALS = {"results": "catalog/_results.html", "results-region": "catalog/_resu
 def _form_values(query: CatalogQuery) -> dict[str, Any]:
     """What the filter form shows: the query as understood (prices back in major units)."""
     return {"q": query.q, "min_price": major_units(query.min_price), "max_price": major_units(query.max_price),
-            "in_stock": query.in_stock, "kind": query.kind, "sort": query.sort, "limit": query.limit}
+            "in_stock": query.in_stock, "kind": query.kind, "sort": query.sort, "limit": query.limit,
+            "condition": query.condition, "min_grade": query.min_grade}
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +60,7 @@ def _fragments(query: CatalogQuery, errors: Any, revision: int | None) -> Listin
     """The listing's parts that hold nothing of the visitor's: title, count, facets and results."""
     result = search_catalog(query, revision=revision)
     context = {"result": result, "query": query, "errors": errors, "form": _form_values(query),
-               "error_fields": {e.field: e.message for e in errors}, "sorts": SORT_LABELS,
+               "error_fields": {e.field: e.message for e in errors}, "sorts": SORT_LABELS, "grades": GRADES,
                "price_links": price_links(result), "first_page_url": listing_url(query),
                "pagination": pagination_dict(PageRequest(query.page, query.limit), result.total)}
     # Markup: these are autoescaped template output, already safe HTML, inserted as they are.

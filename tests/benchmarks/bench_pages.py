@@ -7,12 +7,13 @@
    over a seeded ``--items`` catalog, then a JSON hello-world Flask app; ``wrk`` (installed with
    apt-get when missing and we are root; else a bounded Python thread generator) loads each URL
    for ``--duration`` seconds after a short warm-up: the catalog page, a filtered + searched page,
-   its HTMX results partial, a product page, and hello-world. Every URL is checked first (200 and
-   the expected content). Targets: catalog page ≥ 25 % of hello-world req/s, partial ≥ 35 %.
+   its HTMX results partial, a product page, the home page, and hello-world. Every URL is checked
+   first (200 and the expected content). Targets: home and catalog page ≥ 25 % of hello-world
+   req/s, partial ≥ 35 %.
 2. Search: ``search_catalog`` called in process over a ``--search-items`` catalog for a mix of
    distinct realistic queries, with the listing cache switched off so every call runs its SQL.
    Target: p95 ≤ 50 ms.
-3. First-view weight (``page_budget.first_view``) of the catalog and a product page.
+3. First-view weight (``page_budget.first_view``) of the home page, the catalog and a product page.
 
 Databases: temp SQLite files; with ``--database-url`` scratch databases created on that
 PostgreSQL server and dropped afterwards. All load goes to 127.0.0.1. Not a test: nothing here
@@ -296,6 +297,7 @@ def throughput(args: argparse.Namespace, workdir: Path, results: PageResults) ->
         filtered = "/catalog?" + urlencode({"q": word, "genre": genre, "in_stock": "1", "sort": "price_asc"})
         partial = {"HX-Request": "true", "HX-Target": "results"}
         pages = [
+            Page("home page /", "/", {}, _html_with_cards, 0.25),
             Page("catalog page /catalog", "/catalog", {}, _html_with_cards, 0.25),
             Page(f"filtered + searched {filtered}", filtered, {}, _html_with_cards, 0.25),
             Page("HTMX results partial (same URL, HX-Request + HX-Target: results)", filtered, partial,
@@ -331,7 +333,8 @@ def throughput(args: argparse.Namespace, workdir: Path, results: PageResults) ->
                 print(f"round {round_no}/{args.rounds}", flush=True)
                 for page, at in [*((p, base) for p in pages), (hello, hello_base)]:
                     samples.setdefault(page.label, []).append(measure(generator, at, page, args))
-            weights = [("catalog page", first_view(base + "/catalog")),
+            weights = [("home page", first_view(base + "/")),
+                       ("catalog page", first_view(base + "/catalog")),
                        ("product page", first_view(f"{base}/catalog/{product_id}"))]
         measured = [(page, _best_load(samples[page.label])) for page in pages]
         hello_load = _best_load(samples[hello.label])
