@@ -28,7 +28,7 @@ TAGS = [
     {"name": "Staff: catalog mapping", "description": "Which part of the ECS catalog holds each record field."},
 ]
 MAPPING_FIELDS = ("artist", "title", "label", "catalog_number", "format", "year", "barcode", "media_grade",
-                  "sleeve_grade", "starts_at")
+                  "sleeve_grade", "starts_at", "release_date")
 MAPPING_SOURCE = request_obj({
     "source": enum("attribute", "option", "name", "category", "root_category", "variation_name", "description",
                    "upc", "sku", "none"),

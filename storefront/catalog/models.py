@@ -4,10 +4,10 @@ overwrites staff work."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, Text, UniqueConstraint, false, true
+from sqlalchemy import JSON, BigInteger, Date, ForeignKey, Index, String, Text, UniqueConstraint, false, true
 from sqlalchemy import text as sa_text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -77,6 +77,8 @@ class Item(db.Model):
     ecs_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     synced_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # A record's release date (field mapping): until then it sells as a pre-order and ships on it.
+    release_date: Mapped[date | None] = mapped_column(Date)
     # A dated event's start (UTC), from the field mapping; None for records and events to book.
     starts_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
     # When the stock last came back from zero (the home page's "back in stock"); None: never.

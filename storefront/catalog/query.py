@@ -197,3 +197,10 @@ def major_units(amount: int | None) -> str:
         return ""
     major, minor = divmod(amount, 100)
     return f"{major}.{minor:02d}" if minor else str(major)
+
+
+def form_values(query: CatalogQuery) -> dict[str, Any]:
+    """What the filter form shows: the query as understood (prices back in major units)."""
+    return {"q": query.q, "min_price": major_units(query.min_price), "max_price": major_units(query.max_price),
+            "in_stock": query.in_stock, "kind": query.kind, "sort": query.sort, "limit": query.limit,
+            "condition": query.condition, "min_grade": query.min_grade}

@@ -12,7 +12,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from flask import current_app
@@ -104,6 +104,11 @@ class CatalogCard(VariationPrices):
     variations: tuple[CardVariation, ...] = ()  # live ones, in the ECS order
     cover: Cover | None = None  # the ECS's first image (resized by the shop), else the enrichment's
     starts_at: datetime | None = None  # a dated event's start
+    release_date: date | None = None  # a record not out yet sells as a pre-order
+
+    @property
+    def preorder(self) -> bool:
+        return self.release_date is not None and self.release_date > date.today()
 
     @property
     def in_stock(self) -> bool:
@@ -250,7 +255,7 @@ def load_cards(ids: Sequence[int]) -> list[CatalogCard]:
     rows = [row for row in db.session.execute(
         select(Item.id, Item.name, Item.artist, Item.title, Item.format, Item.year, Item.kind, Item.price_amount,
                Item.currency, Item.stock, Item.first_seen_at, Item.is_deleted, Item.ecs_images, ItemDetail.images,
-               ItemDetail.staff_pick, Item.starts_at)
+               ItemDetail.staff_pick, Item.starts_at, Item.release_date)
         .outerjoin(ItemDetail, ItemDetail.item_id == Item.id)
         .where(Item.id.in_(list(ids)))) if not row.is_deleted]
     genres: dict[int, list[tuple[str, str]]] = {}
@@ -265,7 +270,8 @@ def load_cards(ids: Sequence[int]) -> list[CatalogCard]:
         by_id[row.id] = CatalogCard(
             row.id, row.name, row.artist, row.title, row.format, row.year, row.kind, row.price_amount, row.currency,
             row.stock, row.first_seen_at, cover.src if cover else None, bool(row.staff_pick),
-            tuple(dict.fromkeys(genres.get(row.id, ()))), tuple(variations.get(row.id, ())), cover, row.starts_at)
+            tuple(dict.fromkeys(genres.get(row.id, ()))), tuple(variations.get(row.id, ())), cover, row.starts_at,
+            row.release_date)
     return [by_id[i] for i in ids if i in by_id]
 
 

@@ -7,6 +7,7 @@ Each view parses the request, calls the catalog services and renders. What makes
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from flask import Blueprint, redirect, render_template, request
@@ -16,7 +17,7 @@ from werkzeug.wrappers import Response
 from storefront.catalog import pagecache
 from storefront.catalog.links import listing_url, price_links, product_url, without_empty_args
 from storefront.catalog.product import get_product
-from storefront.catalog.query import GRADES, SORT_LABELS, CatalogQuery, major_units, parse_catalog_query
+from storefront.catalog.query import GRADES, SORT_LABELS, CatalogQuery, form_values, parse_catalog_query
 from storefront.catalog.services import search_catalog
 from storefront.extensions import limiter
 from storefront.web import htmx
@@ -38,13 +39,6 @@ def _catalog_request() -> bool:
 PARTIALS = {"results": "catalog/_results.html", "results-region": "catalog/_results_region.html"}
 
 
-def _form_values(query: CatalogQuery) -> dict[str, Any]:
-    """What the filter form shows: the query as understood (prices back in major units)."""
-    return {"q": query.q, "min_price": major_units(query.min_price), "max_price": major_units(query.max_price),
-            "in_stock": query.in_stock, "kind": query.kind, "sort": query.sort, "limit": query.limit,
-            "condition": query.condition, "min_grade": query.min_grade}
-
-
 @dataclass(frozen=True, slots=True)
 class ListingFragments:
     """The rendered, visitor-independent parts of a listing: what the full page and both partials share."""
@@ -59,7 +53,7 @@ class ListingFragments:
 def _fragments(query: CatalogQuery, errors: Any, revision: int | None) -> ListingFragments:
     """The listing's parts that hold nothing of the visitor's: title, count, facets and results."""
     result = search_catalog(query, revision=revision)
-    context = {"result": result, "query": query, "errors": errors, "form": _form_values(query),
+    context = {"result": result, "query": query, "errors": errors, "form": form_values(query),
                "error_fields": {e.field: e.message for e in errors}, "sorts": SORT_LABELS, "grades": GRADES,
                "price_links": price_links(result), "first_page_url": listing_url(query),
                "pagination": pagination_dict(PageRequest(query.page, query.limit), result.total)}
@@ -80,14 +74,16 @@ def index() -> Response:
     query = parsed.query
     partial = htmx.target() if htmx.target() in PARTIALS else None
     template = htmx.pick_template("catalog/index.html", PARTIALS)
-    context = {"query": query, "form": _form_values(query),
+    context = {"query": query, "form": form_values(query),
                "error_fields": {e.field: e.message for e in parsed.errors}}
     if parsed.errors:  # pages with messages are rendered afresh (they echo the bad input)
         fragments = _fragments(query, parsed.errors, None)
         return pagecache.fresh_page(render_template(template, fragments=fragments, **context))
 
     def prepare(revision: int) -> pagecache.Render | Response:
-        fragments = pagecache.fragments((query.cache_key(),), revision, lambda: _fragments(query, (), revision))
+        # The day is part of the key: a pre-order becomes an ordinary record on its release day.
+        fragments = pagecache.fragments((query.cache_key(), date.today()), revision,
+                                        lambda: _fragments(query, (), revision))
         if query.page > fragments.pages:  # "page 9999 of 13": the last page is what was meant
             return redirect(listing_url(query, page=fragments.pages if fragments.pages > 1 else None), code=302)
         return lambda token: render_template(template, fragments=fragments, csrf_token=token, **context)
@@ -117,5 +113,5 @@ def product(item_id: int, slug: str | None = None) -> Response:
     # Shared by anonymous visitors: what differs between them is the header values, whether the
     # item is on their guest wishlist, and the CSRF token. Only the plain address is shared:
     # made-up query strings would each take a slot in the cache.
-    return pagecache.cached_page("product", (item_id, slug), prepare, wishlist_item=item_id,
+    return pagecache.cached_page("product", (item_id, slug, date.today()), prepare, wishlist_item=item_id,
                                  shared_with=None if request.query_string else "anonymous")

@@ -7,7 +7,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 
 from flask import current_app
 from sqlalchemy import select, update
@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from storefront.cart.models import Cart
 from storefront.cart.services import CartView, view_cart
-from storefront.catalog.models import ItemVariation
+from storefront.catalog.models import Item, ItemVariation
 from storefront.catalog.stock import apply_inventory_counts, refresh_item_stock
 from storefront.core.addresses import to_square_address
 from storefront.core.errors import Conflict, FieldError, ServiceUnavailable, ValidationError
@@ -136,6 +136,7 @@ def checkout(cart: Cart, buyer: Buyer, details: CheckoutDetails, *,
         db.session.rollback()
         return _existing_checkout(key, buyer, redirect_url)
     shortages = _add_lines_holding_stock(order, view, ecs_ids, live, uncounted)
+    order.ships_on = _ships_on(order)
     if shortages:
         db.session.rollback()
         raise OutOfStock("Some items just sold out or ran low; your cart has been updated.", details=shortages)
@@ -193,6 +194,13 @@ def _new_order(cart: Cart, buyer: Buyer, view: CartView, details: CheckoutDetail
         checkout_key=key, cart_id=cart.id, reserved_until=utcnow() + window)
     db.session.add(order)
     return order
+
+
+def _ships_on(order: Order) -> date | None:
+    """A pre-order ships when its last record is released (None: nothing of it is still to come)."""
+    dates = db.session.scalars(select(Item.release_date).where(
+        Item.id.in_([line.item_id for line in order.lines if line.item_id]), Item.release_date > date.today()))
+    return max(dates, default=None)
 
 
 def _add_lines_holding_stock(order: Order, view: CartView, ecs_ids: dict[int, str], live: dict[str, int],

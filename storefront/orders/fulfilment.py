@@ -14,10 +14,11 @@ import re
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from urllib.parse import quote
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import case, func, or_, select, update
 from sqlalchemy.orm import selectinload
 
 from storefront.audit.services import actor_from
@@ -90,8 +91,17 @@ def tracking_url(order: Order) -> str | None:
 # --- what needs doing -----------------------------------------------------------------------
 
 def _to_ship_query():  # noqa: ANN202 - a SQLAlchemy Select
+    # A pre-order waits for its release date: it joins the list on the day it can ship.
     return select(Order).where(Order.status == "paid", Order.shipped_at.is_(None),
-                               func.coalesce(Order.payment_status, "") != "refunded")
+                               func.coalesce(Order.payment_status, "") != "refunded",
+                               or_(Order.ships_on.is_(None), Order.ships_on <= date.today()))
+
+
+def preorders_waiting() -> list[Order]:
+    """Paid pre-orders whose release date has not come yet, soonest first (kept apart from "to ship")."""
+    return list(db.session.scalars(select(Order).where(
+        Order.status == "paid", Order.shipped_at.is_(None), Order.ships_on > date.today())
+        .order_by(Order.ships_on, Order.id).limit(200)))
 
 
 def orders_to_ship(page: PageRequest) -> tuple[list[Order], int]:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, BigInteger, Date, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from storefront.db.timestamps import UTCDateTime, utcnow
@@ -47,6 +47,8 @@ class Order(db.Model):
     ecs_payment_id: Mapped[str | None] = mapped_column(String(64))
     payment_status: Mapped[str | None] = mapped_column(String(20))
     stock_recorded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # A pre-order: the latest release date of its records; it is not to be shipped before that day.
+    ships_on: Mapped[date | None] = mapped_column(Date)
     # Delivery: the address the shopper gave (name, line1, line2, city, region, postcode, country,
     # phone) or None for local pickup; the method chosen and its charge, as sent to the ECS.
     shipping_address: Mapped[dict | None] = mapped_column(JSON)

@@ -4,6 +4,8 @@ the page shared by anonymous visitors with each one's own CSRF token)."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import Blueprint, render_template
 from markupsafe import Markup
 from werkzeug.wrappers import Response
@@ -22,7 +24,7 @@ def _blocks() -> Markup:
 @bp.get("/")
 def home() -> Response:
     def prepare(revision: int) -> pagecache.Render:
-        blocks = pagecache.fragments(("home",), revision, _blocks)
+        blocks = pagecache.fragments(("home", date.today()), revision, _blocks)
         return lambda token: render_template("pages/home.html", blocks=blocks, csrf_token=token)
 
-    return pagecache.cached_page("home", (), prepare, shared_with="anonymous")
+    return pagecache.cached_page("home", (date.today(),), prepare, shared_with="anonymous")

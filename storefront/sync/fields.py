@@ -31,9 +31,11 @@ FIELDS: dict[str, str] = {
     "media_grade": "Media grade",
     "sleeve_grade": "Sleeve grade",
     "starts_at": "Event date and time",
+    "release_date": "Release date (pre-orders)",
 }
 FIELD_LIMITS = {"artist": 255, "title": 255, "label": 255, "catalog_number": 64, "format": 40, "year": 4,
-                "barcode": 32, "media_grade": 16, "sleeve_grade": 16, "starts_at": 40}
+                "barcode": 32, "media_grade": 16, "sleeve_grade": 16, "starts_at": 40,
+                "release_date": 40}
 
 # Where a value can come from. ``name`` of a source names the option or attribute (its name, key or id).
 SOURCES: dict[str, str] = {
@@ -467,7 +469,7 @@ class Mapper:
                 value = self._one(source, name, obj, data, variations)
                 if value:
                     break
-            out[name] = value[:FIELD_LIMITS[name]] if name not in ("year", "starts_at") else value
+            out[name] = value[:FIELD_LIMITS[name]] if name not in ("year", "starts_at", "release_date") else value
         if not out["title"]:
             out["title"] = str(data.get("name") or "").strip()[:255]
         return out
@@ -519,11 +521,12 @@ _HINTS: dict[str, re.Pattern[str]] = {
     "catalog_number": re.compile(r"^(cat(alog|alogue)?( ?(no|num|number|#))?|catno|cat #|matrix)$"
                                  r"|catalog(ue)? ?(no|num|number|#)"),
     "format": re.compile(r"^(format|formats|media|media type|configuration)$"),
-    "year": re.compile(r"\b(year|released|release date)\b"),
+    "year": re.compile(r"\byear\b|^released$"),
     "barcode": re.compile(r"\b(barcode|upc|ean)\b"),
     "media_grade": re.compile(r"^(media|record|vinyl|disc) (grade|condition)$|^grade$"),
     "sleeve_grade": re.compile(r"^(sleeve|cover|jacket) (grade|condition)$"),
     "starts_at": re.compile(r"^(event )?(date|date and time|starts?|start time|starts at|when)$"),
+    "release_date": re.compile(r"^(release date|street date|releases|releases on|ships|ships on|available from)$"),
 }
 
 

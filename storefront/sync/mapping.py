@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -62,6 +62,7 @@ class ItemValues(NamedTuple):
     sleeve_grade: str = ""
     kind: str = "record"  # "event" when a category (or an ancestor) is the event space's
     starts_at: datetime | None = None  # a dated event's start (UTC); None: a record, or an event to book
+    release_date: date | None = None  # a record's release date: before it, the record is a pre-order
     # The ITEM object as Square sent it (compact JSON), kept so a changed mapping can re-map the
     # catalog without downloading it again; empty when mapping for a preview.
     raw: str = ""
@@ -101,6 +102,14 @@ def default_mapper() -> Mapper:
     if not _DEFAULT:
         _DEFAULT.append(Mapper(preset(DEFAULT_PRESET)))
     return _DEFAULT[0]
+
+
+def parse_date(value: str) -> date | None:
+    """A date as a seller types it ("2027-03-14", or the date part of a timestamp); None if not one."""
+    try:
+        return date.fromisoformat((value or "").strip()[:10]) if value and value.strip() else None
+    except ValueError:
+        return None
 
 
 def parse_local_time(value: str, timezone: str) -> datetime | None:
@@ -230,6 +239,7 @@ def parse_item(obj: dict[str, Any], location_id: str | None = None, mapper: Mapp
         format=fields["format"],
         year=_year(fields["year"]),
         starts_at=starts_at,
+        release_date=parse_date(fields["release_date"]) if kind == "record" else None,
         category_ids=mapper.genre_ids(data),
         ecs_version=int(obj.get("version") or 0),
         ecs_updated_at=parse_timestamp(obj.get("updated_at")),

@@ -234,7 +234,7 @@ class CatalogWriter:
             "artist": values.artist, "title": values.title, "label": values.label,
             "catalog_number": values.catalog_number, "format": values.format, "year": values.year,
             "barcode": values.barcode, "media_grade": values.media_grade, "sleeve_grade": values.sleeve_grade,
-            "kind": values.kind, "starts_at": values.starts_at,
+            "kind": values.kind, "starts_at": values.starts_at, "release_date": values.release_date,
             "search_text": compose_search_text(
                 artist=values.artist, title=values.title, name=values.name, label=values.label,
                 catalog_number=values.catalog_number, format=values.format, barcode=values.barcode,

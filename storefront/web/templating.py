@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import Flask, current_app, has_request_context, request, url_for
@@ -54,6 +54,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(url_if=url_if, htmx_version=HTMX_VERSION, format_address=format_address)
     app.jinja_env.filters["money"] = format_money
     app.jinja_env.filters["local_time"] = local_time
+    app.jinja_env.globals["today"] = date.today
 
     @app.context_processor
     def shop_context() -> dict[str, object]:

@@ -41,7 +41,9 @@ SELLER_DEFINITIONS: tuple[tuple[str, str, str, tuple[str, ...], tuple[str, ...]]
     ("media_grade", "Media grade", "SELECTION", ("ITEM_VARIATION",), GRADES),
     ("sleeve_grade", "Sleeve grade", "SELECTION", ("ITEM_VARIATION",), SLEEVE_GRADES),
     ("event_date", "Event date", "STRING", ("ITEM",), ()),
+    ("release_date", "Release date", "STRING", ("ITEM",), ()),
 )
+PREORDER_EVERY = 9  # one record in nine (among the first few dozen) is not out yet: a pre-order
 # Dated events in the shop (days from today, time, seats, ticket price); the first has already happened.
 DATED_EVENTS = (
     ("Listening session", -6, "19:30", 30, 1500),
@@ -150,11 +152,18 @@ def seller_shape(demo: DemoCatalog, seed: int, main_location: str) -> DemoCatalo
                         is_top_level=False)
         out.append({**category, "category_data": data})
     stock = dict(demo.stock)
+    upcoming = iter(range(1, 1000))
     if event_category is not None:
         out.extend(_dated_events(vocab, event_category, legacy_items, stamp, version, rng, stock))
     for obj in demo.objects:
         if obj["type"] == "ITEM":
-            out.extend(_reshape(obj, vocab, event_category, rng, stock, main_location))
+            reshaped = _reshape(obj, vocab, event_category, rng, stock, main_location)
+            item = reshaped[-1]
+            number = next(upcoming)
+            if number <= 45 and number % PREORDER_EVERY == 0 and item.get("custom_attribute_values"):
+                released = date.today() + timedelta(days=14 + 7 * (number // PREORDER_EVERY))
+                item["custom_attribute_values"].update(_attributes(vocab, {"release_date": released.isoformat()}))
+            out.extend(reshaped)
         elif obj["type"] == "IMAGE":
             out.append(obj)
     return DemoCatalog(out, stock, version)
