@@ -104,9 +104,12 @@ def test_cards_show_covers_with_dimensions_srcset_and_lazy_loading(shop):
     cards = soup(response.text).select("li.product-card")
     images = [card.select_one("img.cover") for card in cards]
     assert cards and all(images)
+    # The first cover is what a phone paints largest: fetched at once; the rest lazily.
+    assert images[0].get("fetchpriority") == "high" and not images[0].has_attr("loading")
     for img in images:
         assert img["src"].startswith("/media/ecs/") and img["src"].endswith("/320.jpg")
-        assert (img["width"], img["height"], img["loading"]) == ("320", "320", "lazy")
+        assert (img["width"], img["height"]) == ("320", "320")
+        assert img is images[0] or img["loading"] == "lazy"
         assert [part.split()[1] for part in img["srcset"].split(", ")] == ["160w", "320w", "640w"]
         assert img["sizes"] and img["alt"].startswith("Cover of ")
     policy = response.headers["Content-Security-Policy"]

@@ -156,3 +156,25 @@ def test_the_thank_you_page_needs_a_submission(client):
 
 def test_the_nav_links_to_the_inquiry_page(client):
     assert soup(client.get("/")).find("a", href=PAGE) is not None
+
+
+def test_the_event_space_page_shows_the_room_its_capacity_and_whats_coming(app, client):
+    from datetime import timedelta
+
+    from storefront.db.timestamps import utcnow
+    from tests.support.factories import make_item
+    from tests.support.pages import soup
+
+    app.config["EVENT_SPACE_CAPACITY"] = 95
+    with app.app_context():
+        make_item(artist="", title="Evening hire", kind="event", format="", price=25000)
+        make_item(artist="", title="Album launch", kind="event", format="", starts_at=utcnow() + timedelta(days=5))
+        make_item(artist="", title="Long gone", kind="event", format="", starts_at=utcnow() - timedelta(days=5),
+                  deleted=True)
+        db.session.commit()
+    page = soup(client.get(PAGE))
+    assert page.select_one(".space-capacity").get_text(strip=True) == "95 guests"
+    assert "holds up to 95 guests" in page.select_one("form.inquiry-form").get_text(" ", strip=True)
+    hires = [t.get_text(strip=True) for t in page.select("section[aria-labelledby=space-hires] .product-title")]
+    coming = [t.get_text(strip=True) for t in page.select("section[aria-labelledby=space-upcoming] .product-title")]
+    assert hires == ["Evening hire"] and coming == ["Album launch"]

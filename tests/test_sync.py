@@ -347,3 +347,21 @@ def test_a_repeated_cursor_fails_the_run_instead_of_looping(synced_app, sandbox,
         run = db.session.scalar(select(SyncRun).order_by(SyncRun.id.desc()).limit(1))
         assert run.status == "failed" and "ECSRepeatedCursor" in run.message and "already returned" in run.message
         assert sync_state().latest_time == before  # nothing half-read is taken as the new begin_time
+
+
+def test_categories_that_swap_names_upstream_do_not_stop_the_sync(app_ctx):
+    """Square lets a seller rename "Soul" to "Music" and "Music" to "Soul" (or give a deleted
+    category's name to another): genre names are unique here, and the sync must converge anyway."""
+    from storefront.catalog.models import Genre
+    from storefront.sync.writer import CatalogWriter
+
+    def category(cid: str, name: str, version: int) -> dict:
+        return {"type": "CATEGORY", "id": cid, "version": version, "category_data": {"name": name}}
+
+    writer = CatalogWriter(dry_run=False)
+    writer.apply_categories([category("X", "Soul", 1), category("Y", "Music", 1)])
+    db.session.commit()
+    writer.apply_categories([category("X", "Music", 2), category("Y", "Soul", 2)])
+    db.session.commit()
+    names = dict(db.session.execute(select(Genre.ecs_category_id, Genre.name)).all())
+    assert names == {"X": "Music", "Y": "Soul"}

@@ -58,3 +58,12 @@ def home_sections() -> HomeSections:
         .limit(GENRES)).all()
     sections.genres = [(slug, name, int(count)) for slug, name, count in counts]
     return sections
+
+
+def event_space() -> tuple[list[CatalogCard], list[CatalogCard]]:
+    """The event-space page's pictures and dates: the room's hires, and the dated events coming up."""
+    hires = load_cards(_ids(Item.kind == "event", Item.starts_at.is_(None), order=Item.price_amount.asc(),
+                            limit=6))
+    upcoming = load_cards(_ids(Item.kind == "event", Item.starts_at.is_not(None), order=Item.starts_at.asc(),
+                               limit=6))
+    return hires, upcoming

@@ -16,7 +16,13 @@ RECEIPT_KEY = "inquiry_receipt"
 
 
 def _form_page(form: InquiryForm, status: int = 200) -> tuple[str, int]:
-    return render_template("inquiries/new.html", form=form), status
+    try:
+        from storefront.catalog.home import event_space
+    except ImportError:  # the catalog is not installed: the form alone
+        hires, upcoming = [], []
+    else:
+        hires, upcoming = event_space()
+    return render_template("inquiries/new.html", form=form, hires=hires, upcoming=upcoming), status
 
 
 @bp.route("/inquiry", methods=["GET", "POST"])

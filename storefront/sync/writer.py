@@ -110,8 +110,10 @@ class CatalogWriter:
             if not name:
                 continue
             genre = db.session.scalar(select(Genre).where(Genre.ecs_category_id == obj["id"]))
-            if genre is None:
-                genre = db.session.scalar(select(Genre).where(Genre.name == name))
+            if genre is None:  # a genre of that name staff made, or one whose category is gone, is taken over
+                named = db.session.scalar(select(Genre).where(Genre.name == name))
+                if named is not None and (named.ecs_category_id is None or named.is_deleted):
+                    genre = named
             deleted = bool(obj.get("is_deleted"))
             version = int(obj.get("version") or 0)
             if genre and genre.name == name and genre.ecs_version == version and genre.is_deleted == deleted:
@@ -119,6 +121,7 @@ class CatalogWriter:
             changed += 1
             if self.dry_run:
                 continue
+            self._free_name(name, genre)
             if genre is None:
                 genre = Genre(name=name, slug=self._free_slug(name))
                 db.session.add(genre)
@@ -127,6 +130,15 @@ class CatalogWriter:
             db.session.flush()
             self.genres[genre.ecs_category_id] = (genre.id, genre.name)
         return changed
+
+    def _free_name(self, name: str, owner: Genre | None) -> None:
+        """Names are unique: another category's genre holding ``name`` (two categories swapped names
+        upstream, or one took a deleted one's) is set aside under a placeholder until its own
+        category comes by with its new name."""
+        other = db.session.scalar(select(Genre).where(Genre.name == name))
+        if other is not None and other is not owner:
+            other.name = f"{name[:70]} ~{other.id}"
+            db.session.flush()
 
     # images -----------------------------------------------------------------------------
     def remember_images(self, objects: Iterable[dict[str, Any]]) -> None:
