@@ -130,3 +130,9 @@ def test_demo_copy_fits_the_format(catalog):
             checked += 1
             assert "vinyl" not in item["item_data"].get("description", "").lower(), item["item_data"]["name"]
     assert checked >= 5
+
+
+def test_the_seller_shape_scales_to_a_large_catalog():
+    catalog = seller_shape(generate_catalog(3000, 9), 9, LOCATION)
+    items = [o for o in catalog.objects if o["type"] == "ITEM"]
+    assert len(items) >= 3000 and len({o["id"] for o in catalog.objects}) == len(catalog.objects)

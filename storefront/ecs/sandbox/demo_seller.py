@@ -19,6 +19,7 @@ the Square Dashboard:
 
 from __future__ import annotations
 
+import itertools
 import random
 from datetime import date, timedelta
 from typing import Any
@@ -152,7 +153,7 @@ def seller_shape(demo: DemoCatalog, seed: int, main_location: str) -> DemoCatalo
                         is_top_level=False)
         out.append({**category, "category_data": data})
     stock = dict(demo.stock)
-    upcoming = iter(range(1, 1000))
+    upcoming = itertools.count(1)
     if event_category is not None:
         out.extend(_dated_events(vocab, event_category, legacy_items, stamp, version, rng, stock))
     for obj in demo.objects:
