@@ -371,6 +371,9 @@ class Mapper:
                  channel_id: str | None = None, timezone: str = "UTC") -> None:
         self.mapping = mapping
         self.timezone = timezone  # the shop's: an event time without an offset is read in it
+        # ecs id → version of the items whose ECS object is stored already (a full sync sets it):
+        # an unchanged item's object is not serialised again.
+        self.stored_versions: dict[str, int] | None = None
         self.context = context or CatalogContext()
         self.channel_id = channel_id or None  # the shop's Square sales channel, when it is checked
         self._patterns = {s.pattern: compile_pattern(s.pattern)
@@ -474,15 +477,24 @@ class Mapper:
             out["title"] = str(data.get("name") or "").strip()[:255]
         return out
 
+    def needs_object(self, obj: dict[str, Any]) -> bool:
+        """Whether the item's ECS object is to be stored (new, changed, or not stored yet)."""
+        if self.stored_versions is None:
+            return True
+        return self.stored_versions.get(str(obj.get("id"))) != int(obj.get("version") or 0)
+
     def copy_of(self, variation: dict[str, Any]) -> tuple[str, str, str]:
         """One variation as a copy: (condition "new"/"used"/"", media grade, sleeve grade), read from
         the variation's own attributes and option values with the mapping's grade sources."""
         grades = []
+        index: dict[str, str] | None = None
         for name in ("media_grade", "sleeve_grade"):
             value = ""
             for source in self.mapping.fields.get(name, ()):
                 if source.source == "attribute":
-                    value = self._attribute_index({}, [variation]).get(normalise(source.name), "")
+                    if index is None:
+                        index = self._attribute_index({}, [variation])
+                    value = index.get(normalise(source.name), "")
                 elif source.source == "option":
                     value = self._option([variation], source.name)
                 if value:

@@ -250,7 +250,7 @@ def parse_item(obj: dict[str, Any], location_id: str | None = None, mapper: Mapp
         media_grade=fields["media_grade"],
         sleeve_grade=fields["sleeve_grade"],
         kind=kind,
-        raw=json.dumps(obj, separators=(",", ":"), ensure_ascii=False) if keep_raw else "",
+        raw=json.dumps(obj, separators=(",", ":"), ensure_ascii=False) if keep_raw and mapper.needs_object(obj) else "",
     )
 
 

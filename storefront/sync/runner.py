@@ -254,6 +254,9 @@ class SyncRunner:
                                else delete(EcsReference))
         context = CatalogContext.from_objects(references)
         self.writer.mapper = shop_mapper(mapping_for_sync(context, sample, dry_run=self.run.dry_run), context)
+        # Items whose object is stored and unchanged are not serialised again (a re-sync's work).
+        self.writer.mapper.stored_versions = dict(db.session.execute(
+            select(Item.ecs_id, Item.ecs_version).where(Item.ecs_object != "")).all())
 
     def _read_images(self) -> None:
         """Every IMAGE object's URL, read before the items that refer to them (they may come later
