@@ -56,10 +56,11 @@ def control(http: requests.Session, server: Any, method: str, path: str, **kwarg
 
 @contextmanager
 def sandbox_server(*, token: str, items: int, seed: int, signature_key: str = "sandbox-signature-key",
-                   webhook_workers: int = 1) -> Iterator[Any]:
-    """A sandbox of ``items`` demo records served on a free port (for a module-scoped fixture)."""
+                   webhook_workers: int = 1, catalog_shape: str = "legacy") -> Iterator[Any]:
+    """A sandbox of ``items`` demo records (in ``catalog_shape``) served on a free port (for a
+    module-scoped fixture)."""
     app = create_sandbox_app(access_token=token, signature_key=signature_key, demo_items=items, seed=seed,
-                             webhook_workers=webhook_workers)
+                             webhook_workers=webhook_workers, catalog_shape=catalog_shape)
     with serve_in_thread(app) as server:
         yield server
 

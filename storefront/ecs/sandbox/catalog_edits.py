@@ -11,8 +11,10 @@ from storefront.ecs.sandbox.demo_catalog import (
     custom_attribute_values,
     image_object,
     item_object,
+    seller_attribute_key,
     variation_object,
 )
+from storefront.ecs.sandbox.demo_seller import attribute_values, option_value_refs, seller_format
 from storefront.ecs.sandbox.ids import catalog_id
 
 
@@ -124,9 +126,60 @@ def corrupt_item(index: CatalogIndex, item_id: str, version: int) -> list[dict[s
 
 def definition_ids(index: CatalogIndex) -> dict[str, str]:
     """Custom attribute definition ids by key."""
+    return {key: obj["id"] for key, obj in definitions(index).items()}
+
+
+def definitions(index: CatalogIndex) -> dict[str, dict[str, Any]]:
+    """Live custom attribute definitions by key."""
     page = index.walk(["CUSTOM_ATTRIBUTE_DEFINITION"], limit=10_000)
-    return {o["custom_attribute_definition_data"]["key"]: o["id"] for o in page.objects
+    return {o["custom_attribute_definition_data"]["key"]: o for o in page.objects
             if o["custom_attribute_definition_data"].get("key")}
+
+
+def item_options(index: CatalogIndex) -> dict[str, dict[str, Any]]:
+    """Live item options by name."""
+    return {o["item_option_data"]["name"]: o for o in index.walk(["ITEM_OPTION"], limit=10_000).objects}
+
+
+# The control API's record fields → the seller shape's custom attribute keys (demo_catalog.SELLER_DEFINITIONS).
+SELLER_ATTRIBUTE_OF = {"label": "record_label", "catalog_number": "catalog_no", "year": "release_year"}
+
+
+def _seller_attributes(index: CatalogIndex, spec: dict[str, Any]) -> dict[str, Any]:
+    pairs = {SELLER_ATTRIBUTE_OF[k]: spec[k] for k in SELLER_ATTRIBUTE_OF if k in spec}
+    try:
+        return attribute_values(definitions(index), pairs)
+    except ValueError as exc:
+        raise CatalogEditError(str(exc), "custom_attribute_values", not_found=False) from None
+
+
+def _as_copy(variation: dict[str, Any], options: dict[str, dict[str, Any]], fmt: str,
+             condition: str) -> dict[str, Any]:
+    """A variation as the seller's Format/Condition copy ("LP, New") when both are option values."""
+    fmt = seller_format(fmt)
+    refs = option_value_refs(options, {"Format": fmt, "Condition": condition})
+    if refs is None:
+        return variation
+    data = {**variation["item_variation_data"], "name": f"{fmt}, {condition}", "item_option_values": refs}
+    return {**variation, "item_variation_data": data}
+
+
+def _seller_item(index: CatalogIndex, item: dict[str, Any], specs: list[dict[str, Any]],
+                 spec: dict[str, Any]) -> dict[str, Any]:
+    """A new item in the seller's structure: its records' variations are Format/Condition copies,
+    label, catalog number and year are the seller's own attributes."""
+    options = item_options(index)
+    variations = [_as_copy(v, options, str(option.get("name") or ""), str(option.get("condition") or "New"))
+                  for v, option in zip(item["item_data"]["variations"], specs, strict=True)]
+    data = {**item["item_data"], "variations": variations}
+    if any(v["item_variation_data"].get("item_option_values") for v in variations):
+        data["item_options"] = [{"item_option_id": options[name]["id"]} for name in ("Format", "Condition")]
+    new_item = {k: v for k, v in item.items() if k != "custom_attribute_values"}
+    new_item["item_data"] = data
+    attributes = _seller_attributes(index, spec)
+    if attributes:
+        new_item["custom_attribute_values"] = attributes
+    return new_item
 
 
 def category_id(index: CatalogIndex, name_or_id: str) -> str:
@@ -140,10 +193,17 @@ def category_id(index: CatalogIndex, name_or_id: str) -> str:
     raise CatalogEditError(f"Category `{name_or_id}` not found.", "categories")
 
 
-def create_item(index: CatalogIndex, spec: dict[str, Any], version: int) -> list[dict[str, Any]]:
-    """A new item from a control-API spec: name (or artist + title), variations or a single price."""
+def create_item(index: CatalogIndex, spec: dict[str, Any], version: int, *,
+                shape: str = "legacy") -> list[dict[str, Any]]:
+    """A new item from a control-API spec: name (or artist + title), variations or a single price.
+
+    In the ``"seller"`` shape it is written as a record shop keeps it: named "Artist - Title", a
+    record's variations Format/Condition copies (``condition`` per variation, "New" by default),
+    label, catalog number and year in the seller's own custom attributes.
+    """
     artist, title = str(spec.get("artist") or ""), str(spec.get("title") or "")
-    name = str(spec.get("name") or (f"{artist} — {title}" if artist and title else title or artist))
+    dash = " - " if shape == "seller" else " — "
+    name = str(spec.get("name") or (f"{artist}{dash}{title}" if artist and title else title or artist))
     if not name:
         raise CatalogEditError("Give the item a name (or an artist and a title).", "name", not_found=False)
     stamp = rfc3339(version)
@@ -160,17 +220,27 @@ def create_item(index: CatalogIndex, spec: dict[str, Any], version: int) -> list
                                            track_inventory=bool(option.get("track_inventory", True))))
     categories = [category_id(index, str(c)) for c in spec.get("categories") or []]
     values = {k: spec[k] for k in ("artist", "title", "label", "catalog_number", "format", "year") if spec.get(k)}
-    attributes = custom_attribute_values(definition_ids(index), values) if values else None
+    attributes = custom_attribute_values(definition_ids(index), values) if values and shape != "seller" else None
     item = item_object(item_id, name, str(spec.get("description") or ""), categories, variations, stamp, version,
                        attributes)
+    if shape == "seller":
+        item = _seller_item(index, item, options, {k: v for k, v in spec.items() if v not in (None, "")})
+        variations = item["item_data"]["variations"]
     index.put_many([*variations, item])
     return [item, *variations]
 
 
-def update_item(index: CatalogIndex, item_id: str, spec: dict[str, Any], version: int) -> list[dict[str, Any]]:
+def update_item(index: CatalogIndex, item_id: str, spec: dict[str, Any], version: int, *,
+                shape: str = "legacy") -> list[dict[str, Any]]:
     """Change an item's name, description, categories, custom attribute values, archived flag or
-    location presence (``present_at_all_locations``, ``present_at_location_ids``, ``absent_at_location_ids``)."""
+    location presence (``present_at_all_locations``, ``present_at_location_ids``, ``absent_at_location_ids``).
+
+    In the ``"seller"`` shape artist and title are the two halves of the name ("Artist - Title"),
+    label, catalog number and year the seller's attributes, and ``format`` the first copy's Format.
+    """
     item = _live(index, item_id, "ITEM")
+    if shape == "seller":
+        return _update_seller_item(index, item, spec, version)
     data = dict(item["item_data"])
     if "name" in spec:
         data["name"] = str(spec["name"])
@@ -198,6 +268,40 @@ def update_item(index: CatalogIndex, item_id: str, spec: dict[str, Any], version
     return [new_item]
 
 
+def _update_seller_item(index: CatalogIndex, item: dict[str, Any], spec: dict[str, Any],
+                        version: int) -> list[dict[str, Any]]:
+    spec = dict(spec)
+    record = {k: spec.pop(k) for k in ("artist", "title", "label", "catalog_number", "format", "year") if k in spec}
+    [updated] = update_item(index, item["id"], spec, version)
+    data = dict(updated["item_data"])
+    if "artist" in record or "title" in record:
+        artist, _, title = data["name"].partition(" - ")
+        data["name"] = f"{record.get('artist', artist)} - {record.get('title', title)}"
+    changed: list[dict[str, Any]] = []
+    variations = data.get("variations") or []
+    if record.get("format") and variations:
+        refs = variations[0]["item_variation_data"].get("item_option_values") or []
+        conditions = {v["item_option_value_data"]["name"]: v["id"]
+                      for v in item_options(index).get("Condition", {}).get("item_option_data", {}).get("values", [])}
+        condition = next((name for name, vid in conditions.items()
+                          if any(r["item_option_value_id"] == vid for r in refs)), "New")
+        first = _as_copy(variations[0], item_options(index), str(record["format"]), condition)
+        first = _stamped(first, version)
+        data["variations"] = [first, *variations[1:]]
+        changed.append(first)
+    attributes = dict(updated.get("custom_attribute_values") or {})
+    attributes.update(_seller_attributes(index, {k: v for k, v in record.items() if v not in (None, "")}))
+    for field, key in SELLER_ATTRIBUTE_OF.items():
+        if field in record and record[field] in (None, ""):
+            attributes.pop(seller_attribute_key(key), None)
+    new_item = {k: v for k, v in updated.items() if k != "custom_attribute_values"}
+    new_item["item_data"] = data
+    if attributes:
+        new_item["custom_attribute_values"] = attributes
+    index.put_many([*changed, new_item])
+    return [new_item, *changed]
+
+
 def set_image(index: CatalogIndex, item_id: str, spec: dict[str, Any], version: int) -> list[dict[str, Any]]:
     """A new CatalogImage for an item (or, with ``variation_id``, one of its variations).
 
@@ -207,8 +311,9 @@ def set_image(index: CatalogIndex, item_id: str, spec: dict[str, Any], version: 
     item = _live(index, item_id, "ITEM")
     attrs = {a.get("key"): a.get("string_value") for a in (item.get("custom_attribute_values") or {}).values()}
     name = item["item_data"].get("name") or ""
-    artist = str(attrs.get("artist") or name.partition(" — ")[0])
-    title = str(spec.get("title") or attrs.get("title") or name.partition(" — ")[2] or name)
+    dash = " — " if " — " in name else " - "  # legacy "Artist — Title", the seller's "Artist - Title"
+    artist = str(attrs.get("artist") or name.partition(dash)[0])
+    title = str(spec.get("title") or attrs.get("title") or name.partition(dash)[2] or name)
     url = spec.get("url")
     if url is not None and (not isinstance(url, str) or not url.startswith(("http://", "https://"))):
         raise CatalogEditError("`url` must be an http(s) URL.", "url", not_found=False)

@@ -1,4 +1,13 @@
-"""A deterministic, invented record-store catalog in Square's CatalogObject shape."""
+"""A deterministic, invented record-store catalog in Square's CatalogObject shape.
+
+Two shapes of the same invented releases (``generate_catalog(..., shape=...)``):
+
+* ``"legacy"`` (the default): this project's own convenience custom attributes keyed
+  artist/title/label/catalog_number/format/year on every record;
+* ``"seller"``: the catalog a real record shop keeps in Square (item options, the seller's own
+  custom attribute definitions, nested categories, several locations …), see :mod:`demo_seller`.
+  Its vocabulary is below (``SELLER_*``), for a field mapping to be tested against.
+"""
 
 from __future__ import annotations
 
@@ -31,14 +40,59 @@ CUSTOM_ATTRIBUTES: tuple[tuple[str, str, str], ...] = (
     ("year", "Year", "NUMBER"),
 )
 
+SHAPES = ("legacy", "seller")
+
+# --- the "seller" shape's vocabulary (see demo_seller) --------------------------------------------
+SELLER_MAIN_LOCATION_ID = "LSANDBOXMAIN1"  # the shop: the storefront's location (the sandbox default)
+SELLER_WAREHOUSE_ID = "LSANDBOXWARE1"
+SELLER_POPUP_ID = "LSANDBOXPOP01"
+# The seller's locations besides the shop: (id, name, type, description).
+SELLER_OTHER_LOCATIONS: tuple[tuple[str, str, str, str], ...] = (
+    (SELLER_WAREHOUSE_ID, "Sandbox Records warehouse", "PHYSICAL", "Back stock"),
+    (SELLER_POPUP_ID, "Record fair pop-up", "MOBILE", "Weekend record fairs"),
+)
+SELLER_FORMATS: tuple[str, ...] = ("LP", "2LP", '7"', '12"', "CD", "Cassette")
+SELLER_CONDITIONS: tuple[str, ...] = ("New", "Used")
+# ITEM_OPTION name → its values, in ordinal order.
+SELLER_OPTIONS: dict[str, tuple[str, ...]] = {"Format": SELLER_FORMATS, "Condition": SELLER_CONDITIONS}
+SELLER_GRADES: tuple[str, ...] = ("M", "NM", "VG+", "VG", "G+", "G", "F", "P")  # the Goldmine scale
+SELLER_SLEEVE_GRADES: tuple[str, ...] = (*SELLER_GRADES, "Generic", "Not graded", "No cover")
+SELLER_PRESSINGS: tuple[str, ...] = ("Original", "Reissue", "Repress")
+# The seller's CUSTOM_ATTRIBUTE_DEFINITIONs: (key, name, type, allowed object types, selections).
+# Values are keyed ``"Square:<key>"`` (see ``seller_attribute_key``).
+SELLER_DEFINITIONS: tuple[tuple[str, str, str, tuple[str, ...], tuple[str, ...]], ...] = (
+    ("record_label", "Record label", "STRING", ("ITEM",), ()),
+    ("catalog_no", "Catalog no.", "STRING", ("ITEM",), ()),
+    ("release_year", "Release year", "NUMBER", ("ITEM",), ()),
+    ("pressing", "Pressing", "SELECTION", ("ITEM",), SELLER_PRESSINGS),
+    ("media_grade", "Media grade", "SELECTION", ("ITEM_VARIATION",), SELLER_GRADES),
+    ("sleeve_grade", "Sleeve grade", "SELECTION", ("ITEM_VARIATION",), SELLER_SLEEVE_GRADES),
+    ("event_date", "Event date", "STRING", ("ITEM",), ()),
+    ("release_date", "Release date", "STRING", ("ITEM",), ()),
+)
+# Top-level categories: records sit in a genre sub-category of "Music".
+SELLER_MUSIC_CATEGORY, SELLER_EVENTS_CATEGORY, SELLER_MERCH_CATEGORY = "Music", "Events", "Merch"
+SELLER_TAX = ("NY sales tax", "8.875")  # (name, percentage): ADDITIVE, TAX_SUBTOTAL_PHASE
+# The application that defined the seller's custom attributes (the Square Dashboard): Square keys
+# another application's attribute values "<defining application id>:<key>" (CatalogObject.
+# custom_attribute_values, CatalogCustomAttributeValue.key in Square's API reference).
+SELLER_DEFINING_APPLICATION = "Square"
+
+
+def seller_attribute_key(key: str) -> str:
+    """The ``custom_attribute_values`` map key (and the value's ``key``) of a seller-defined attribute."""
+    return f"{SELLER_DEFINING_APPLICATION}:{key}"
+
 
 @dataclass
 class DemoCatalog:
-    """Catalog objects in insertion order plus the IN_STOCK count of every stock-tracked variation."""
+    """Catalog objects in insertion order plus the IN_STOCK count of every stock-tracked variation
+    (at the shop's location; ``other_stock`` holds counts at other locations: location → variation → count)."""
 
     objects: list[dict[str, Any]]
     stock: dict[str, int] = field(default_factory=dict)
     version: int = DEFAULT_VERSION
+    other_stock: dict[str, dict[str, int]] = field(default_factory=dict)
 
 
 def _envelope(obj_type: str, obj_id: str, stamp: str, version: int, data_key: str,
@@ -235,14 +289,24 @@ def _stock(dice: _Dice) -> int:
     return dice.between(4, 10)
 
 
-def generate_catalog(n_items: int, seed: int = 7, *, version: int = DEFAULT_VERSION) -> DemoCatalog:
+def generate_catalog(n_items: int, seed: int = 7, *, version: int = DEFAULT_VERSION, shape: str = "legacy",
+                     location_id: str = SELLER_MAIN_LOCATION_ID) -> DemoCatalog:
     """A catalog of exactly ``n_items`` ITEM objects, deterministic for a given seed.
 
-    From 10 items up, the last few are the event-space items (category "Event Space", not
-    stock-tracked) and the rest are invented records; smaller catalogs are records only.
+    ``"legacy"`` shape: from 10 items up, the last few are the event-space items (category "Event
+    Space", not stock-tracked) and the rest are invented records; smaller catalogs are records only.
+    ``"seller"`` shape: the same releases as a record shop keeps them in Square (``demo_seller``),
+    plus a few merch items and dated events; ``location_id`` is the shop's location there.
     """
+    if shape not in SHAPES:
+        raise ValueError(f"catalog shape must be one of {SHAPES}")
     with paused_gc():
-        return _generate(n_items, seed, version)
+        demo = _generate(n_items, seed, version)
+        if shape == "seller":
+            from storefront.ecs.sandbox.demo_seller import seller_shape  # it builds on this module
+
+            demo = seller_shape(demo, seed, location_id)
+        return demo
 
 
 @contextmanager

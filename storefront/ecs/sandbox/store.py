@@ -18,8 +18,7 @@ from typing import Any
 from storefront.ecs.sandbox import catalog_edits, catalog_writes, events
 from storefront.ecs.sandbox.catalog_index import CatalogIndex, CatalogPage
 from storefront.ecs.sandbox.clock import VersionClock, parse_rfc3339, rfc3339
-from storefront.ecs.sandbox.demo_catalog import generate_catalog, paused_gc
-from storefront.ecs.sandbox.demo_seller import POPUP_ID, WAREHOUSE_ID, seller_shape
+from storefront.ecs.sandbox.demo_catalog import SELLER_OTHER_LOCATIONS, SHAPES, generate_catalog, paused_gc
 from storefront.ecs.sandbox.ids import order_id, payment_id, payment_link_id, refund_id
 from storefront.ecs.sandbox.inventory_book import CountPage, InventoryBook
 from storefront.ecs.sandbox.orders import (
@@ -37,7 +36,6 @@ from storefront.ecs.sandbox.wire import JsonCache
 Emit = Callable[[dict[str, Any]], None]
 _IDEMPOTENCY_KEEP = 20_000
 _FREEZE_FROM_ITEMS = 20_000
-SHAPES = ("legacy", "seller")  # the demo catalog's shape: see demo_catalog and demo_seller
 
 
 @dataclass(frozen=True)
@@ -102,15 +100,16 @@ class SandboxStore:
         self.idempotency: OrderedDict[tuple[str, str], tuple[str, int, dict[str, Any]]] = OrderedDict()
         self.oversold: list[dict[str, Any]] = []
         base_version = version if version is not None else self.clock.tick()
-        demo = generate_catalog(items, seed, version=base_version)
-        if self.shape == "seller":
-            demo = seller_shape(demo, seed, self.location_id)
+        demo = generate_catalog(items, seed, version=base_version, shape=self.shape, location_id=self.location_id)
         stamp_text = rfc3339(base_version)
         _mark_sold_out(demo.objects, {v for v, qty in demo.stock.items() if qty <= 0}, self.location_id)
         with paused_gc():
             self.catalog.put_many(demo.objects)
             for var_id, qty in demo.stock.items():
                 self.inventory.set(var_id, self.location_id, "IN_STOCK", qty, base_version, stamp_text)
+            for location_id, counts in demo.other_stock.items():  # the seller's other locations
+                for var_id, qty in counts.items():
+                    self.inventory.set(var_id, location_id, "IN_STOCK", qty, base_version, stamp_text)
         if items >= _FREEZE_FROM_ITEMS:
             # Park the big (acyclic, refcount-freed) catalog outside the cyclic collector: otherwise every
             # full collection re-walks millions of dicts. Collect first so no existing garbage is frozen.
@@ -159,9 +158,7 @@ class SandboxStore:
         if self.shape != "seller":
             return [shop]
         return [shop, *({**shop, "id": location_id, "name": name, "type": kind, "description": description}
-                        for location_id, name, kind, description in (
-                            (WAREHOUSE_ID, "Sandbox Records warehouse", "PHYSICAL", "Back stock"),
-                            (POPUP_ID, "Record fair pop-up", "MOBILE", "Weekend record fairs")))]
+                        for location_id, name, kind, description in SELLER_OTHER_LOCATIONS)]
 
     def _shop_location(self) -> dict[str, Any]:
         return {
@@ -175,7 +172,8 @@ class SandboxStore:
         }
 
     def has_location(self, location_id: str) -> bool:
-        return location_id == self.location_id or (self.shape == "seller" and location_id in (WAREHOUSE_ID, POPUP_ID))
+        return location_id == self.location_id or (
+            self.shape == "seller" and any(location_id == other[0] for other in SELLER_OTHER_LOCATIONS))
 
     # -- catalog ------------------------------------------------------------------------------
     def walk_catalog(self, types: Iterable[str], *, after_seq: int = 0, begin_version: int | None = None,
@@ -210,7 +208,7 @@ class SandboxStore:
             elif action == "delete":
                 changed = catalog_edits.delete_object(self.catalog, str(object_id), version)
             elif action == "create_item":
-                changed = catalog_edits.create_item(self.catalog, kwargs["spec"], version)
+                changed = catalog_edits.create_item(self.catalog, kwargs["spec"], version, shape=self.shape)
                 stock = kwargs["spec"].get("stock")
                 if isinstance(stock, int) and not isinstance(stock, bool):
                     for var in changed[1:]:
@@ -218,7 +216,8 @@ class SandboxStore:
             elif action == "corrupt":
                 changed = catalog_edits.corrupt_item(self.catalog, str(object_id), version)
             elif action == "update_item":
-                changed = catalog_edits.update_item(self.catalog, str(object_id), kwargs["spec"], version)
+                changed = catalog_edits.update_item(self.catalog, str(object_id), kwargs["spec"], version,
+                                                    shape=self.shape)
             elif action == "set_image":
                 changed = catalog_edits.set_image(self.catalog, str(object_id), kwargs["spec"], version)
             else:
