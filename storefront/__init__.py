@@ -15,7 +15,7 @@ from storefront import extensions  # not `db` by name: it would shadow the store
 from storefront.config import load_config
 from storefront.db import sqlite_tuning
 from storefront.tasks.periodic import register_periodic
-from storefront.web import input_guard, requestid, security
+from storefront.web import input_guard, requestid, security, uploads
 from storefront.web.flaskapp import StorefrontFlask
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -85,6 +85,7 @@ def register_request_hooks(app: Flask) -> None:
             abort(404)
 
     security.init_app(app)
+    uploads.init_app(app)  # before the NUL guard reads any form
     input_guard.init_app(app)
     from storefront.web import templating
 
@@ -109,6 +110,8 @@ def register_blueprints(app: Flask) -> None:
     from storefront.orders.staff_views import bp as staff_orders_bp
     from storefront.orders.views import bp as orders_bp
     from storefront.pages.views import bp as pages_bp
+    from storefront.photos.staff_views import bp as staff_photos_bp
+    from storefront.photos.views import bp as photos_bp
     from storefront.shipping.staff_views import bp as staff_shipping_bp
     from storefront.staff.staff_views import bp as staff_bp
     from storefront.staff.staff_views import members_bp as staff_members_bp
@@ -121,6 +124,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(pages_bp)
     app.register_blueprint(catalog_bp)
     app.register_blueprint(media_bp)
+    app.register_blueprint(photos_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(notifications_bp)
     app.register_blueprint(staff_bp)
@@ -140,6 +144,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(staff_sync_bp)
     app.register_blueprint(staff_mapping_bp)
     app.register_blueprint(staff_items_bp)
+    app.register_blueprint(staff_photos_bp)
     app.register_blueprint(staff_lookups_bp)
     app.register_blueprint(staff_coupons_bp)
     register_api(app)

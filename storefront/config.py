@@ -118,6 +118,17 @@ SETTINGS: dict[str, tuple[Any, str]] = {
                                   "production: the bodies hold login links."),
     "DISCOGS_TOKEN": ("", "Discogs personal access token (secret) for the staff Discogs search; blank = search off."),
     "DISCOGS_USER_AGENT": ("", "User-Agent sent to Discogs; blank = '<shop>-Storefront/1.0 +<PUBLIC_BASE_URL>'."),
+    "PHOTO_MAX_BYTES": (20 * 1024 * 1024, "Largest staff photo upload accepted, in bytes (bigger: refused with 413)."),
+    "PHOTO_MAX_MEGAPIXELS": (40, "Largest staff photo accepted, in megapixels (checked from the header: "
+                                 "decompression bombs are never decoded)."),
+    "PHOTO_PUSH_TO_ECS": (True, "Send each staff photo to the ECS as a CatalogImage (CreateCatalogImage) so the "
+                                "till shows it too."),
+    "PHOTO_S3_BUCKET": ("", "S3-compatible bucket for staff photos; blank = files under instance/photos."),
+    "PHOTO_S3_ENDPOINT_URL": ("", "Endpoint of the S3-compatible service (blank = AWS S3)."),
+    "PHOTO_S3_REGION": ("us-east-1", "Region of the photo bucket."),
+    "PHOTO_S3_PREFIX": ("photos/", "Key prefix of photos inside the bucket."),
+    "PHOTO_S3_ACCESS_KEY_ID": ("", "Access key id for the photo bucket (blank = boto3's usual credential chain)."),
+    "PHOTO_S3_SECRET_ACCESS_KEY": ("", "Secret access key for the photo bucket (secret)."),
     "SANDBOX_PORT": (5001, "Port of the bundled ECS sandbox started by `flask demo`."),
     "SANDBOX_ITEMS": (300, "Records in the generated demo catalog."),
 }

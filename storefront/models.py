@@ -12,6 +12,7 @@ from storefront.coupons import models as coupons_models  # noqa: F401
 from storefront.inquiries import models as inquiries_models  # noqa: F401
 from storefront.notifications import models as notifications_models  # noqa: F401
 from storefront.orders import models as orders_models  # noqa: F401
+from storefront.photos import models as photos_models  # noqa: F401
 from storefront.shipping import models as shipping_models  # noqa: F401
 from storefront.staff import models as staff_models  # noqa: F401
 from storefront.sync import models as sync_models  # noqa: F401

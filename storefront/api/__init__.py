@@ -20,6 +20,7 @@ def register_api(app: Flask) -> None:
     from storefront.lookups import api as _lookups_api  # noqa: F401
     from storefront.orders import api as _orders_api  # noqa: F401
     from storefront.orders import checkout_api as _checkout_api  # noqa: F401
+    from storefront.photos import api as _photos_api  # noqa: F401
     from storefront.staff import api as _staff_api  # noqa: F401
     from storefront.sync import api as _sync_api  # noqa: F401
     from storefront.sync import mapping_api as _mapping_api  # noqa: F401

@@ -75,6 +75,7 @@ class Op:
     ok_headers: dict[int, tuple[str, ...]] = field(default_factory=dict)
     path_params: dict[str, Schema] = field(default_factory=dict)  # descriptions/overrides by name
     content_type: str = "application/json"
+    body_content_type: str = "application/json"
 
 
 def query_param(name: str, schema: Schema, description: str = "", *, required: bool = False) -> Schema:
@@ -194,7 +195,7 @@ def operation_object(op: Op, path_schemas: dict[str, Schema]) -> Schema:
         operation["parameters"] = params
     if op.body is not None:
         operation["requestBody"] = {"required": op.body_required,
-                                    "content": {"application/json": {"schema": op.body}}}
+                                    "content": {op.body_content_type: {"schema": op.body}}}
     operation["responses"] = responses
     return operation
 

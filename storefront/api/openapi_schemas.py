@@ -142,6 +142,7 @@ ERROR_RESPONSES: dict[int, tuple[str, str]] = {
     403: ("Forbidden", "Authenticated, but not allowed (wrong kind of token, too-low role, bad signature)."),
     404: ("NotFound", "Nothing matches (unknown id, token or path)."),
     409: ("Conflict", "The request conflicts with the current state."),
+    413: ("PayloadTooLarge", "The body is larger than the endpoint accepts (the message says the limit)."),
     415: ("UnsupportedMediaType", "Send the body as application/json."),
     422: ("ValidationFailed", "The input is well-formed but invalid; `details` names each field."),
     429: ("RateLimited", "Too many requests; see Retry-After and X-RateLimit-*."),

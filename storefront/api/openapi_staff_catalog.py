@@ -26,6 +26,8 @@ from storefront.api.openapi_schemas import (
 TAGS = [
     {"name": "Staff: catalog", "description": "Product enrichment, Discogs lookups, genres and formats."},
     {"name": "Staff: catalog mapping", "description": "Which part of the ECS catalog holds each record field."},
+    {"name": "Staff: photos", "description": "Staff photos of a release or of one copy, shown on the shop and "
+                                             "sent to the ECS as CatalogImages."},
 ]
 MAPPING_FIELDS = ("artist", "title", "label", "catalog_number", "format", "year", "barcode", "media_grade",
                   "sleeve_grade", "starts_at", "release_date")
@@ -51,6 +53,15 @@ DETAILS_PROPS: dict[str, Schema] = {
 NAME_BODY = request_obj({"name": string(minLength=1, maxLength=80)}, required=("name",))
 
 SCHEMAS: dict[str, Schema] = {
+    "ItemPhoto": obj({
+        "id": INT, "item_id": INT, "variation_id": nullable(INT), "caption": STR, "width": INT, "height": INT,
+        "bytes": INT, "source": enum("upload", "discogs"), "url": STR,
+        "thumbnails": {"type": "object", "additionalProperties": STR},
+        "ecs": obj({"status": enum("pending", "pushed", "failed", "off"), "image_id": nullable(STR),
+                    "error": nullable(STR)}),
+        "created_at": DATETIME, "created_by": STR,
+    }, description="A staff photo: `url` is the full picture (at most 2,000 px, JPEG, no metadata), "
+                   "`thumbnails` the square sizes the pages use."),
     "CatalogMapping": request_obj({
         "fields": request_obj({name: array(ref("CatalogMappingSource"), maxItems=3) for name in MAPPING_FIELDS},
                               closed=True, description="Record field → sources read in order; the first "
@@ -105,7 +116,27 @@ SCHEMAS: dict[str, Schema] = {
 
 DISCOGS_ERRORS = (409, 422, 502, 503)
 
+PHOTO_UPLOAD = {"type": "object", "required": ["file"], "properties": {
+    "file": {"type": "string", "format": "binary",
+             "description": "A JPEG, PNG or WebP (checked by content). Refused: other types, SVG, files with "
+                            "hidden data or markup (polyglots), over STOREFRONT_PHOTO_MAX_BYTES (413) or "
+                            "STOREFRONT_PHOTO_MAX_MEGAPIXELS."},
+    "variation_id": {"type": "string", "pattern": "^[0-9]*$",
+                     "description": "A variation of the item (one copy); omit for the release."},
+    "caption": {"type": "string", "maxLength": 255}}}
+
 OPERATIONS: list[Op] = [
+    Op("GET", "/api/v1/staff/items/{item_id}/images", "listItemPhotos", "Staff: photos", "An item's staff photos",
+       auth="staff", ok={200: obj({"images": array(ref("ItemPhoto"))})}),
+    Op("POST", "/api/v1/staff/items/{item_id}/images", "uploadItemPhoto", "Staff: photos", "Upload a photo",
+       auth="staff", body=PHOTO_UPLOAD, body_content_type="multipart/form-data", json_body_errors=False,
+       ok={201: ref("ItemPhoto")}, errors=(413, 422),
+       description="Checked by content with Pillow, re-encoded (EXIF, GPS and ICC stripped), cut to the page "
+                   "sizes, stored, then sent to the ECS as a CatalogImage by a job (`ecs.status`). "
+                   "Nothing is stored when it is refused. Audited."),
+    Op("DELETE", "/api/v1/staff/items/{item_id}/images/{photo_id}", "deleteItemPhoto", "Staff: photos",
+       "Remove a photo", auth="staff", ok={204: None},
+       description="Its files go at once; its CatalogImage is deleted from the ECS by a job. Audited."),
     Op("GET", "/api/v1/staff/product-details/{item_id}", "getProductDetails", "Staff: catalog",
        "An item's enrichment", auth="staff", ok={200: ref("ProductDetails")},
        description="Deleted items too (staff may still fix them)."),

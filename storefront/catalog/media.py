@@ -33,7 +33,7 @@ MEDIA_PREFIX = "/media/ecs"
 MAX_SOURCE_BYTES = 10 * 1024 * 1024
 MAX_SOURCE_PIXELS = 6000 * 6000
 FETCH_TIMEOUT = (3.05, 10.0)
-DECODABLE = {"JPEG", "PNG", "WEBP", "GIF"}
+DECODABLE = frozenset({"JPEG", "PNG", "WEBP", "GIF"})
 _IMAGE_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
@@ -86,21 +86,34 @@ def _fetch(url: str) -> bytes:
         raise MediaError(404, f"The image could not be fetched ({type(exc).__name__}).") from None
 
 
-def decode(data: bytes) -> Image.Image:
-    """The picture in ``data`` (RGB, upright); MediaError 415 if the bytes are not a picture."""
+def decode(data: bytes, *, formats: frozenset[str] = DECODABLE,
+           max_pixels: int = MAX_SOURCE_PIXELS) -> Image.Image:
+    """The picture in ``data`` (RGB, upright, transparency on white); MediaError 415 if the bytes
+    are not a picture in one of ``formats``, or it has more than ``max_pixels`` (checked from the
+    header, before anything is decompressed: a decompression bomb never gets decoded)."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(data)) as probe:
-                if probe.format not in DECODABLE or probe.width * probe.height > MAX_SOURCE_PIXELS:
+                if probe.format not in formats:
                     raise MediaError(415, "That file is not an image the shop can show.")
+                if probe.width * probe.height > max_pixels:
+                    raise MediaError(415, f"That picture is {probe.width}×{probe.height} pixels; the shop "
+                                          f"takes at most {max_pixels // 1_000_000} megapixels.")
                 probe.verify()
             image = Image.open(io.BytesIO(data))
             image.load()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError,
-            Image.DecompressionBombWarning):
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise MediaError(415, f"That picture has far more pixels than a photo (a decompression bomb?); the shop "
+                              f"takes at most {max_pixels // 1_000_000} megapixels.") from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
         raise MediaError(415, "That file is not an image the shop can show.") from None
-    return ImageOps.exif_transpose(image).convert("RGB")
+    image = ImageOps.exif_transpose(image)
+    if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
+        flat = Image.new("RGB", image.size, (255, 255, 255))
+        flat.paste(image.convert("RGBA"), mask=image.convert("RGBA").getchannel("A"))
+        return flat
+    return image.convert("RGB")
 
 
 def resized_jpeg(image: Image.Image, width: int) -> bytes:
@@ -179,10 +192,27 @@ def enrichment_cover(image: dict[str, Any], *, thumbnail: bool) -> Cover | None:
     return Cover(uri, size or int(image.get("width") or 600), size or int(image.get("height") or 600))
 
 
-def covers(ecs_images: Any, enrichment_images: Any, *, width: int, thumbnail: bool = False) -> list[Cover]:
-    """Every image of an item: the ECS's first (a card shows the first one), then those staff or
-    Discogs added, which are the cover when the ECS has none."""
-    found = [ecs_cover(i, width) for i in ecs_images or [] if isinstance(i, dict) and i.get("id")]
+PHOTO_PREFIX = "/media/photos"
+
+
+def photo_cover(photo: dict[str, Any], width: int) -> Cover:
+    """A staff photo (``ItemDetail.photos`` entry) at the shop's own renditions."""
+    key = str(photo["key"])
+    srcset = ", ".join(f"{PHOTO_PREFIX}/{key}/{w}.jpg {w}w" for w in ALLOWED_WIDTHS)
+    return Cover(f"{PHOTO_PREFIX}/{key}/{width}.jpg", width, width, srcset, str(photo.get("variation_id") or ""))
+
+
+def covers(ecs_images: Any, enrichment_images: Any, *, width: int, thumbnail: bool = False,
+           photos: Any = None) -> list[Cover]:
+    """Every image of an item: the ECS's first (a card shows the first one), then staff photos not
+    yet in the ECS, then Discogs images, which are the cover when there is nothing else. A staff
+    photo the ECS holds too is shown from the shop's own files, in the ECS's place."""
+    own = [p for p in photos or [] if isinstance(p, dict) and p.get("key")]
+    by_ecs_id = {str(p["ecs_image_id"]): p for p in own if p.get("ecs_image_id")}
+    found = [photo_cover(by_ecs_id[i["id"]], width) if i["id"] in by_ecs_id else ecs_cover(i, width)
+             for i in ecs_images or [] if isinstance(i, dict) and i.get("id")]
+    shown = {i["id"] for i in ecs_images or [] if isinstance(i, dict) and i.get("id")}
+    found += [photo_cover(p, width) for p in own if str(p.get("ecs_image_id") or "") not in shown]
     usable = [i for i in enrichment_images or [] if isinstance(i, dict)]
     usable.sort(key=lambda i: i.get("type") != "primary")
     return found + [c for c in (enrichment_cover(i, thumbnail=thumbnail) for i in usable) if c is not None]

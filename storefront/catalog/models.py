@@ -171,6 +171,9 @@ class ItemDetail(db.Model):
     tracklist: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     notes: Mapped[str] = mapped_column(Text, default="")
     images: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    # Staff photos in order, as the pages show them (kept by storefront.photos from item_photos):
+    # [{"key", "variation_id" (the ECS's), "caption", "ecs_image_id"}].
+    photos: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list, server_default=sa_text("'[]'"))
     featured: Mapped[bool] = mapped_column(default=False)
     staff_pick: Mapped[str] = mapped_column(Text, default="")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)

@@ -196,6 +196,7 @@ def get_product(item_id: int) -> ProductView:
         styles=tuple(str(s) for s in (detail.styles if detail else None) or []),
         tracklist=tuple(t for t in (detail.tracklist if detail else None) or [] if isinstance(t, dict)),
         images=images, variations=variations,
-        covers=tuple(covers(item.ecs_images, detail.images if detail else None, width=PRODUCT_WIDTH)),
+        covers=tuple(covers(item.ecs_images, detail.images if detail else None, width=PRODUCT_WIDTH,
+                            photos=detail.photos if detail else None)),
         related=related_cards(item, {item.artist, *artists}, [gid for gid, _s, _n in genre_rows]),
     )

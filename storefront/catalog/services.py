@@ -255,7 +255,7 @@ def load_cards(ids: Sequence[int]) -> list[CatalogCard]:
     rows = [row for row in db.session.execute(
         select(Item.id, Item.name, Item.artist, Item.title, Item.format, Item.year, Item.kind, Item.price_amount,
                Item.currency, Item.stock, Item.first_seen_at, Item.is_deleted, Item.ecs_images, ItemDetail.images,
-               ItemDetail.staff_pick, Item.starts_at, Item.release_date)
+               ItemDetail.staff_pick, Item.starts_at, Item.release_date, ItemDetail.photos)
         .outerjoin(ItemDetail, ItemDetail.item_id == Item.id)
         .where(Item.id.in_(list(ids)))) if not row.is_deleted]
     genres: dict[int, list[tuple[str, str]]] = {}
@@ -266,7 +266,8 @@ def load_cards(ids: Sequence[int]) -> list[CatalogCard]:
     variations = card_variations(ids)
     by_id = {}
     for row in rows:
-        cover = next(iter(covers(row.ecs_images, row.images, width=CARD_WIDTH, thumbnail=True)), None)
+        found = covers(row.ecs_images, row.images, width=CARD_WIDTH, thumbnail=True, photos=row.photos)
+        cover = found[0] if found else None
         by_id[row.id] = CatalogCard(
             row.id, row.name, row.artist, row.title, row.format, row.year, row.kind, row.price_amount, row.currency,
             row.stock, row.first_seen_at, cover.src if cover else None, bool(row.staff_pick),

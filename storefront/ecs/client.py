@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
+from json import dumps as json_dumps
 from typing import Any, Self
 from urllib.parse import quote
 
@@ -157,12 +158,13 @@ class SquareClient:
 
     # transport --------------------------------------------------------------------------
     def _request(self, method: str, path: str, *, params: dict[str, Any] | None = None,
-                 json: dict[str, Any] | None = None) -> dict[str, Any]:
+                 json: dict[str, Any] | None = None, files: dict[str, Any] | None = None) -> dict[str, Any]:
         """One API call, retried on 429, 5xx and no answer.
 
         Retrying a POST is safe only because every POST we send is a read (SearchCatalogObjects,
         BatchRetrieveInventoryCounts), carries an idempotency key (BatchChangeInventory,
-        CreatePaymentLink, RefundPayment, the catalog upserts), so Square applies it at most once, or
+        CreatePaymentLink, RefundPayment, the catalog upserts, CreateCatalogImage), so Square applies it
+        at most once, or
         is a delete that cannot apply twice (BatchDeleteCatalogObjects). A retried DELETE that
         already succeeded answers 404 (DeletePaymentLink) or deletes nothing more
         (DeleteCatalogObject), which callers treat as done. Never add a POST here without one."""
@@ -174,8 +176,10 @@ class SquareClient:
                 self.stats.requests += 1
             timeout = self.timeout if ends is None else max(0.05, min(self.timeout, ends - time.monotonic()))
             try:
-                response = self.session.request(method, url, params=params, json=json, timeout=timeout,
-                                                allow_redirects=False)
+                # multipart (``files``): requests writes the Content-Type with its boundary itself
+                response = self.session.request(method, url, params=params, json=json, files=files,
+                                                headers={"Content-Type": None} if files else None,
+                                                timeout=timeout, allow_redirects=False)
             except TRANSIENT_ERRORS as exc:
                 if attempt >= self.max_retries or not self._backoff(attempt, None, f"{method} {path}: "
                                                                     f"{type(exc).__name__}", ends):
@@ -323,6 +327,26 @@ class SquareClient:
         """BatchDeleteCatalogObjects: the ids deleted."""
         body = self._request("POST", "/v2/catalog/batch-delete", json={"object_ids": list(object_ids)})
         return list(body.get("deleted_object_ids") or [])
+
+    def create_catalog_image(self, idempotency_key: str, *, object_id: str | None, data: bytes, filename: str,
+                             caption: str = "", is_primary: bool = False) -> dict[str, Any]:
+        """CreateCatalogImage: upload a JPEG (multipart: the JSON ``request`` part and ``image_file``) as a
+        CatalogImage, attached to ``object_id`` (an item or variation; appended unless ``is_primary``).
+        Returns the new IMAGE CatalogObject, its ``image_data.url`` set by the ECS."""
+        if not idempotency_key:
+            raise ValueError("idempotency_key is required")
+        request: dict[str, Any] = {"idempotency_key": idempotency_key, "is_primary": is_primary,
+                                   "image": {"type": "IMAGE", "id": "#photo",
+                                             "image_data": {"name": filename, "caption": caption[:255]}}}
+        if object_id:
+            request["object_id"] = object_id
+        files = {"request": (None, json_dumps(request), "application/json; charset=utf-8"),
+                 "image_file": (filename, data, "image/jpeg")}
+        body = self._request("POST", "/v2/catalog/images", files=files)
+        image = body.get("image")
+        if not isinstance(image, dict):
+            raise ECSError("POST /v2/catalog/images: no image in the answer")
+        return image
 
     # inventory --------------------------------------------------------------------------
     def retrieve_inventory_count(self, catalog_object_id: str, *,

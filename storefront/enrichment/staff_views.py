@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, flash, redirect, render_template, request, url_for
+from flask import Response, current_app, flash, redirect, render_template, request, url_for
 
 from storefront.catalog.models import Item
 from storefront.core.errors import DomainError, ValidationError
@@ -21,6 +21,7 @@ from storefront.enrichment.services import (
     parse_item_filter,
     save_enrichment,
 )
+from storefront.photos.services import list_photos
 from storefront.staff.auth import acting_staff, staff_blueprint
 from storefront.staff.shell import DashboardCard, register_dashboard_card, register_staff_nav
 from storefront.web import htmx
@@ -78,7 +79,8 @@ def _item_page(item: Item, payload: dict[str, Any], *, errors: dict[str, str] | 
         "item": item, "form": form_values(payload), "errors": errors or {}, "notices": notices or [],
         "genres": genre_choices(), "item_genres": item_genres(item.id),
         "discogs_on": discogs.discogs_configured(), "discogs_off_message": discogs.NOT_CONFIGURED_MESSAGE,
-        "search": _search_defaults(item),
+        "search": _search_defaults(item), "photos": list_photos(item.id),
+        "photo_limit_mb": current_app.config["PHOTO_MAX_BYTES"] // (1024 * 1024),
     }
     template = "staff/enrichment/_form.html" if partial else "staff/enrichment/item.html"
     return _vary(Response(render_template(template, **context), status=status))

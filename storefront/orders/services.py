@@ -117,10 +117,10 @@ def line_images(order: Order) -> dict[int, str]:
     ids = [line.item_id for line in order.lines if line.item_id]
     if not ids:
         return {}
-    rows = db.session.execute(select(Item.id, Item.ecs_images, ItemDetail.images)
+    rows = db.session.execute(select(Item.id, Item.ecs_images, ItemDetail.images, ItemDetail.photos)
                               .outerjoin(ItemDetail, ItemDetail.item_id == Item.id).where(Item.id.in_(ids)))
-    found = {item_id: next(iter(covers(ecs, enriched, width=THUMB_WIDTH, thumbnail=True)), None)
-             for item_id, ecs, enriched in rows}
+    found = {item_id: next(iter(covers(ecs, enriched, width=THUMB_WIDTH, thumbnail=True, photos=photos)), None)
+             for item_id, ecs, enriched, photos in rows}
     return {item_id: cover.src for item_id, cover in found.items() if cover}
 
 

@@ -340,6 +340,35 @@ def set_image(index: CatalogIndex, item_id: str, spec: dict[str, Any], version: 
     return [image, new_item, new_variation]
 
 
+def attach_image(index: CatalogIndex, image: dict[str, Any], object_id: str | None, version: int, *,
+                 primary: bool) -> list[dict[str, Any]]:
+    """CreateCatalogImage's write: the IMAGE object, attached to an item or a variation when
+    ``object_id`` is given (first image with ``primary``, else appended), as one new version."""
+    if object_id is None:
+        index.put_many([image])
+        return [image]
+    target = index.get(object_id)
+    if target is None or target.get("is_deleted") or target["type"] not in ("ITEM", "ITEM_VARIATION"):
+        raise CatalogEditError(f"Object `{object_id}` not found.", "object_id")
+
+    def new_ids(ids: list[str]) -> list[str]:
+        return [image["id"], *ids[1:]] if primary else [*ids, image["id"]]
+
+    if target["type"] == "ITEM":
+        ids = new_ids(target["item_data"].get("image_ids") or [])
+        new_item = _stamped(target, version, item_data={**target["item_data"], "image_ids": ids})
+        index.put_many([image, new_item])
+        return [image, new_item]
+    data = {**target["item_variation_data"],
+            "image_ids": new_ids(target["item_variation_data"].get("image_ids") or [])}
+    new_variation = _stamped(target, version, item_variation_data=data)
+    item = _live(index, str(data["item_id"]), "ITEM")
+    variations = item["item_data"].get("variations") or []
+    new_item = _with_variations(item, [new_variation if v["id"] == object_id else v for v in variations], version)
+    index.put_many([image, new_variation, new_item])
+    return [image, new_item, new_variation]
+
+
 def set_sold_out(index: CatalogIndex, variation_id: str, location_id: str, sold_out: bool,
                  version: int) -> list[dict[str, Any]]:
     """Mark a variation sold out at a location (``location_overrides[].sold_out``) or clear the mark.

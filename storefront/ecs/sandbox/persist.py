@@ -8,6 +8,7 @@ serialized outside it (published dicts are never mutated).
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
 import os
@@ -42,6 +43,7 @@ def snapshot(store: SandboxStore) -> dict[str, Any]:
             "idempotency": [[scope, key, fp, status, payload]
                             for (scope, key), (fp, status, payload) in store.idempotency.items()],
             "oversold": list(store.oversold),
+            "uploads": {image_id: base64.b64encode(data).decode() for image_id, data in store.uploads.items()},
         }
 
 
@@ -65,6 +67,7 @@ def restore(store: SandboxStore, data: dict[str, Any]) -> None:
         for scope, key, fp, status, payload in data.get("idempotency") or []:
             store.idempotency[(scope, key)] = (fp, int(status), payload)
         store.oversold = list(data.get("oversold") or [])
+        store.uploads = {image_id: base64.b64decode(text) for image_id, text in (data.get("uploads") or {}).items()}
         store.clock.last = max(store.clock.last, store.catalog.latest_version)
 
 

@@ -18,8 +18,14 @@ from typing import Any
 from storefront.ecs.sandbox import catalog_edits, catalog_writes, events
 from storefront.ecs.sandbox.catalog_index import CatalogIndex, CatalogPage
 from storefront.ecs.sandbox.clock import VersionClock, parse_rfc3339, rfc3339
-from storefront.ecs.sandbox.demo_catalog import SELLER_OTHER_LOCATIONS, SHAPES, generate_catalog, paused_gc
-from storefront.ecs.sandbox.ids import order_id, payment_id, payment_link_id, refund_id
+from storefront.ecs.sandbox.demo_catalog import (
+    IMAGE_URL_BASE,
+    SELLER_OTHER_LOCATIONS,
+    SHAPES,
+    generate_catalog,
+    paused_gc,
+)
+from storefront.ecs.sandbox.ids import catalog_id, order_id, payment_id, payment_link_id, refund_id
 from storefront.ecs.sandbox.inventory_book import CountPage, InventoryBook
 from storefront.ecs.sandbox.orders import (
     OrderBook,
@@ -99,6 +105,7 @@ class SandboxStore:
         self.book = OrderBook()
         self.idempotency: OrderedDict[tuple[str, str], tuple[str, int, dict[str, Any]]] = OrderedDict()
         self.oversold: list[dict[str, Any]] = []
+        self.uploads: dict[str, bytes] = {}  # CreateCatalogImage files, by image id
         base_version = version if version is not None else self.clock.tick()
         demo = generate_catalog(items, seed, version=base_version, shape=self.shape, location_id=self.location_id)
         stamp_text = rfc3339(base_version)
@@ -234,6 +241,21 @@ class SandboxStore:
             top, mappings = catalog_writes.upsert(self.catalog, objects, version, paths, batches)
             self._catalog_changed(version)
             return top, mappings, version
+
+    def create_image(self, object_id: str | None, image_data: dict[str, Any], data: bytes, *,
+                     primary: bool) -> dict[str, Any]:
+        """CreateCatalogImage: keep the file, add the IMAGE object (attached to ``object_id``), announce it."""
+        with self.lock:
+            version = self.clock.tick()
+            image_id = catalog_id()
+            image = {"type": "IMAGE", "id": image_id, "updated_at": rfc3339(version), "version": version,
+                     "is_deleted": False, "present_at_all_locations": True,
+                     "image_data": {**{k: v for k, v in image_data.items() if k in ("name", "caption")},
+                                    "url": f"{IMAGE_URL_BASE}/images/{image_id}.jpg"}}
+            catalog_edits.attach_image(self.catalog, image, object_id, version, primary=primary)
+            self.uploads[image_id] = data
+            self._catalog_changed(version)
+            return image
 
     def knows_catalog_object(self, object_id: str) -> bool:
         """True if the id was ever in the catalog (deleted ones included)."""
