@@ -120,6 +120,9 @@ def test_a_photo_is_re_encoded_without_metadata_and_cut_to_page_sizes(shop):
         exif = picture.getexif()
         assert GPS_TAG not in exif and not exif.get_ifd(GPS_TAG) and 0x010F not in exif
         assert "icc_profile" not in picture.info
+    product = soup(client.get(f"/catalog/{item_id}", follow_redirects=True))
+    beside = product.select(f'.variation[data-variation-id="{variation_id}"] .copy-photos img')
+    assert len(beside) == 1 and body["url"].split("/")[3] in beside[0]["src"]  # shown beside its copy
     for width, url in body["thumbnails"].items():
         with Image.open(io.BytesIO(client.get(url).data)) as thumb:
             assert thumb.size == (int(width), int(width))
@@ -263,3 +266,41 @@ def test_s3_compatible_bucket(make_app, sandbox, tmp_path):
             assert storage().get(key, "full.jpg") is None
     finally:
         server.stop()
+
+
+def test_discogs_images_chosen_in_enrichment_are_stored_like_photos(shop):
+    from tests.support.discogs import install_fake_discogs
+
+    app, item_id, _variation_id, staff = shop
+    install_fake_discogs(app)
+    client = app.test_client()
+    headers = bearer(app, staff)
+    images = ["https://i.discogs.com/front.jpg", "https://i.discogs.com/back.jpg", "https://i.discogs.com/missing.jpg"]
+    saved = client.put(f"/api/v1/staff/product-details/{item_id}", headers=headers, json={"images": images})
+    assert saved.status_code == 200, saved.get_json()
+    listed = client.get(f"/api/v1/staff/items/{item_id}/images", headers=headers).get_json()["images"]
+    assert sorted(p["source"] for p in listed) == ["discogs", "discogs"]  # the missing one is skipped
+    assert all(p["ecs"]["status"] == "off" for p in listed)  # Discogs images stay in the shop
+    page = soup(client.get(f"/catalog/{item_id}", follow_redirects=True))
+    sources = [img["src"] for img in page.select(".product-media img")]
+    assert not any("i.discogs.com/front" in s or "i.discogs.com/back" in s for s in sources)
+    assert sum("/media/photos/" in s for s in sources) == 2
+    # dropping one from the enrichment drops its stored copy
+    client.put(f"/api/v1/staff/product-details/{item_id}", headers=headers, json={"images": images[:1]})
+    listed = client.get(f"/api/v1/staff/items/{item_id}/images", headers=headers).get_json()["images"]
+    assert len(listed) == 1 and len(stored_files(app)) == 4
+
+
+def test_multipart_parts_without_a_name_or_with_nul_are_client_errors(shop):
+    """Schemathesis found a 500: a part whose name cannot be read came back with a None key."""
+    app, item_id, _variation_id, staff = shop
+    client = app.test_client()
+    boundary = "b0undary"
+    body = (f'--{boundary}\r\nContent-Disposition: form-data; name="%0A"\r\n\r\nnull\r\n'
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="f.zip"\r\n\r\nPK\x03\x04zip\r\n'
+            f'--{boundary}--\r\n').encode()
+    response = client.post(f"/api/v1/staff/items/{item_id}/images", data=body, headers=bearer(app, staff),
+                           content_type=f"multipart/form-data; boundary={boundary}")
+    assert response.status_code == 422 and response.get_json()["error"]["details"][0]["field"] == "file"
+    nul = upload(client, app, staff, item_id, jpeg_with_gps(), caption="bad\x00caption")
+    assert nul.status_code == 400 and stored_keys(app) == []

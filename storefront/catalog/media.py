@@ -205,14 +205,16 @@ def photo_cover(photo: dict[str, Any], width: int) -> Cover:
 def covers(ecs_images: Any, enrichment_images: Any, *, width: int, thumbnail: bool = False,
            photos: Any = None) -> list[Cover]:
     """Every image of an item: the ECS's first (a card shows the first one), then staff photos not
-    yet in the ECS, then Discogs images, which are the cover when there is nothing else. A staff
-    photo the ECS holds too is shown from the shop's own files, in the ECS's place."""
+    yet in the ECS (and Discogs images the shop stored), then Discogs images not stored yet, which
+    are the cover when there is nothing else. A staff photo the ECS holds too is shown from the
+    shop's own files, in the ECS's place."""
     own = [p for p in photos or [] if isinstance(p, dict) and p.get("key")]
     by_ecs_id = {str(p["ecs_image_id"]): p for p in own if p.get("ecs_image_id")}
     found = [photo_cover(by_ecs_id[i["id"]], width) if i["id"] in by_ecs_id else ecs_cover(i, width)
              for i in ecs_images or [] if isinstance(i, dict) and i.get("id")]
     shown = {i["id"] for i in ecs_images or [] if isinstance(i, dict) and i.get("id")}
     found += [photo_cover(p, width) for p in own if str(p.get("ecs_image_id") or "") not in shown]
-    usable = [i for i in enrichment_images or [] if isinstance(i, dict)]
+    kept = {p.get("source_url") for p in own if p.get("source_url")}  # Discogs images the shop stored
+    usable = [i for i in enrichment_images or [] if isinstance(i, dict) and i.get("uri") not in kept]
     usable.sort(key=lambda i: i.get("type") != "primary")
     return found + [c for c in (enrichment_cover(i, thumbnail=thumbnail) for i in usable) if c is not None]

@@ -69,6 +69,11 @@ class ProductView(VariationPrices):
     related: list[CatalogCard]
     covers: tuple[Cover, ...] = ()  # what the page shows: the ECS's images, else the enrichment's
 
+    def copy_covers(self, variation_id: int) -> list[Cover]:
+        """The pictures of one copy (a variation's own sleeve or staff photos), shown beside it."""
+        ecs_id = next((v.ecs_id for v in self.item.variations if v.id == variation_id), None)
+        return [c for c in self.covers[1:] if ecs_id and c.variation_id == ecs_id]
+
     def cover_label(self, cover: Cover) -> str:
         """How an image past the first is described: the format its variation sells, else a number."""
         names = {v.ecs_id: v.name for v in self.item.variations}

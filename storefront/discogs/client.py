@@ -114,6 +114,23 @@ class DiscogsClient:
         self.limiter = MovingWindowLimiter(limit, rate_window, clock=clock, sleep=sleep)
         self.cache: TTLCache[CacheKey, dict[str, Any]] = TTLCache(cache_ttl, cache_size, clock=clock)
 
+    def fetch_image(self, url: str, *, max_bytes: int) -> bytes:
+        """The bytes of a Discogs image (i.discogs.com): one GET with this client's User-Agent, no
+        redirects, refused past ``max_bytes``; DiscogsError when it cannot be had."""
+        try:
+            with self.session.get(url, headers={"User-Agent": self.user_agent}, timeout=self.timeout,
+                                  stream=True, allow_redirects=False) as response:
+                if response.status_code != 200:
+                    raise DiscogsError(f"Discogs answered {response.status_code} for an image")
+                data = bytearray()
+                for chunk in response.iter_content(64 * 1024):
+                    data += chunk
+                    if len(data) > max_bytes:
+                        raise DiscogsError("The Discogs image is larger than the shop accepts")
+                return bytes(data)
+        except requests.RequestException as exc:
+            raise DiscogsError(f"The Discogs image could not be fetched ({type(exc).__name__})") from None
+
     @property
     def configured(self) -> bool:
         """Whether a token is set (search needs one)."""

@@ -21,8 +21,10 @@ from storefront.catalog.indexing import compose_search_text
 from storefront.catalog.models import Genre, Item, ItemDetail, ItemGenre
 from storefront.catalog.search import text_condition
 from storefront.core.errors import Conflict, FieldError, NotFound, ValidationError
+from storefront.db.timestamps import utcnow
 from storefront.enrichment.validation import FIELDS, MAX_ID, EnrichmentValues, validate_enrichment
 from storefront.extensions import db
+from storefront.tasks.queue import enqueue
 from storefront.web.pagination import PageRequest
 
 LOW_STOCK_MAX = 2  # the dashboard's "low stock": 1 or 2 left
@@ -224,4 +226,7 @@ def save_enrichment(item_id: int, payload: Mapping[str, Any], *,
     except IntegrityError:
         db.session.rollback()
         raise Conflict("Someone else saved this item at the same moment; reload the page and try again.") from None
+    if "images" in changed:  # kept by the shop like staff photos, once committed
+        enqueue("jobs.photos.import_discogs_images", item.id, queue="default",
+                job_id=f"discogs-images-{item.id}-{utcnow().timestamp():.0f}")
     return detail, changed

@@ -14,8 +14,11 @@ from storefront.audit.services import actor_from, record
 from storefront.catalog import revision as catalog_revision
 from storefront.catalog.models import Item, ItemDetail, ItemVariation
 from storefront.core.errors import DomainError, FieldError, NotFound, ValidationError
+from storefront.discogs.errors import DiscogsError
 from storefront.ecs.errors import ECSNotFound
 from storefront.ecs.provider import ecs_client
+from storefront.enrichment.discogs import DiscogsOff, discogs_client
+from storefront.enrichment.validation import is_allowed_image
 from storefront.extensions import db
 from storefront.photos.images import PhotoRejected, PreparedPhoto, prepare
 from storefront.photos.models import ECS_FAILED, ECS_OFF, ECS_PENDING, ECS_PUSHED, ItemPhoto
@@ -26,6 +29,7 @@ log = logging.getLogger(__name__)
 MAX_PHOTOS_PER_ITEM = 24
 MAX_CAPTION = 255
 MAX_ID = 2**31 - 1
+SYSTEM_ACTOR = "system:photos"
 
 
 class PhotoTooLarge(DomainError):
@@ -131,7 +135,7 @@ def refresh_page_copy(item: Item) -> None:
     """Rewrite ``ItemDetail.photos`` (what cards and the product page read) and renew cached pages."""
     rows = db.session.execute(
         select(ItemPhoto.key, ItemPhoto.caption, ItemPhoto.ecs_image_id, ItemPhoto.width, ItemPhoto.height,
-               ItemVariation.ecs_id)
+               ItemPhoto.source_url, ItemVariation.ecs_id)
         .outerjoin(ItemVariation, ItemVariation.id == ItemPhoto.variation_id)
         .where(ItemPhoto.item_id == item.id).order_by(ItemPhoto.position, ItemPhoto.id)).all()
     detail = item.detail
@@ -140,7 +144,8 @@ def refresh_page_copy(item: Item) -> None:
         db.session.add(detail)
         item.detail = detail
     detail.photos = [{"key": r.key, "caption": r.caption, "ecs_image_id": r.ecs_image_id, "width": r.width,
-                      "height": r.height, "variation_id": r.ecs_id or ""} for r in rows]
+                      "height": r.height, "variation_id": r.ecs_id or "", "source_url": r.source_url or ""}
+                     for r in rows]
     catalog_revision.bump()
 
 
@@ -180,3 +185,31 @@ def delete_ecs_image(ecs_image_id: str) -> bool:
     except ECSNotFound:
         return False
     return True
+
+
+# --- Discogs images chosen during enrichment ------------------------------------------------------
+def import_discogs_images(item_id: int) -> dict[str, int]:
+    """Store the Discogs images an item's enrichment lists, the way staff photos are stored (checked,
+    re-encoded, the pages' sizes), and drop stored ones the enrichment no longer lists. They stay
+    in the shop: Discogs' terms do not let a shop hand its images on, so none goes to the ECS."""
+    item = _item(item_id, live=False)
+    wanted = [str(i.get("uri")) for i in (item.detail.images if item.detail else None) or []
+              if isinstance(i, dict) and is_allowed_image(i.get("uri"))]
+    stored = {p.source_url: p for p in db.session.scalars(
+        select(ItemPhoto).where(ItemPhoto.item_id == item_id, ItemPhoto.source == "discogs"))}
+    counts = {"added": 0, "removed": 0, "failed": 0}
+    for url, photo in stored.items():
+        if url not in wanted:
+            remove_photo(item_id, photo.id, actor=SYSTEM_ACTOR)
+            counts["removed"] += 1
+    for url in wanted:
+        if url in stored:
+            continue
+        try:
+            data = discogs_client().fetch_image(url, max_bytes=int(current_app.config["PHOTO_MAX_BYTES"]))
+            add_photo(item_id, data, actor=SYSTEM_ACTOR, source="discogs", source_url=url)
+            counts["added"] += 1
+        except (DiscogsError, DiscogsOff, ValidationError, PhotoTooLarge) as exc:
+            log.warning("Discogs image %s of item %s not stored: %s", url, item_id, exc)
+            counts["failed"] += 1
+    return counts

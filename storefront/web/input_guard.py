@@ -25,7 +25,8 @@ def has_nul_bytes() -> bool:
             _NUL in k or _NUL in v for k, v in request.args.items(multi=True)):
         return True
     if request.mimetype == "application/x-www-form-urlencoded" or request.mimetype == "multipart/form-data":
-        return any(_NUL in k or _NUL in v for k, v in request.form.items(multi=True))
+        # a multipart part with no usable name comes back with a None key: nothing to check there
+        return any(_NUL in (k or "") or _NUL in (v or "") for k, v in request.form.items(multi=True))
     if request.is_json:
         body = request.get_data(cache=True)
         return any(marker in body for marker in _JSON_NUL)

@@ -8,6 +8,7 @@ the app uses::
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import requests
 from flask import Flask
+from PIL import Image
 from requests.adapters import BaseAdapter
 
 from storefront.discogs import DiscogsClient
@@ -57,6 +59,8 @@ class FixtureDiscogs(BaseAdapter):
         if self.scripted:
             status = self.scripted.pop(0)
             return self._response(request, status, {"message": f"scripted {status}"}, {"Retry-After": "1"})
+        if parts.hostname == "i.discogs.com":  # Discogs' image host: a picture per path
+            return self._image(request, parts.path)
         if parts.hostname != "api.discogs.com":
             return self._response(request, 418, {"message": "the fake only serves api.discogs.com"})
         file = self._file(parts.path, params)
@@ -66,6 +70,21 @@ class FixtureDiscogs(BaseAdapter):
         if file is None or not file.exists():
             return self._response(request, 404, {"message": "Release not found."})
         return self._response(request, 200, json.loads(file.read_text()))
+
+    @staticmethod
+    def _image(request: requests.PreparedRequest, path: str) -> requests.Response:
+        response = requests.Response()
+        if "missing" in path:
+            response.status_code, response._content = 404, b"not found"
+        else:
+            out = io.BytesIO()
+            shade = sum(path.encode()) % 200
+            Image.new("RGB", (600, 600), (shade, 80, 200 - shade)).save(out, "JPEG")
+            response.status_code, response._content = 200, out.getvalue()
+            response.headers["Content-Type"] = "image/jpeg"
+        response.raw = io.BytesIO(response._content)
+        response.url, response.request = request.url or "", request
+        return response
 
     @staticmethod
     def _response(request: requests.PreparedRequest, status: int, body: dict[str, Any],
