@@ -10,6 +10,7 @@ from datetime import timedelta
 from email.message import EmailMessage
 
 import pytest
+import requests
 from sqlalchemy import func, select, update
 
 from storefront.catalog.models import Item, ItemVariation
@@ -18,9 +19,12 @@ from storefront.extensions import db
 from storefront.notifications.services import _message
 from storefront.wantlist.models import WantlistAlert, WantlistEntry, WantlistRecipient
 from storefront.wantlist.services import send_digests
-from tests.support.accounts import install_test_login, login, make_customer, make_staff
+from storefront.webhooks.models import WebhookEvent
+from tests.support.accounts import PASSWORD, install_test_login, login, make_customer, make_staff
+from tests.support.checkout import wait_for
 from tests.support.emails import link_path, sent_emails
 from tests.support.pages import csrf_token, soup
+from tests.support.sync import run_sync
 from tests.support.webhooks import count, deliver, inventory_event, webhook_config
 
 DIGEST = "wantlist.digest"
@@ -342,3 +346,89 @@ def test_a_stolen_window_is_not_taken_twice(app, shop, clock):
         db.session.commit()
     assert digest(app) == 0 and digest(app, minutes_later=30) == 0
     assert digest(app, minutes_later=60) == 1
+
+
+# --- over HTTP: the ECS sandbox's signed webhooks and a sync ------------------------------------------
+
+def _stock(app, ecs_id: str) -> int:
+    with app.app_context():
+        db.session.remove()
+        return db.session.scalar(select(Item.stock).join(ItemVariation).where(ItemVariation.ecs_id == ecs_id))
+
+
+def _pending(app) -> int:
+    with app.app_context():
+        db.session.remove()
+        return db.session.scalar(select(func.count()).select_from(WantlistAlert)
+                                 .where(WantlistAlert.digest_token.is_(None))) or 0
+
+
+def _processed_inventory_events(app) -> int:
+    with app.app_context():
+        db.session.remove()
+        return db.session.scalar(select(func.count()).select_from(WebhookEvent).where(
+            WebhookEvent.event_type == "inventory.count.updated", WebhookEvent.status == "processed")) or 0
+
+
+def test_a_wanted_release_arriving_by_the_sandbox_webhook_is_emailed_once_per_window(live_shop, sandbox):
+    app, base = live_shop
+    with app.app_context():
+        single = (select(ItemVariation.item_id).where(ItemVariation.is_deleted.is_(False))
+                  .group_by(ItemVariation.item_id).having(func.count() == 1))
+        item_id, ecs_id = db.session.execute(
+            select(Item.id, ItemVariation.ecs_id).join(ItemVariation)
+            .where(Item.kind == "record", Item.stock > 0, Item.stock < 999, Item.id.in_(single),
+                   ItemVariation.track_inventory.is_(True), ItemVariation.sold_out.is_(False))
+            .order_by(Item.id).limit(1)).one()
+    make_customer(app, "live@example.com")
+    token = requests.post(f"{base}/api/v1/customer/login",
+                          json={"email": "live@example.com", "password": PASSWORD}).json()
+    auth = {"Authorization": f"Bearer {token['token']}"}
+    made = requests.post(f"{base}/api/v1/wantlist", json={"kind": "release", "item_id": item_id}, headers=auth)
+    assert made.status_code == 201, made.text
+
+    sandbox.control("POST", f"inventory/{ecs_id}", json={"quantity": 0})  # sold out…
+    wait_for(lambda: _stock(app, ecs_id) == 0)
+    assert _pending(app) == 0
+    sandbox.control("POST", f"inventory/{ecs_id}", json={"quantity": 2})  # …and back: a signed webhook
+    wait_for(lambda: _pending(app) == 1)
+    delivered = _processed_inventory_events(app)
+    sandbox.control("POST", f"inventory/{ecs_id}", json={"quantity": 0})  # a second restock, same window
+    sandbox.control("POST", f"inventory/{ecs_id}", json={"quantity": 1})
+    wait_for(lambda: _processed_inventory_events(app) >= delivered + 2 and _stock(app, ecs_id) == 1)
+    app.extensions["jobs_runner"].wait(timeout=20)
+    assert _pending(app) == 1  # the same copy waits once for the digest
+
+    assert digest(app) == 1
+    [email] = sent_emails(app, DIGEST)
+    assert email.to == "live@example.com" and f"{base}/catalog/{item_id}" in email.body
+    assert digest(app) == 0
+
+    sandbox.control("POST", f"inventory/{ecs_id}", json={"quantity": 0})
+    wait_for(lambda: _stock(app, ecs_id) == 0)
+    sandbox.control("POST", f"inventory/{ecs_id}", json={"quantity": 4})
+    wait_for(lambda: _pending(app) == 1)
+    assert digest(app) == 0  # within the window
+    assert digest(app, minutes_later=61) == 1
+    assert len(sent_emails(app, DIGEST)) == 2
+
+
+def test_a_new_in_stock_record_brought_by_a_sync_matches_an_artist(live_shop, sandbox):
+    app, base = live_shop
+    make_customer(app, "newcomer@example.com")
+    token = requests.post(f"{base}/api/v1/customer/login",
+                          json={"email": "newcomer@example.com", "password": PASSWORD}).json()["token"]
+    made = requests.post(f"{base}/api/v1/wantlist", headers={"Authorization": f"Bearer {token}"},
+                         json={"kind": "artist", "artist": "the newcomers", "max_price": 3000})
+    assert made.status_code == 201, made.text
+    created = sandbox.control("POST", "catalog/items", json={
+        "artist": "The Newcomers", "title": "First Light", "format": "LP",
+        "variations": [{"name": "LP", "amount": 2500}, {"name": "Deluxe LP", "amount": 4500}]})
+    for obj in created["objects"]:
+        if obj["type"] == "ITEM_VARIATION":
+            sandbox.control("POST", f"inventory/{obj['id']}", json={"quantity": 3})
+    with app.app_context():
+        assert run_sync("incremental").status == "succeeded"
+    wait_for(lambda: _pending(app) == 1)  # the $25 copy; the $45 one is over the maximum
+    app.extensions["jobs_runner"].wait(timeout=20)
+    assert [a.price_amount for a in alerts(app)] == [2500]

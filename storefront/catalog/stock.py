@@ -182,12 +182,27 @@ def refresh_item_stock(location_id: str, item_ids: Iterable[int] | None = None) 
             # (a payment's sale and the inventory webhook it causes touch the same items).
             # SQLite, with one writer at a time, ignores FOR UPDATE.
             db.session.execute(select(Item.id).where(Item.id.in_(chunk)).order_by(Item.id).with_for_update())
+            _note_items_back(location_id, total, Item.id.in_(chunk))
             db.session.execute(statement.where(Item.id.in_(chunk)),
                                execution_options={"synchronize_session": False})
         catalog_revision.bump()
         return
+    _note_items_back(location_id, total, None)
     db.session.execute(statement, execution_options={"synchronize_session": False})
     catalog_revision.bump()
+
+
+def _note_items_back(location_id: str, total: Any, where: Any) -> None:
+    """Items about to go from no stock to some (a count back, or a copy no longer marked sold out in
+    the ECS — a sync clears that after the count): their live copies are noted as restocked."""
+    if not _restock_jobs:
+        return
+    query = select(Item.id).where(Item.stock <= 0, total > 0)
+    back = list(db.session.scalars(query if where is None else query.where(where)))
+    for start in range(0, len(back), 500):
+        copies = db.session.scalars(select(ItemVariation.id).where(
+            ItemVariation.item_id.in_(back[start:start + 500]), ItemVariation.is_deleted.is_(False)))
+        note_restocked((variation_id, location_id) for variation_id in copies)
 
 
 # --- copies back in stock → jobs after commit -------------------------------------------------------
