@@ -131,6 +131,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(staff_members_bp)
     app.register_blueprint(audit_bp)
     app.register_blueprint(wishlist_bp)
+    register_wantlist(app)
     app.register_blueprint(inquiries_bp)
     app.register_blueprint(staff_inquiries_bp)
     app.register_blueprint(webhooks_bp)
@@ -149,6 +150,15 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(staff_coupons_bp)
     register_api(app)
     register_webhook_handlers()
+
+
+def register_wantlist(app: Flask) -> None:
+    """Wantlists: the shopper pages (follow, confirm, unsubscribe) and the staff demand page."""
+    from storefront.wantlist.staff_views import bp as staff_wantlist_bp
+    from storefront.wantlist.views import bp as wantlist_bp
+
+    app.register_blueprint(wantlist_bp)
+    app.register_blueprint(staff_wantlist_bp)
 
 
 def register_webhook_handlers() -> None:

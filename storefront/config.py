@@ -86,6 +86,10 @@ SETTINGS: dict[str, tuple[Any, str]] = {
     "STAFF_API_SIGNATURE_TOLERANCE_SECONDS": (300, "Accepted clock skew for X-Signature timestamps."),
     "STAFF_API_IP_ALLOWLIST": ([], "Comma-separated IPs/CIDRs that may call signed staff endpoints unsigned."),
     "WISHLIST_MAX_GUEST_ITEMS": (200, "Most items a guest (not logged in) can keep on the session wishlist."),
+    "WANTLIST_DIGEST_MINUTES": (60, "Wantlist alerts: a shopper gets at most one back-in-stock digest email "
+                                    "per this many minutes, listing everything that matched meanwhile."),
+    "WANTLIST_RATE_LIMIT": ("10 per hour", "Wantlist follows from guests (they send a confirmation email) "
+                                           "per client IP."),
     "EVENT_SPACE_CAPACITY": (120, "Most guests the event space holds (upper bound of an inquiry's attendee count)."),
     "INQUIRY_RATE_LIMIT": ("5 per hour", "Accepted event-space inquiries per client IP (page and API together)."),
     "TAX_PERCENT": ("", "Sales tax/VAT the ECS charges on every order, as a percentage such as 8.875; blank = "

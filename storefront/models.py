@@ -17,5 +17,6 @@ from storefront.shipping import models as shipping_models  # noqa: F401
 from storefront.staff import models as staff_models  # noqa: F401
 from storefront.sync import models as sync_models  # noqa: F401
 from storefront.system import models as system_models  # noqa: F401
+from storefront.wantlist import models as wantlist_models  # noqa: F401
 from storefront.webhooks import models as webhooks_models  # noqa: F401
 from storefront.wishlist import models as wishlist_models  # noqa: F401

@@ -25,6 +25,7 @@ def register_api(app: Flask) -> None:
     from storefront.sync import api as _sync_api  # noqa: F401
     from storefront.sync import mapping_api as _mapping_api  # noqa: F401
     from storefront.system import api as _system_api  # noqa: F401
+    from storefront.wantlist import api as _wantlist_api  # noqa: F401
     from storefront.webhooks import api as _webhooks_api  # noqa: F401
     from storefront.wishlist import api as _wishlist_api  # noqa: F401
 

@@ -26,6 +26,7 @@ from storefront.api.openapi_schemas import (
     request_obj,
     string,
 )
+from storefront.catalog.query import GRADES
 from storefront.core.addresses import COUNTRIES
 from storefront.inquiries.models import EVENT_TYPES
 
@@ -36,6 +37,8 @@ TAGS = [
     {"name": "Checkout & orders", "description": "Checkout, public order lookup and a customer's order history."},
     {"name": "Customer accounts", "description": "Register, confirm, log in for a bearer token, reset a password."},
     {"name": "Wishlist", "description": "A customer's wishlist and read-only shared lists."},
+    {"name": "Wantlist", "description": "Back-in-stock alerts: releases, artists and saved searches a customer "
+                                        "follows, with an optional minimum grade and maximum price."},
     {"name": "Address book", "description": "A customer's saved postal addresses (for pre-filling checkout)."},
     {"name": "Event inquiries", "description": "Ask to book the event space."},
 ]
@@ -156,6 +159,15 @@ SCHEMAS: dict[str, Schema] = {
     "WishlistPage": obj({"items": array(ref("WishlistItem")), "pagination": ref("Pagination")}),
     "WishlistItemEnvelope": obj({"item": ref("WishlistItem")}),
     "SharedWishlist": obj({"items": array(ref("WishlistItem"))}),
+    # wantlist
+    "WantlistEntry": obj({
+        "id": INT, "kind": enum("release", "artist", "search"),
+        "item": nullable(obj({"id": INT, "name": STR, "artist": STR, "title": STR, "in_stock": BOOL})),
+        "artist": nullable(STR), "search": nullable(STR),
+        "min_grade": nullable(enum(*GRADES)), "max_price": MONEY_OR_NULL, "created_at": nullable(DATETIME),
+    }, description="One followed release (item), artist or saved search (the catalog page's query string)."),
+    "WantlistPage": obj({"entries": array(ref("WantlistEntry")), "pagination": ref("Pagination")}),
+    "WantlistEntryEnvelope": obj({"entry": ref("WantlistEntry")}),
     # address book
     "Address": obj({
         "id": INT, "name": STR, "line1": STR, "line2": STR, "city": STR, "region": STR, "postcode": STR,
@@ -311,6 +323,28 @@ OPERATIONS: list[Op] = [
        ok={200: ref("SharedWishlist")},
        path_params={"token": {"maxLength": 200, "description": "The share token from the owner's link."}},
        description="Read-only: items still sold, nothing about the owner."),
+    # --- wantlist -----------------------------------------------------------------------------
+    Op("GET", "/api/v1/wantlist", "listWantlist", "Wantlist", "The customer's wantlist", auth="customer",
+       query=page_params(50, 200), ok={200: ref("WantlistPage")}, errors=(422,),
+       description="Newest first. Matching copies that come in stock are emailed in one digest per "
+                   "STOREFRONT_WANTLIST_DIGEST_MINUTES."),
+    Op("POST", "/api/v1/wantlist", "addToWantlist", "Wantlist", "Follow a release, an artist or a search",
+       auth="customer",
+       body=request_obj({"kind": enum("release", "artist", "search"), "item_id": integer(minimum=1),
+                         "artist": string(minLength=1, maxLength=255),
+                         "search": string(maxLength=1000, description="A catalog query string: q and filters, "
+                                          "prices in major units, e.g. q=miles+davis&format=LP&max_price=30."),
+                         "min_grade": nullable(enum(*GRADES, "")),
+                         "max_price": nullable(integer(minimum=0, description="Minor units."))},
+                        required=("kind",)),
+       ok={201: ref("WantlistEntryEnvelope"), 200: ref("WantlistEntryEnvelope")},
+       ok_headers={201: ("Location",), 200: ("Location",)}, errors=(404, 422),
+       description="201 when added; 200 when the customer already follows it (its min_grade and max_price are "
+                   "replaced). 422 names each bad field (kind, item_id, artist, search, min_grade, max_price); "
+                   "404 when the release is not sold."),
+    Op("DELETE", "/api/v1/wantlist/{entry_id}", "removeFromWantlist", "Wantlist", "Stop following",
+       auth="customer", ok={204: None}, path_params={"entry_id": {"description": "The entry id."}},
+       description="404 for an unknown id or another customer's entry."),
     # --- address book -------------------------------------------------------------------------
     Op("GET", "/api/v1/customer/addresses", "listAddresses", "Address book", "The customer's addresses",
        auth="customer", ok={200: ref("AddressBook")},

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -310,3 +310,13 @@ def search_catalog(query: CatalogQuery, *, revision: int | None = None) -> Catal
         cache.put(key, snapshot)
     return CatalogResult(query, load_cards(snapshot.ids), snapshot.total, snapshot.facets, revision)
 
+
+
+def item_ids_matching(query: CatalogQuery, candidates: Iterable[int]) -> set[int]:
+    """Which of ``candidates`` the catalog search ``query`` finds (every page; order and page ignored)."""
+    wanted = set(candidates)
+    if not wanted:
+        return set()
+    everything = replace(query, page=1, limit=10**9, sort="newest")
+    listing = catalog_index(catalog_revision.current(), PRICE_BUCKETS).listing(everything, _dialect())
+    return wanted.intersection(listing.ids)

@@ -1,13 +1,23 @@
-"""Stock levels from ECS inventory counts: shared by sync and the inventory webhook."""
+"""Stock levels from ECS inventory counts: shared by sync and the inventory webhook.
+
+Copies that come back in stock (a count going from zero, or none, to more than zero — a restock
+event, a sync's new in-stock variation, a refund put back) are noted on the session; once the
+transaction commits, every job registered with :func:`register_restock_job` is enqueued with
+those ``[variation_id, location_id]`` pairs (wantlist alerts match them there, not here, so a
+webhook stays fast). A rollback forgets them.
+"""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, case, exists, func, literal, select, update
+from flask import has_app_context
+from sqlalchemy import Select, and_, case, event, exists, func, literal, select, update
+from sqlalchemy.orm import Session
 
 from storefront.catalog import revision as catalog_revision
 from storefront.catalog.models import Item, ItemVariation, StockLevel
@@ -15,8 +25,14 @@ from storefront.db.bulkinsert import insert_many
 from storefront.db.timestamps import UTCDateTime, utcnow
 from storefront.extensions import db
 from storefront.sync.mapping import parse_timestamp
+from storefront.tasks import enqueue
+
+log = logging.getLogger("storefront.catalog.stock")
 
 WHOLE_TABLE_ABOVE = 2000
+RESTOCKED_KEY = "catalog_restocked_copies"  # Session.info: {(variation_id, location_id)} not yet committed
+RESTOCK_CHUNK = 2000  # pairs per enqueued job (a first full sync brings every copy in stock)
+_restock_jobs: list[str] = []
 # Item.stock of an item with a variation the ECS does not count: always available (never "only N left").
 UNTRACKED_STOCK = 999
 RESTOCK_AFTER = timedelta(hours=1)
@@ -93,6 +109,7 @@ def apply_latest_counts(latest: Counts, *, dry_run: bool = False) -> StockOutcom
     updates: list[dict[str, Any]] = []
     stale = unknown = 0
     touched: set[int] = set()
+    restocked: set[tuple[int, str]] = set()
     for (ecs_id, location_id), (quantity, at) in latest.items():
         if ecs_id not in variations:
             unknown += 1
@@ -110,7 +127,10 @@ def apply_latest_counts(latest: Counts, *, dry_run: bool = False) -> StockOutcom
         else:
             continue
         touched.add(item_id)
+        if quantity > 0 and (current is None or current.quantity <= 0):
+            restocked.add((variation_id, location_id))
     if not dry_run:
+        note_restocked(restocked)
         if inserts:
             insert_many(db.session.connection(), StockLevel.__table__, inserts)
         if updates:
@@ -162,9 +182,59 @@ def refresh_item_stock(location_id: str, item_ids: Iterable[int] | None = None) 
             # (a payment's sale and the inventory webhook it causes touch the same items).
             # SQLite, with one writer at a time, ignores FOR UPDATE.
             db.session.execute(select(Item.id).where(Item.id.in_(chunk)).order_by(Item.id).with_for_update())
+            _note_items_back(location_id, total, Item.id.in_(chunk))
             db.session.execute(statement.where(Item.id.in_(chunk)),
                                execution_options={"synchronize_session": False})
         catalog_revision.bump()
         return
+    _note_items_back(location_id, total, None)
     db.session.execute(statement, execution_options={"synchronize_session": False})
     catalog_revision.bump()
+
+
+def _note_items_back(location_id: str, total: Any, where: Any) -> None:
+    """Items about to go from no stock to some (a count back, or a copy no longer marked sold out in
+    the ECS — a sync clears that after the count): their live copies are noted as restocked."""
+    if not _restock_jobs:
+        return
+    query = select(Item.id).where(Item.stock <= 0, total > 0)
+    back = list(db.session.scalars(query if where is None else query.where(where)))
+    for start in range(0, len(back), 500):
+        copies = db.session.scalars(select(ItemVariation.id).where(
+            ItemVariation.item_id.in_(back[start:start + 500]), ItemVariation.is_deleted.is_(False)))
+        note_restocked((variation_id, location_id) for variation_id in copies)
+
+
+# --- copies back in stock → jobs after commit -------------------------------------------------------
+
+def register_restock_job(job: str) -> None:
+    """Enqueue the job ``job`` (a dotted name) with the restocked pairs after each commit that has some."""
+    if job not in _restock_jobs:
+        _restock_jobs.append(job)
+
+
+def note_restocked(pairs: Iterable[tuple[int, str]]) -> None:
+    """Remember copies that came in stock in the current transaction (enqueued once it commits)."""
+    pairs = set(pairs)
+    if pairs and _restock_jobs:
+        db.session.info.setdefault(RESTOCKED_KEY, set()).update(pairs)
+
+
+@event.listens_for(Session, "after_commit")
+def _enqueue_restocked(session: Session) -> None:
+    pairs = session.info.pop(RESTOCKED_KEY, None)
+    if not pairs or not has_app_context():
+        return
+    ordered = [[variation_id, location_id] for variation_id, location_id in sorted(pairs)]
+    for job in list(_restock_jobs):
+        for start in range(0, len(ordered), RESTOCK_CHUNK):
+            try:  # the stock change is committed; a lost alert must not fail the webhook or the sync
+                enqueue(job, ordered[start:start + RESTOCK_CHUNK], queue="default")
+            except Exception:
+                log.exception("could not enqueue %s for %d restocked copies", job, len(ordered))
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_restocked(session: Session, previous_transaction: Any) -> None:
+    if not previous_transaction.nested:  # a savepoint's rollback leaves the outer transaction's notes
+        session.info.pop(RESTOCKED_KEY, None)

@@ -27,6 +27,8 @@ class OutboundEmail(db.Model):
     body: Mapped[str] = mapped_column(Text)
     # The HTML alternative (templates/emails/<name>.html), when the email has one.
     html_body: Mapped[str | None] = mapped_column(Text)
+    # The List-Unsubscribe header's URL (newsletter-like emails: wantlist digests); None = no header.
+    list_unsubscribe: Mapped[str | None] = mapped_column(String(1000))
     status: Mapped[str] = mapped_column(String(16), default="queued")
     error: Mapped[str | None] = mapped_column(Text)
     attempts: Mapped[int] = mapped_column(default=0)

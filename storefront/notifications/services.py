@@ -75,13 +75,15 @@ def _check_recipient(to: str) -> str:
 
 
 def queue_email(to: str, subject: str, template: str, *, kind: str | None = None, html_template: str | None = None,
-                **context: Any) -> OutboundEmail:
+                list_unsubscribe: str | None = None, **context: Any) -> OutboundEmail:
     """Render, store and enqueue one email; commits the current transaction. Returns the row.
 
-    ``html_template`` adds an HTML alternative to the plain-text body (both get the same context)."""
+    ``html_template`` adds an HTML alternative to the plain-text body (both get the same context);
+    ``list_unsubscribe`` (an https/http URL) is sent as the List-Unsubscribe header."""
     html = render_email_html(html_template, **context) if html_template else None
     email = OutboundEmail(to=_check_recipient(to), subject=_one_line(subject, 255),
                           body=render_email(template, **context), html_body=html, kind=(kind or template)[:64],
+                          list_unsubscribe=_check_url(list_unsubscribe)[:1000] if list_unsubscribe else None,
                           status="queued")
     db.session.add(email)
     db.session.commit()
@@ -100,6 +102,8 @@ def _message(email: OutboundEmail) -> EmailMessage:
     sender_domain = parseaddr(config["MAIL_FROM"])[1].rpartition("@")[2] or "localhost"
     message["Message-ID"] = make_msgid(idstring=f"email{email.id}", domain=sender_domain)
     message["Auto-Submitted"] = "auto-generated"
+    if email.list_unsubscribe:
+        message["List-Unsubscribe"] = f"<{email.list_unsubscribe}>"
     message.set_content(email.body)
     if email.html_body:
         message.add_alternative(email.html_body, subtype="html")

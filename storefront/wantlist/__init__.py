@@ -1,0 +1,1 @@
+"""Wantlists: shoppers follow a release, an artist or a saved search and get back-in-stock digests."""
