@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from jobs.runtime import job
-from storefront.sync.runner import execute_run
-from storefront.sync.services import claim_pending_incremental, reconcile_lost_runs
+from storefront.sync.runner import execute_run, run_pending_incrementals
+from storefront.sync.services import reconcile_lost_runs
 
 
 @job
@@ -15,9 +15,8 @@ def run_sync(run_id: int) -> str:
 
 @job
 def run_pending_incremental() -> str:
-    """Run the coalesced incremental sync if one is still wanted and no sync is running."""
-    run, reason = claim_pending_incremental()
-    return execute_run(run.id).status if run is not None else reason
+    """Run the coalesced incremental sync while one is still wanted and no other sync is running."""
+    return run_pending_incrementals()
 
 
 @job

@@ -365,3 +365,42 @@ def test_rq_cron_config_registers_the_reconciler_every_minute(redis_url):
     reconciler = jobs["webhooks-reconcile"]
     assert (reconciler.func_name, reconciler.queue_name, reconciler.interval) == (
         "jobs.webhooks.reconcile_webhooks", "webhooks", 60)
+
+
+def test_a_catalog_change_during_the_coalesced_sync_gets_its_own_run(make_app, sandbox):
+    """A second catalog.version.updated while the webhook-started sync runs: its job cannot be queued
+    (the running job has the same id), so the running job takes the follow-up run on itself."""
+    from storefront.sync.runner import execute_run
+    from storefront.sync.services import create_run
+
+    app = make_app(**{**ecs_config(sandbox), **webhook_config(ECS_LOCATION_ID="", JOBS_MODE="thread")})
+    with app.app_context():
+        execute_run(create_run("full", started_by="test").id, sleep=lambda _s: None)
+        first, second = [(v.ecs_id, v.price_amount) for v in db.session.scalars(
+            db.select(ItemVariation).order_by(ItemVariation.id).limit(2))]
+    sandbox.control("POST", "faults", json={"rules": [  # the first incremental sync's catalog search is slow
+        {"path_prefix": "/v2/catalog/search", "kind": "latency", "latency_ms": 1500, "times": 1}]})
+    sandbox.control("POST", f"catalog/{first[0]}/price", json={"amount": first[1] + 100})
+    client = app.test_client()
+    assert deliver(client, event("catalog.version.updated")).status_code == 200
+
+    def running() -> bool:
+        with app.app_context():
+            db.session.remove()
+            return db.session.scalar(db.select(SyncRun.id).where(SyncRun.kind == "incremental",
+                                                                 SyncRun.status == "running")) is not None
+
+    deadline = time.monotonic() + 10
+    while not running():
+        assert time.monotonic() < deadline, "the webhook's sync never started"
+        time.sleep(0.02)
+    sandbox.control("POST", f"catalog/{second[0]}/price", json={"amount": second[1] + 100})
+    assert deliver(client, event("catalog.version.updated")).status_code == 200
+    app.extensions["jobs_runner"].wait(timeout=30)
+    with app.app_context():
+        db.session.remove()
+        prices = dict(db.session.execute(db.select(ItemVariation.ecs_id, ItemVariation.price_amount)
+                                         .where(ItemVariation.ecs_id.in_([first[0], second[0]]))).all())
+        assert prices == {first[0]: first[1] + 100, second[0]: second[1] + 100}
+        runs = db.session.scalars(db.select(SyncRun).where(SyncRun.kind == "incremental")).all()
+        assert len(runs) == 2 and {r.status for r in runs} == {"succeeded"}

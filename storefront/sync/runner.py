@@ -41,7 +41,7 @@ from storefront.sync.field_mapping import (
 from storefront.sync.fields import CatalogContext, FieldMapping
 from storefront.sync.mapping import MappingError, map_item_page, parse_item
 from storefront.sync.models import EcsReference, SyncRun
-from storefront.sync.services import request_incremental_sync, sync_state
+from storefront.sync.services import claim_pending_incremental, request_incremental_sync, sync_state
 from storefront.sync.writer import CatalogWriter, PageOutcome
 
 log = logging.getLogger("storefront.sync")
@@ -471,3 +471,19 @@ def execute_run(run_id: int, **kwargs: Any) -> SyncRun:
     if run.status != "queued":
         return run  # already handled (a retried or duplicated job)
     return SyncRunner(run, **kwargs).execute()
+
+
+MAX_COALESCED_RUNS = 20  # follow-up incremental runs one job takes on (the next webhook starts a new job)
+
+
+def run_pending_incrementals() -> str:
+    """Run the coalesced incremental sync while one is wanted: the catalog may change again during a
+    run, and the follow-up cannot be queued as a new job while this one (same job id) still runs —
+    so the job itself takes it on. Returns the last run's status, or why nothing ran."""
+    status = ""
+    for _ in range(MAX_COALESCED_RUNS):
+        run, reason = claim_pending_incremental()
+        if run is None:
+            return status or reason
+        status = execute_run(run.id).status
+    return status
