@@ -162,13 +162,17 @@ def register_wantlist(app: Flask) -> None:
 
 
 def register_webhook_handlers() -> None:
-    """Each domain registers the ECS events it handles."""
+    """Each domain registers the ECS events it handles (and sales channels their sales and the
+    catalog-change listener that pushes changes out)."""
     from storefront.catalog import webhooks as catalog_webhooks
+    from storefront.channels import automation as channel_automation
+    from storefront.channels import sales as channel_sales
     from storefront.orders import webhooks as order_webhooks
     from storefront.sync import webhooks as sync_webhooks
 
-    for domain in (catalog_webhooks, sync_webhooks, order_webhooks):
+    for domain in (catalog_webhooks, sync_webhooks, order_webhooks, channel_sales):
         domain.register()
+    channel_automation.init_app()
 
 
 def register_error_handlers(app: Flask) -> None:

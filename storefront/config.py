@@ -122,6 +122,11 @@ SETTINGS: dict[str, tuple[Any, str]] = {
                                   "production: the bodies hold login links."),
     "DISCOGS_TOKEN": ("", "Discogs personal access token (secret) for the staff Discogs search; blank = search off."),
     "DISCOGS_USER_AGENT": ("", "User-Agent sent to Discogs; blank = '<shop>-Storefront/1.0 +<PUBLIC_BASE_URL>'."),
+    "CHANNEL_CREDENTIAL_KEYS": ([], "Fernet keys (comma-separated, urlsafe base64) encrypting sales-channel "
+                                    "credentials at rest; the first encrypts, all decrypt (rotate by putting a "
+                                    "new key first, then `flask channels rotate-keys`). Blank = one derived "
+                                    "from SECRET_KEY (HKDF)."),
+    "CHANNEL_SYNC_BATCH": (50, "Products a channel sync job handles between progress updates."),
     "PHOTO_MAX_BYTES": (20 * 1024 * 1024, "Largest staff photo upload accepted, in bytes (bigger: refused with 413)."),
     "PHOTO_MAX_MEGAPIXELS": (40, "Largest staff photo accepted, in megapixels (checked from the header: "
                                  "decompression bombs are never decoded)."),

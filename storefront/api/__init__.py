@@ -15,6 +15,7 @@ def register_api(app: Flask) -> None:
     from storefront.audit import api as _audit_api  # noqa: F401
     from storefront.cart import api as _cart_api  # noqa: F401
     from storefront.catalog import api as _catalog_api  # noqa: F401
+    from storefront.channels import api as _channels_api  # noqa: F401
     from storefront.enrichment import api as _enrichment_api  # noqa: F401
     from storefront.inquiries import api as _inquiries_api  # noqa: F401
     from storefront.lookups import api as _lookups_api  # noqa: F401

@@ -9,6 +9,7 @@ is the ``SyncState.catalog_revision`` column, so every process sees a change.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 from flask import current_app
 from sqlalchemy import select, update
@@ -17,6 +18,14 @@ from storefront.extensions import db
 from storefront.sync.models import SyncState
 
 _EXTENSION = "catalog_revision"
+_listeners: list[Callable[[], None]] = []
+
+
+def register_change_listener(listener: Callable[[], None]) -> None:
+    """Call ``listener()`` inside every transaction that bumps the revision (sales channels use it
+    to push the change out once the transaction commits)."""
+    if listener not in _listeners:
+        _listeners.append(listener)
 
 
 def current() -> int:
@@ -42,6 +51,8 @@ def current() -> int:
 def bump() -> None:
     """Mark the catalog changed (stock, prices, enrichment …) so cached listings and ETags renew. No commit."""
     forget()
+    for listener in _listeners:
+        listener()
     if db.session.scalar(select(SyncState.id).where(SyncState.id == 1)) is None:
         db.session.add(SyncState(id=1, catalog_revision=1))
         db.session.flush()

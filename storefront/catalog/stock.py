@@ -205,6 +205,16 @@ def _note_items_back(location_id: str, total: Any, where: Any) -> None:
         note_restocked((variation_id, location_id) for variation_id in copies)
 
 
+def confirm_counts(client: Any, variation_ecs_ids: list[str], location_id: str) -> StockOutcome:
+    """Read the ECS's IN_STOCK counts of some variations and store them (after we changed them
+    there: a sale, a return). Does not commit."""
+    counts = client.batch_retrieve_inventory_counts(variation_ecs_ids, location_ids=[location_id],
+                                                    states=["IN_STOCK"])
+    outcome = apply_inventory_counts(counts)
+    refresh_item_stock(location_id, outcome.item_ids)
+    return outcome
+
+
 # --- copies back in stock → jobs after commit -------------------------------------------------------
 
 def register_restock_job(job: str) -> None:

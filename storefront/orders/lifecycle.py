@@ -9,7 +9,7 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import select, update
 
-from storefront.catalog.stock import apply_inventory_counts, refresh_item_stock
+from storefront.catalog.stock import confirm_counts
 from storefront.core.errors import Conflict
 from storefront.coupons.services import mark_used as mark_coupon_used
 from storefront.db.timestamps import utcnow
@@ -118,10 +118,7 @@ def record_sale(order: Order) -> None:
             "occurred_at": occurred, "reference_id": order.number}} for line in order.lines]
         # The key is derived from the order, so a replayed webhook or retried job cannot sell twice.
         client.batch_change_inventory(f"{order.idempotency_key}-sale", changes)
-    counts = client.batch_retrieve_inventory_counts(
-        [line.variation_ecs_id for line in order.lines], location_ids=[location_id], states=["IN_STOCK"])
-    outcome = apply_inventory_counts(counts)
-    refresh_item_stock(location_id, outcome.item_ids)
+    confirm_counts(client, [line.variation_ecs_id for line in order.lines], location_id)
     order.stock_recorded_at = utcnow()
     db.session.commit()
 

@@ -41,6 +41,8 @@ def schedule() -> list[PeriodicJob]:
         PeriodicJob("orders-settle-refunds", "jobs.orders.settle_refunds", 60, queue="default"),
         PeriodicJob("sync-reconcile", "jobs.sync.reconcile_sync_runs", 30, queue="default"),
         PeriodicJob("catalog-retire-past-events", "jobs.sync.retire_past_events", 300, queue="default"),
+        PeriodicJob("channels-poll-sales", "jobs.channels.poll_channel_sales", 180, queue="default"),
+        PeriodicJob("channels-push-changes", "jobs.channels.push_channel_changes", 300, queue="default"),
         PeriodicJob("wantlist-digests", "jobs.wantlist.send_digests", 60, queue="notifications"),
         PeriodicJob("scheduler-heartbeat", "jobs.system.scheduler_heartbeat", 60, queue="default"),
     ]

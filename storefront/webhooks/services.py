@@ -94,7 +94,14 @@ def receive(body: bytes, signature: str | None) -> Receipt:
         raise PayloadTooLarge(f"Webhook bodies are limited to {cfg['WEBHOOK_MAX_BODY_BYTES']} bytes.")
     if not verify(cfg["ECS_WEBHOOK_SIGNATURE_KEYS"], cfg["ECS_WEBHOOK_NOTIFICATION_URL"], body, signature):
         raise InvalidSignature("The webhook signature is missing or does not match.")
-    event = _parse(body)
+    return store(_parse(body))
+
+
+def store(event: dict[str, Any]) -> Receipt:
+    """Put one verified event in the inbox (unique ``event_id``: a replay is a duplicate) and queue
+    its processing. Sales channels' events (a Discogs order found by the poll, a Shopify
+    ``orders/create`` webhook) come in here too, so they get the same retries and DLQ."""
+    app = _app()
     row = WebhookEvent(**event, enqueued_at=utcnow())
     db.session.add(row)
     try:
@@ -107,7 +114,7 @@ def receive(body: bytes, signature: str | None) -> Receipt:
         if existing is None:
             raise
         return Receipt(existing, event["event_id"], duplicate=True)
-    enqueue_processing(row_id, event["event_id"], attempts_left=cfg["WEBHOOK_MAX_ATTEMPTS"], safe=True)
+    enqueue_processing(row_id, event["event_id"], attempts_left=app.config["WEBHOOK_MAX_ATTEMPTS"], safe=True)
     return Receipt(row_id, event["event_id"], duplicate=False)
 
 
