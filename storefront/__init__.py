@@ -161,6 +161,15 @@ def register_wantlist(app: Flask) -> None:
     app.register_blueprint(staff_wantlist_bp)
 
 
+def register_channels(app: Flask) -> None:
+    """Sales channels: the back office, the Google feed and the Shopify order webhook."""
+    from storefront.channels.staff_views import bp as staff_channels_bp
+    from storefront.channels.views import bp as channels_bp
+
+    app.register_blueprint(channels_bp)
+    app.register_blueprint(staff_channels_bp)
+
+
 def register_webhook_handlers() -> None:
     """Each domain registers the ECS events it handles (and sales channels their sales and the
     catalog-change listener that pushes changes out)."""
@@ -182,6 +191,7 @@ def register_error_handlers(app: Flask) -> None:
 
 
 def register_cli(app: Flask) -> None:
+    from storefront.channels.cli import channels_cli
     from storefront.demo.cli import demo_cli
     from storefront.staff.cli import staff_cli
     from storefront.sync.cli import catalog_cli
@@ -191,3 +201,4 @@ def register_cli(app: Flask) -> None:
     for group in (demo_cli, jobs_cli, config_cli, catalog_cli, staff_cli):
         app.cli.add_command(group)
     app.cli.add_command(webhooks_cli)
+    app.cli.add_command(channels_cli)

@@ -12,7 +12,7 @@ import secrets
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import current_app
+from flask import abort, current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -262,3 +262,11 @@ def test_connector(connector: ChannelConnector) -> dict[str, Any]:
 def notify_changed() -> None:
     """Connectors were added, removed or switched: forget this process's "any connectors?" answer."""
     current_app.extensions.pop("channels_present", None)
+
+
+def get_connector_or_404(code: str) -> ChannelConnector:
+    """For pages: the connector, or a 404."""
+    try:
+        return get_connector(code)
+    except ChannelError:
+        abort(404)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -35,6 +35,7 @@ SYNC_TYPES = ("full", "incremental", "products")  # and "retry", made by retry()
 QUEUE = "sync"
 STALE_AFTER = timedelta(minutes=15)
 MAX_FAILURES_KEPT = 500
+Progress = Callable[[int, int], None]  # (processed, total): the CLI's progress bar
 
 
 def job_rq_id(job: ChannelSyncJob) -> str:
@@ -54,7 +55,8 @@ def _expire_stale(connector: ChannelConnector) -> None:
 
 
 def start_sync(connector: ChannelConnector, sync_type: str, *, product_keys: list[str] | None = None,
-               retry_of: int | None = None, started_by: str = "system", run_now: bool = False) -> ChannelSyncJob:
+               retry_of: int | None = None, started_by: str = "system", run_now: bool = False,
+               progress: Progress | None = None) -> ChannelSyncJob:
     """Record and queue a sync job; CHN-090 when the connector already syncs, CHN-091 when disabled."""
     if not connector.is_enabled:
         raise ChannelError("CHN-091")
@@ -73,7 +75,7 @@ def start_sync(connector: ChannelConnector, sync_type: str, *, product_keys: lis
                            + (f" (job {running.job_id})." if running else "."),
                            details={"job_id": running.job_id if running else None}) from None
     if run_now:
-        run_job(job.id)
+        run_job(job.id, progress=progress)
     else:
         enqueue("jobs.channels.run_sync_job", job.id, queue=QUEUE, job_id=job_rq_id(job), retries=0,
                 job_timeout=3600)
@@ -119,7 +121,7 @@ class _Tally:
     failures: list[dict[str, Any]] = field(default_factory=list)
 
 
-def run_job(job_pk: int) -> ChannelSyncJob:
+def run_job(job_pk: int, *, progress: Progress | None = None) -> ChannelSyncJob:
     """Execute a queued job to the end; returns it (status completed | completed_with_errors | failed)."""
     job = db.session.get(ChannelSyncJob, job_pk)
     if job is None or job.status != "queued":
@@ -131,7 +133,7 @@ def run_job(job_pk: int) -> ChannelSyncJob:
     tally = _Tally()
     try:
         adapter = adapter_for(connector)
-        _work(job, connector, adapter, tally)
+        _work(job, connector, adapter, tally, progress)
         job.status = "completed_with_errors" if tally.failures else "completed"
         job.message = f"{tally.processed} products: {tally.created} created, {tally.updated} updated, " \
                       f"{tally.withdrawn} withdrawn, {len(tally.failures)} failed."
@@ -182,12 +184,15 @@ def _needs_publish(row: ChannelListing | None, offer: Offer) -> bool:
     return row is None or row.status != "listed" or row.fingerprint != fingerprint(offer)
 
 
-def _work(job: ChannelSyncJob, connector: ChannelConnector, adapter: ChannelAdapter, tally: _Tally) -> None:
+def _work(job: ChannelSyncJob, connector: ChannelConnector, adapter: ChannelAdapter, tally: _Tally,
+          progress: Progress | None) -> None:
     offers, gone = _plan(job, connector)
     job.estimated_products = len(offers) + len(gone)
     batch = max(1, int(current_app.config["CHANNEL_SYNC_BATCH"]))
     for position, offer in enumerate(offers, 1):
         publish_offer(connector, adapter, offer, tally, full=job.sync_type == "full")
+        if progress is not None:
+            progress(tally.processed, job.estimated_products)
         if position % batch == 0:
             _save_tally(job, tally)
             db.session.commit()
