@@ -3,7 +3,8 @@
 * ``GET /api/v1/openapi.json`` — the document (built once per app, cached).
 * ``GET /api/v1/docs`` — the same document as a server-rendered HTML page.
 
-Each area module (``openapi_shop``, ``openapi_staff``) lists ``Op`` entries and its own schemas;
+Each area module (``openapi_shop``, ``openapi_staff``, …) lists ``Op`` entries and its own schemas
+(and, for an area with its own error shapes such as ``openapi_channels``, its own ``RESPONSES``);
 adding a route means adding one ``Op`` there. The builder fills in what every operation shares:
 path parameters (typed from the Flask URL converters), the error responses implied by the
 operation's auth and body, 304/ETag on GETs, 429 and the X-Request-ID / X-RateLimit-* headers.
@@ -76,6 +77,9 @@ class Op:
     path_params: dict[str, Schema] = field(default_factory=dict)  # descriptions/overrides by name
     content_type: str = "application/json"
     body_content_type: str = "application/json"
+    # status → a components.responses name replacing the shared Error one (an area with its own shapes)
+    error_responses: dict[int, str] = field(default_factory=dict)
+    extensions: dict[str, Any] = field(default_factory=dict)  # x-… keys of the operation object
 
 
 def query_param(name: str, schema: Schema, description: str = "", *, required: bool = False) -> Schema:
@@ -180,9 +184,11 @@ def operation_object(op: Op, path_schemas: dict[str, Schema]) -> Schema:
     responses: dict[str, Schema] = {str(s): _success_response(op, s, schema) for s, schema in op.ok.items()}
     if op.method == "GET" and op.content_type == "application/json":
         responses["304"] = {"$ref": "#/components/responses/NotModified"}
-    for status in _error_statuses(op):
-        responses[str(status)] = {"$ref": f"#/components/responses/{ERROR_RESPONSES[status][0]}"}
-    operation: Schema = {"operationId": op.operation_id, "tags": [op.tag], "summary": op.summary}
+    for status in sorted(set(_error_statuses(op)) | set(op.error_responses)):
+        name = op.error_responses.get(status) or ERROR_RESPONSES[status][0]
+        responses[str(status)] = {"$ref": f"#/components/responses/{name}"}
+    operation: Schema = {"operationId": op.operation_id, "tags": [op.tag], "summary": op.summary,
+                         **op.extensions}
     description = op.description
     if op.auth:
         operation["security"] = SECURITY[op.auth]
@@ -202,9 +208,9 @@ def operation_object(op: Op, path_schemas: dict[str, Schema]) -> Schema:
 
 def area_modules() -> list[Any]:
     """The modules that hold the operation lists (imported lazily: they use the helpers above)."""
-    from storefront.api import openapi_shop, openapi_staff, openapi_staff_catalog
+    from storefront.api import openapi_channels, openapi_shop, openapi_staff, openapi_staff_catalog
 
-    return [openapi_shop, openapi_staff, openapi_staff_catalog]
+    return [openapi_shop, openapi_staff, openapi_staff_catalog, openapi_channels]
 
 
 def all_operations() -> list[Op]:
@@ -215,9 +221,11 @@ def build_document(app: Flask) -> dict[str, Any]:
     """The whole OpenAPI 3.1 document for this app's /api/v1 routes."""
     params_by_path = path_param_schemas(app)
     schemas = dict(COMMON_SCHEMAS)
+    responses = error_response_components()
     tags: list[Schema] = []
     for module in area_modules():
         schemas.update(module.SCHEMAS)
+        responses.update(getattr(module, "RESPONSES", {}))
         tags += module.TAGS
     paths: dict[str, dict[str, Schema]] = {}
     for op in all_operations():
@@ -231,7 +239,9 @@ def build_document(app: Flask) -> dict[str, Any]:
                        "event inquiries and the staff back office.",
             "description": (
                 "JSON only. Every response carries `X-Request-ID`; rate-limited routes carry "
-                "`X-RateLimit-Limit/Remaining/Reset`. Errors always use the `Error` envelope. "
+                "`X-RateLimit-Limit/Remaining/Reset`. Errors use the `Error` envelope, except the "
+                "channel-connector API (`/api/v1/staff/channel-connectors`), which answers its own "
+                "documented shapes (see the *Staff: sales channels* tag). "
                 "List endpoints paginate with `page`/`limit` and return a `pagination` object. "
                 "GETs send a strong `ETag` and answer `If-None-Match` with 304."),
         },
@@ -240,7 +250,7 @@ def build_document(app: Flask) -> dict[str, Any]:
         "paths": dict(sorted(paths.items())),
         "components": {
             "schemas": schemas,
-            "responses": error_response_components(),
+            "responses": responses,
             "headers": HEADERS,
             "securitySchemes": SECURITY_SCHEMES,
         },

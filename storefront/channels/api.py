@@ -94,7 +94,7 @@ def _page_args() -> tuple[int, int]:
     values = {}
     for name, default, high in (("page", 1, 10_000), ("per_page", 20, MAX_PER_PAGE)):
         raw = request.args.get(name, str(default))
-        values[name] = int(raw) if raw.isdigit() and 1 <= int(raw) <= high else None
+        values[name] = int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 6 and 1 <= int(raw) <= high else None
         if values[name] is None:
             errors[name] = [f"must be a whole number from 1 to {high}"]
     if errors:
