@@ -148,6 +148,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(staff_photos_bp)
     app.register_blueprint(staff_lookups_bp)
     app.register_blueprint(staff_coupons_bp)
+    register_channels(app)
     register_api(app)
     register_webhook_handlers()
 
@@ -162,7 +163,7 @@ def register_wantlist(app: Flask) -> None:
 
 
 def register_channels(app: Flask) -> None:
-    """Sales channels: the back office, the Google feed and the Shopify order webhook."""
+    """Sales channels: the back office and the Google feed."""
     from storefront.channels.staff_views import bp as staff_channels_bp
     from storefront.channels.views import bp as channels_bp
 

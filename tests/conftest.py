@@ -20,4 +20,5 @@ pytest_plugins = [
     "tests.support.services",
     "tests.support.ecs",
     "tests.support.live_server",
+    "tests.support.channels",
 ]

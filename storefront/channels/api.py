@@ -23,7 +23,7 @@ from storefront.channels.adapters import ChannelError
 from storefront.channels.connectors import ConnectorInvalid
 from storefront.channels.mappings import effective
 from storefront.channels.models import CHANNEL_TYPES, CONNECTOR_STATUSES
-from storefront.channels.permissions import allows
+from storefront.channels.permissions import allows, role_for
 from storefront.channels.serializers import conflict_json, connector_json, job_json
 from storefront.extensions import limiter
 
@@ -74,7 +74,7 @@ def requires(permission: str) -> Callable[[View], View]:
             except ChannelError as exc:
                 return channel_error(exc)
 
-        wrapper.staff_role = "staff"  # type: ignore[attr-defined]
+        wrapper.staff_role = role_for(permission)  # type: ignore[attr-defined]
         return wrapper
 
     return decorator

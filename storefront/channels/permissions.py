@@ -24,3 +24,8 @@ def allows(role: str | None, permission: str) -> bool:
     if permission not in PERMISSIONS:
         raise ValueError(f"unknown permission {permission!r}")
     return permission in ROLE_PERMISSIONS.get(role or "", frozenset())
+
+
+def role_for(permission: str) -> str:
+    """The least role holding ``permission`` (what the staff guards and access tests read)."""
+    return "staff" if allows("staff", permission) else "admin"

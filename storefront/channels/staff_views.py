@@ -6,6 +6,8 @@ follows the same permission table (staff look, admins change).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
@@ -17,13 +19,15 @@ from storefront.channels.adapters import ChannelError
 from storefront.channels.connectors import CREDENTIAL_FIELDS, SETTING_FIELDS, ConnectorInvalid
 from storefront.channels.mappings import effective
 from storefront.channels.models import CHANNEL_TYPES
-from storefront.channels.permissions import allows
+from storefront.channels.permissions import allows, role_for
 from storefront.channels.registry import feed_url
 from storefront.channels.sales import sales_of, summary
+from storefront.extensions import db
 from storefront.staff.auth import current_staff, staff_blueprint
 from storefront.staff.shell import register_staff_nav
 from storefront.web import htmx
 
+View = Callable[..., Any]
 bp = staff_blueprint("staff_channels", __name__, "/staff/channels")
 register_staff_nav("staff_channels.index", "Sales channels", order=45)
 INT_SETTINGS = frozenset({"location_id", "rate_limit"})
@@ -35,6 +39,21 @@ def _require(permission: str) -> Any:
     if staff is None or not allows(staff.role, permission):
         abort(403)
     return staff
+
+
+def needs(permission: str) -> Callable[[View], View]:
+    """A back-office action that needs ``permission`` (403 without it)."""
+
+    def decorator(view: View) -> View:
+        @wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            _require(permission)
+            return view(*args, **kwargs)
+
+        wrapper.staff_role = role_for(permission)  # type: ignore[attr-defined]
+        return wrapper
+
+    return decorator
 
 
 def _can(permission: str) -> bool:
@@ -65,6 +84,7 @@ def index() -> str:
 
 
 @bp.post("/")
+@needs("channel_connector.connectors.create")
 def create() -> Response | tuple[str, int]:
     staff = _require("channel_connector.connectors.create")
     channel_type = request.form.get("channel_type", "")
@@ -106,6 +126,7 @@ def detail(code: str) -> str:
 
 
 @bp.post("/<code>/test")
+@needs("channel_connector.connectors.test")
 def test(code: str) -> Response:
     _require("channel_connector.connectors.test")
     result = service.test_connector(service.get_connector_or_404(code))
@@ -115,6 +136,7 @@ def test(code: str) -> Response:
 
 
 @bp.post("/<code>/settings")
+@needs("channel_connector.connectors.update")
 def update(code: str) -> Response | tuple[str, int]:
     staff = _require("channel_connector.connectors.update")
     connector = service.get_connector_or_404(code)
@@ -133,6 +155,7 @@ def update(code: str) -> Response | tuple[str, int]:
 
 
 @bp.post("/<code>/sync")
+@needs("channel_connector.sync.create")
 def sync(code: str) -> Response | tuple[str, int]:
     staff = _require("channel_connector.sync.create")
     connector = service.get_connector_or_404(code)
@@ -146,6 +169,7 @@ def sync(code: str) -> Response | tuple[str, int]:
         flash(f"{exc.code}: {exc.message}", "error")
         return redirect(url_for("staff_channels.detail", code=code), code=303)
     if htmx.is_htmx():
+        db.session.refresh(job)  # the job may have run already (in-process jobs)
         return Response(render_template("staff/channels/_job.html", connector=connector, job=job))
     return redirect(url_for("staff_channels.detail", code=code), code=303)
 
@@ -162,6 +186,7 @@ def job_detail(code: str, job_id: str) -> str:
 
 
 @bp.post("/<code>/jobs/<job_id>/retry")
+@needs("channel_connector.sync.retry")
 def retry(code: str, job_id: str) -> Response:
     staff = _require("channel_connector.sync.retry")
     connector = service.get_connector_or_404(code)
@@ -173,6 +198,7 @@ def retry(code: str, job_id: str) -> Response:
 
 
 @bp.post("/<code>/conflicts/<int:conflict_id>")
+@needs("channel_connector.conflicts.resolve")
 def resolve(code: str, conflict_id: int) -> Response:
     staff = _require("channel_connector.conflicts.resolve")
     connector = service.get_connector_or_404(code)
