@@ -16,7 +16,7 @@ from storefront.channels import conflicts as conflict_service
 from storefront.channels import connectors as service
 from storefront.channels import syncing
 from storefront.channels.adapters import ChannelError
-from storefront.channels.connectors import CREDENTIAL_FIELDS, SETTING_FIELDS, ConnectorInvalid
+from storefront.channels.connectors import AVAILABLE_TYPES, CREDENTIAL_FIELDS, SETTING_FIELDS, ConnectorInvalid
 from storefront.channels.mappings import effective
 from storefront.channels.models import CHANNEL_TYPES
 from storefront.channels.permissions import allows, role_for
@@ -31,6 +31,8 @@ View = Callable[..., Any]
 bp = staff_blueprint("staff_channels", __name__, "/staff/channels")
 register_staff_nav("staff_channels.index", "Sales channels", order=45)
 INT_SETTINGS = frozenset({"location_id", "rate_limit"})
+SETTING_HINTS = {"format": "xml (or tsv)", "target_country": "US", "language": "en", "api_base": "https://api.discogs.com",
+                 "base_url": "https://your-shop.myshopify.com", "rate_limit": "60"}
 TYPE_LABELS = {"discogs": "Discogs Marketplace", "shopify": "Shopify", "google_feed": "Google product feed"}
 
 
@@ -78,7 +80,8 @@ def _form_credentials(channel_type: str) -> dict[str, str]:
 @bp.get("/")
 def index() -> str:
     return render_template("staff/channels/index.html", connectors=service.list_connectors(), summary=summary,
-                           types=CHANNEL_TYPES, labels=TYPE_LABELS, settings=SETTING_FIELDS,
+                           types=CHANNEL_TYPES, available=AVAILABLE_TYPES, hints=SETTING_HINTS, labels=TYPE_LABELS,
+                           settings=SETTING_FIELDS,
                            credentials=CREDENTIAL_FIELDS, can_create=_can("channel_connector.connectors.create"),
                            errors={}, form={})
 
@@ -97,7 +100,8 @@ def create() -> Response | tuple[str, int]:
     except (ConnectorInvalid, ChannelError) as exc:
         errors = exc.errors if isinstance(exc, ConnectorInvalid) else {"code": [exc.message]}
         return render_template("staff/channels/index.html", connectors=service.list_connectors(), summary=summary,
-                               types=CHANNEL_TYPES, labels=TYPE_LABELS, settings=SETTING_FIELDS,
+                               types=CHANNEL_TYPES, available=AVAILABLE_TYPES, hints=SETTING_HINTS, labels=TYPE_LABELS,
+                           settings=SETTING_FIELDS,
                                credentials=CREDENTIAL_FIELDS, can_create=True, errors=errors,
                                form={k: v for k, v in request.form.items() if not k.startswith("credentials.")}), 422
     flash(f"Connected {connector.name}." if result.get("success") else
