@@ -242,3 +242,20 @@ def test_price_and_title_transformations():
     title = title_for({"artist": "Can", "title": "Tago Mago", "media_grade": ""},
                       validate({"title_template": "{artist} – {title} ({media_grade})"})[0])
     assert title == "Can – Tago Mago"
+
+
+def test_a_catalog_change_pushes_an_incremental_sync_to_each_connector(shop, admin):
+    from storefront.catalog import revision
+    from storefront.channels.automation import push_catalog_changes
+
+    client = shop.test_client()
+    create_feed(client, admin)
+    client.post(f"{API}/google/sync", json={"sync_type": "full"}, headers=admin)
+    with shop.app_context():
+        db.session.execute(update(StockLevel).where(StockLevel.quantity == 1).values(quantity=0))
+        revision.bump()
+        db.session.commit()  # after the commit the push job runs (in-process jobs here) …
+        jobs = db.session.scalars(select(ChannelSyncJob).order_by(ChannelSyncJob.id)).all()
+        assert [j.sync_type for j in jobs] == ["full", "incremental"]
+        assert jobs[-1].withdrawn_count == 1 and jobs[-1].status == "completed"
+        assert push_catalog_changes() == {"google": "current"}  # … and nothing is left behind
