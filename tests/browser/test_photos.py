@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from storefront.catalog.models import Item, ItemVariation
 from tests.support.accounts import PASSWORD, make_staff
-from tests.support.browser import screenshot, wait_until
+from tests.support.browser import screenshot, staff_sign_in, wait_until
 
 pytestmark = pytest.mark.browser
 LOADED = "img => img.complete && img.naturalWidth > 0"
@@ -49,11 +49,7 @@ def test_staff_upload_a_copy_photo_and_the_release_shows_it(open_browser, make_s
     context = open_browser(base_url=shop.base_url)
     page = context.pages[0] if context.pages else context.new_page()
     page.set_viewport_size(viewport)
-    page.goto("/staff/login")
-    page.get_by_label("Email").fill("photos@example.com")
-    page.get_by_label("Password").fill(PASSWORD)
-    with page.expect_navigation():
-        page.get_by_role("button", name="Sign in").click()
+    staff_sign_in(page, "photos@example.com", PASSWORD)
     page.goto(f"/staff/items/{item_id}#photos")
 
     photo = tmp_path / "copy.jpg"

@@ -84,3 +84,12 @@ def link_in(text: str, path_prefix: str) -> str:
     match = re.search(r"https?://[^\s<>\"']*" + re.escape(path_prefix) + r"[^\s<>\"']*", text)
     assert match, f"no {path_prefix} link in {text!r}"
     return match.group(0).rstrip(".,;:)")
+
+
+def staff_sign_in(page: Any, email: str, password: str) -> None:
+    """Sign in on the back office's login page (a staff member without two-factor)."""
+    page.goto("/staff/login")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Sign in").click()
