@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+import weakref
 from dataclasses import dataclass
 
 from flask import Flask
@@ -23,6 +24,7 @@ from storefront.tasks.queue import enqueue
 
 log = logging.getLogger("storefront.tasks.periodic")
 FIRST_RUN_MAX_DELAY = 30.0  # seconds after start-up; short-lived CLI commands never get there
+_STARTED: weakref.WeakSet[PeriodicRunner] = weakref.WeakSet()
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,7 @@ class PeriodicRunner:
         self._thread = threading.Thread(target=self._loop, name="storefront-periodic", daemon=True)
 
     def start(self) -> None:
+        _STARTED.add(self)
         self._thread.start()
 
     def stop(self, timeout: float = 5.0) -> None:
@@ -112,3 +115,12 @@ def register_periodic(app: Flask) -> None:
                 runner = PeriodicRunner(app, schedule())
                 app.extensions["periodic_runner"] = runner
                 runner.start()
+
+
+def stop_all(timeout: float = 5.0) -> int:
+    """Stop every timer this process started (tests call it so no thread outlives its app)."""
+    runners = list(_STARTED)
+    for runner in runners:
+        runner.stop(timeout)
+        _STARTED.discard(runner)
+    return len(runners)

@@ -17,6 +17,7 @@ import importlib
 import logging
 import threading
 import time
+import weakref
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from typing import Any
@@ -35,6 +36,7 @@ QUEUES = ("sync", "default", "notifications", "webhooks")
 JobRef = str | Callable[..., Any]
 _WAITING = {JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.DEFERRED}
 _PENDING = {*_WAITING, JobStatus.STARTED}
+_RUNNERS: weakref.WeakSet[_InProcessRunner] = weakref.WeakSet()
 
 
 def redis_connection(app: Flask | None = None) -> Redis:
@@ -138,6 +140,7 @@ class _InProcessRunner:
         runner = app.extensions.get("jobs_runner")
         if runner is None:
             runner = app.extensions.setdefault("jobs_runner", cls(app))
+            _RUNNERS.add(runner)
         return runner
 
     def submit(self, func: JobRef, args: tuple[Any, ...], job_id: str | None,
@@ -191,3 +194,15 @@ class _InProcessRunner:
                 return
             wait(futures, timeout=max(0.0, deadline - time.monotonic()))
         raise TimeoutError("background jobs still running")
+
+
+def shutdown_in_process_runners(timeout: float = 30.0) -> int:
+    """Finish and stop every in-process job pool (tests call it so no job outlives its app)."""
+    runners = list(_RUNNERS)
+    for runner in runners:
+        try:
+            runner.wait(timeout)
+        finally:
+            runner.pool.shutdown(wait=True)
+            _RUNNERS.discard(runner)
+    return len(runners)

@@ -21,6 +21,8 @@ from flask.testing import FlaskClient
 
 from storefront import create_app
 from storefront.extensions import db, limiter
+from storefront.tasks.periodic import stop_all as stop_periodic_runners
+from storefront.tasks.queue import shutdown_in_process_runners
 from tests.support.services import database_url_from_env, postgres_problem, service_missing
 
 
@@ -105,6 +107,15 @@ def make_app(tmp_path: Path, shared_database_url: str | None) -> Iterator[Any]:
             if shared_database_url:
                 empty_all_tables()
             db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def no_background_threads_outlive_the_test() -> Iterator[None]:
+    """Any app a test built (with ``make_app`` or ``create_app``) stops its job pool and timer when the
+    test ends: a leftover thread would run jobs against a later test's database."""
+    yield
+    stop_periodic_runners()
+    shutdown_in_process_runners()
 
 
 @pytest.fixture
