@@ -127,6 +127,8 @@ SETTINGS: dict[str, tuple[Any, str]] = {
                                     "new key first, then `flask channels rotate-keys`). Blank = one derived "
                                     "from SECRET_KEY (HKDF)."),
     "CHANNEL_SYNC_BATCH": (50, "Products a channel sync job handles between progress updates."),
+    "CHANNEL_DISCOGS_RATE_WINDOW": (60.0, "Seconds of Discogs' moving rate-limit window (60; only tests against "
+                                          "a time-compressed sandbox shorten it)."),
     "PHOTO_MAX_BYTES": (20 * 1024 * 1024, "Largest staff photo upload accepted, in bytes (bigger: refused with 413)."),
     "PHOTO_MAX_MEGAPIXELS": (40, "Largest staff photo accepted, in megapixels (checked from the header: "
                                  "decompression bombs are never decoded)."),

@@ -22,11 +22,12 @@ from storefront.channels.adapters import ChannelError
 from storefront.channels.models import CHANNEL_TYPES, CONNECTOR_STATUSES, ChannelConnector
 from storefront.channels.registry import adapter_for
 from storefront.db.timestamps import utcnow
+from storefront.discogs.client import API_BASE, api_base_of
 from storefront.extensions import db
 
-# The Discogs Marketplace and Shopify connectors (their adapters and local sandboxes) are not
-# built yet: their settings and credentials are defined, creating one is refused with a 422.
-AVAILABLE_TYPES = ("google_feed",)
+# The Shopify connector (its adapter and local sandbox) is not built yet: its settings and
+# credentials are defined, creating one is refused with a 422.
+AVAILABLE_TYPES = ("discogs", "google_feed")
 CODE = re.compile(r"^[a-z0-9][a-z0-9_-]{1,63}$")
 CREDENTIAL_FIELDS: dict[str, tuple[str, ...]] = {
     "discogs": ("token",),
@@ -69,13 +70,27 @@ def _url_errors(value: Any, *, required: bool) -> list[str]:
     return []
 
 
+def _discogs_base_errors(value: Any) -> list[str]:
+    """Discogs itself in production; elsewhere also a sandbox on this machine (the token goes there)."""
+    errors = _url_errors(value, required=False)
+    if errors or value in (None, ""):
+        return errors
+    if current_app.config["ENV_NAME"] == "production" and value.rstrip("/") != API_BASE:
+        return [f"must be {API_BASE} in production"]
+    try:
+        api_base_of(value)
+    except ValueError:
+        return ["must be https://host, or http:// on this machine (a sandbox)"]
+    return []
+
+
 def _settings_errors(channel_type: str, settings: dict[str, Any]) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
     for name in sorted(set(settings) - set(SETTING_FIELDS[channel_type])):
         errors[f"settings.{name}"] = ["is not a setting of this channel type"]
     checks: dict[str, list[str]] = {}
     if channel_type == "discogs":
-        checks["api_base"] = _url_errors(settings.get("api_base"), required=False)
+        checks["api_base"] = _discogs_base_errors(settings.get("api_base"))
         rate = settings.get("rate_limit", 60)
         checks["rate_limit"] = [] if isinstance(rate, int) and not isinstance(rate, bool) and 1 <= rate <= 60 \
             else ["must be a whole number from 1 to 60 (Discogs allows 60 requests a minute)"]

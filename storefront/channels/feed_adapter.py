@@ -30,7 +30,7 @@ class GoogleFeedAdapter:
         return None
 
     def fetch(self, ref: ListingRef) -> dict[str, Any] | None:
-        return None  # nobody edits a feed entry on the channel's side: no conflicts
+        return {}  # the entry exists, and nobody edits it on the channel's side: nothing to compare
 
     def poll_sales(self, cursor: str | None) -> SalesPage:
         return SalesPage([], cursor)

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import time
+
 from flask import current_app
 
 from storefront.channels import vault
 from storefront.channels.adapters import ChannelAdapter, ChannelError
+from storefront.channels.discogs_adapter import DiscogsAdapter
 from storefront.channels.feed_adapter import GoogleFeedAdapter
 from storefront.channels.models import ChannelConnector
+from storefront.discogs.client import api_base_of
+from storefront.discogs.limits import shared_limiter
+from storefront.discogs.marketplace import MarketplaceClient
+from storefront.enrichment.discogs import user_agent
 
 
 def feed_url(connector: ChannelConnector) -> str:
@@ -21,5 +28,26 @@ def adapter_for(connector: ChannelConnector) -> ChannelAdapter:
         raise ChannelError("CHN-091")
     if connector.channel_type == "google_feed":
         return GoogleFeedAdapter(feed_url(connector))
-    vault.unseal(connector.credentials)  # unreadable credentials fail here, before any channel call
+    credentials = vault.unseal(connector.credentials)  # unreadable credentials fail here, before any call
+    if connector.channel_type == "discogs":
+        return discogs_adapter(connector, credentials)
     raise ChannelError("CHN-003", f"The {connector.channel_type} connector is not available in this version yet.")
+
+
+def discogs_adapter(connector: ChannelConnector, credentials: dict[str, str]) -> DiscogsAdapter:
+    """A Discogs adapter on the connector's token. Its rate budget is the token's, shared in this process
+    with enrichment and any other connector on the same token; a call waits at most one window."""
+    token = credentials.get("token")
+    if not token:
+        raise ChannelError("CHN-004")
+    settings = connector.settings or {}
+    window = float(current_app.config["CHANNEL_DISCOGS_RATE_WINDOW"])
+    try:
+        base = api_base_of(settings.get("api_base"))
+        limiter = shared_limiter(token, base, int(settings.get("rate_limit") or 60), window,
+                                 clock=time.monotonic, sleep=time.sleep)
+        client = MarketplaceClient(token, user_agent=user_agent(), api_base=base, limiter=limiter,
+                                   max_wait=window + 5, backoff_base=min(2.0, window / 10), backoff_cap=window / 2)
+    except ValueError as exc:
+        raise ChannelError("CHN-011", f"The Discogs connector's settings are not usable: {exc}") from None
+    return DiscogsAdapter(client, location=str(settings.get("location") or ""))

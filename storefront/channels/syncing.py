@@ -231,8 +231,9 @@ def publish_offer(connector: ChannelConnector, adapter: ChannelAdapter, offer: O
     except ChannelError as exc:
         _fail(row, offer.key, exc, tally)
         return
-    tally.created += ref is None
-    tally.updated += ref is not None
+    adopted = bool(new_ref.extra.get("adopted"))  # the channel already had it (a create whose answer was lost)
+    tally.created += ref is None and not adopted
+    tally.updated += ref is not None or adopted
     _record_published(row, new_ref, offer, print_)
 
 
@@ -250,7 +251,7 @@ def _listing_row(connector: ChannelConnector, offer: Offer) -> ChannelListing:
 def _record_published(row: ChannelListing, ref: ListingRef, offer: Offer, print_: str) -> None:
     pins = (row.extra or {}).get("pinned")
     row.listing_id, row.status = ref.listing_id, "listed"
-    row.extra = {**ref.extra, **({"pinned": pins} if pins else {})}
+    row.extra = {**{k: v for k, v in ref.extra.items() if k != "adopted"}, **({"pinned": pins} if pins else {})}
     row.price_amount, row.currency, row.fingerprint = offer.price_amount, offer.currency, print_
     row.published = {"price_amount": offer.price_amount, "currency": offer.currency, "title": offer.title}
     row.item_id, row.variation_id = offer.item_id, offer.variation_id

@@ -21,6 +21,7 @@ from storefront.discogs.errors import (
     DiscogsNotConfigured,
     DiscogsNotFound,
     DiscogsRateLimited,
+    DiscogsTimeout,
     DiscogsUnavailable,
 )
 from storefront.discogs.limits import MovingWindowLimiter
@@ -45,19 +46,40 @@ RETRYABLE_ERRORS = (requests.ConnectionError, requests.exceptions.ChunkedEncodin
 CacheKey = tuple[str, tuple[tuple[str, str], ...]]
 
 
-def api_url(path: str) -> str:
-    """``path`` on the Discogs API host; anything that would land elsewhere raises ``DiscogsError``."""
+def api_url(path: str, base: str = API_BASE) -> str:
+    """``path`` on the Discogs API host (or the sandbox the client was built for); anything that would
+    land elsewhere raises ``DiscogsError``."""
     if not isinstance(path, str) or not path.startswith("/") or path.startswith("//") or "\\" in path:
         raise DiscogsError(f"refusing to request {path!r}: not a Discogs API path")
-    url = API_BASE + path
+    allowed = urlsplit(base)
+    url = base + path
     try:
         parts = urlsplit(url)
         port = parts.port
     except ValueError as exc:
         raise DiscogsError(f"refusing to request {url!r}") from exc
-    if parts.scheme != "https" or parts.netloc != API_HOST or parts.hostname != API_HOST or port is not None:
-        raise DiscogsError(f"refusing to request {url!r}: only {API_BASE} is allowed")
+    if (parts.scheme, parts.netloc, parts.hostname, port) != (allowed.scheme, allowed.netloc, allowed.hostname,
+                                                             allowed.port):
+        raise DiscogsError(f"refusing to request {url!r}: only {base} is allowed")
     return url
+
+
+def api_base_of(value: str | None) -> str:
+    """The API root a client talks to: Discogs itself by default, or a local sandbox (``http://127.0.0.1:…``).
+    Anything else that is not plain https is refused, so a token never travels in clear text."""
+    if not value:
+        return API_BASE
+    base = value.rstrip("/")
+    try:
+        parts = urlsplit(base)
+        parts.port  # noqa: B018  (raises on a port that is not a number)
+    except ValueError as exc:
+        raise ValueError(f"not a URL: {value!r}") from exc
+    local = parts.hostname in ("127.0.0.1", "localhost", "::1")
+    if parts.scheme not in (("http", "https") if local else ("https",)) or not parts.hostname \
+            or parts.username or parts.password or parts.query or parts.fragment or parts.path:
+        raise ValueError(f"the Discogs API root must be https://host (or http on this machine), not {value!r}")
+    return base
 
 
 def _check_id(value: object, what: str) -> int:
@@ -93,13 +115,15 @@ class DiscogsClient:
                  session: requests.Session | None = None, clock: Callable[[], float] = time.monotonic,
                  sleep: Callable[[float], None] = time.sleep, cache_ttl: float = 300, cache_size: int = 256,
                  max_retries: int = 3, rate_limit: int | None = None, rate_window: float = RATE_WINDOW,
-                 backoff_base: float = 2.0, backoff_cap: float = 30.0, max_wait: float | None = None) -> None:
+                 backoff_base: float = 2.0, backoff_cap: float = 30.0, max_wait: float | None = None,
+                 api_base: str | None = None, limiter: MovingWindowLimiter | None = None) -> None:
         token = token.strip() if isinstance(token, str) else None
         if token and any(ch.isspace() or unicodedata.category(ch) == "Cc" for ch in token):
             raise ValueError("Discogs token contains whitespace or control characters")
         if not isinstance(user_agent, str) or not user_agent.strip() or any(ch in user_agent for ch in "\r\n\0"):
             raise ValueError("Discogs requires a descriptive User-Agent, e.g. 'MyShop/1.0 +https://shop.example'")
         self._token = token or None
+        self.api_base = api_base_of(api_base)
         self.user_agent = user_agent.strip()
         self.timeout = timeout
         self.max_retries = max(0, max_retries)
@@ -111,7 +135,8 @@ class DiscogsClient:
         self._owns_session = session is None
         self.session = session or requests.Session()
         limit = rate_limit or (AUTHENTICATED_LIMIT if self._token else ANONYMOUS_LIMIT)
-        self.limiter = MovingWindowLimiter(limit, rate_window, clock=clock, sleep=sleep)
+        # A shared limiter (``limits.shared_limiter``) gives every client of one token one budget.
+        self.limiter = limiter or MovingWindowLimiter(limit, rate_window, clock=clock, sleep=sleep)
         self.cache: TTLCache[CacheKey, dict[str, Any]] = TTLCache(cache_ttl, cache_size, clock=clock)
 
     def fetch_image(self, url: str, *, max_bytes: int) -> bytes:
@@ -202,43 +227,53 @@ class DiscogsClient:
 
     def _fetch(self, path: str, params: list[tuple[str, str]]) -> dict[str, Any]:
         """One GET through the limiter, retried (bounded) on 429, 5xx and dropped connections."""
-        url = api_url(path)
+        return self._send("GET", path, params)
+
+    def _send(self, method: str, path: str, params: list[tuple[str, str]] | None = None,
+              body: dict[str, Any] | None = None, *, idempotent: bool = True) -> dict[str, Any]:
+        """One request through the limiter. 429 is always retried (Discogs did nothing); 5xx and dropped
+        connections only when repeating the request is harmless (``idempotent``). 204 → ``{}``."""
+        url = api_url(path, self.api_base)
         attempt = 0
         while True:
             self.limiter.acquire(self.max_wait)
             try:
-                response = self.session.get(url, params=params, headers=self._headers(), timeout=self.timeout,
-                                            allow_redirects=False)
+                response = self.session.request(method, url, params=params or None, json=body,
+                                                headers=self._headers(), timeout=self.timeout,
+                                                allow_redirects=False)
             except requests.Timeout as exc:
-                raise DiscogsUnavailable(f"GET {path}: Discogs did not answer in {self.timeout:g}s") from exc
+                raise DiscogsTimeout(f"{method} {path}: Discogs did not answer in {self.timeout:g}s") from exc
             except RETRYABLE_ERRORS as exc:
-                delay = self._retry_delay(attempt, None)
+                delay = self._retry_delay(attempt, None) if idempotent else None
                 if delay is None:
-                    raise DiscogsUnavailable(f"GET {path}: no answer from Discogs ({type(exc).__name__})") from exc
-                self._pause(delay, attempt, f"GET {path}: {type(exc).__name__}")
+                    raise DiscogsUnavailable(f"{method} {path}: no answer from Discogs ({type(exc).__name__})") \
+                        from exc
+                self._pause(delay, attempt, f"{method} {path}: {type(exc).__name__}")
                 attempt += 1
                 continue
             except requests.RequestException as exc:
-                raise DiscogsError(f"GET {path}: {type(exc).__name__}") from exc
+                raise DiscogsError(f"{method} {path}: {type(exc).__name__}") from exc
             with response:
                 self._note_rate_headers(response)
                 status = response.status_code
-                if status == 429 or status >= 500:
+                if status == 429 or (status >= 500 and idempotent):
                     delay = self._retry_delay(attempt, response.headers.get("Retry-After"))
                     if delay is None:
-                        raise self._error(response, path)
-                    self._pause(delay, attempt, f"GET {path}: {status}")
+                        raise self._error(response, path, method)
+                    self._pause(delay, attempt, f"{method} {path}: {status}")
                     attempt += 1
                     continue
-                if status != 200:
-                    raise self._error(response, path)
+                if status not in (200, 201, 204):
+                    raise self._error(response, path, method)
+                if status == 204 or not response.content:
+                    return {}
                 try:
-                    body = response.json()
+                    answer = response.json()
                 except ValueError as exc:
-                    raise DiscogsError(f"GET {path}: Discogs answered with invalid JSON", status=status) from exc
-            if not isinstance(body, dict):
-                raise DiscogsError(f"GET {path}: unexpected response shape", status=status)
-            return body
+                    raise DiscogsError(f"{method} {path}: Discogs answered with invalid JSON", status=status) from exc
+            if not isinstance(answer, dict):
+                raise DiscogsError(f"{method} {path}: unexpected response shape", status=status)
+            return answer
 
     def _note_rate_headers(self, response: requests.Response) -> None:
         """Discogs says no requests remain: hold everything back until its window has passed."""
@@ -271,17 +306,17 @@ class DiscogsClient:
         self._sleep(delay)
 
     @staticmethod
-    def _error(response: requests.Response, path: str) -> DiscogsError:
+    def _error(response: requests.Response, path: str, method: str = "GET") -> DiscogsError:
         status = response.status_code
         try:
             body = response.json()
         except ValueError:
             body = None
         detail = body.get("message") if isinstance(body, dict) else None
-        message = f"GET {path} → {status}: {detail if isinstance(detail, str) else response.reason or 'no detail'}"
+        message = f"{method} {path} → {status}: {detail if isinstance(detail, str) else response.reason or 'no detail'}"
         kind: type[DiscogsError]
         if 300 <= status < 400:
-            kind, message = DiscogsError, f"GET {path} → {status}: redirect not followed"
+            kind, message = DiscogsError, f"{method} {path} → {status}: redirect not followed"
         elif status == 429:
             kind = DiscogsRateLimited
         elif status >= 500:

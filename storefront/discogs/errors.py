@@ -33,3 +33,7 @@ class DiscogsRateLimited(DiscogsError):
 
 class DiscogsUnavailable(DiscogsError):
     """Timeout, no connection, or 5xx after every retry."""
+
+
+class DiscogsTimeout(DiscogsUnavailable):
+    """Discogs did not answer within the client's timeout."""

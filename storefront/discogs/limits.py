@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections import deque
 from collections.abc import Callable
@@ -54,3 +55,22 @@ class MovingWindowLimiter:
         """Grant nothing for ``seconds`` from now."""
         with self._lock:
             self._paused_until = max(self._paused_until, self._clock() + seconds)
+
+
+_SHARED: dict[tuple[str, str], MovingWindowLimiter] = {}
+_SHARED_LOCK = threading.Lock()
+
+
+def shared_limiter(token: str | None, api_base: str, limit: int, window: float, *,
+                   clock: Callable[[], float], sleep: Callable[[float], None]) -> MovingWindowLimiter:
+    """One limiter per Discogs token (and API root) in this process: Discogs counts requests per token,
+    so the enrichment lookups and every channel connector using the same token draw on one budget.
+    The smallest ``limit`` asked for wins (a connector may be set to leave room for others)."""
+    key = (hashlib.sha256((token or "").encode()).hexdigest(), api_base)
+    with _SHARED_LOCK:
+        limiter = _SHARED.get(key)
+        if limiter is None or limiter.window != window:
+            limiter = _SHARED[key] = MovingWindowLimiter(limit, window, clock=clock, sleep=sleep)
+        elif limit < limiter.limit:
+            limiter.limit = limit
+        return limiter

@@ -6,6 +6,7 @@ Tests (or a deployment) can put their own client in ``app.extensions["discogs_cl
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,6 +27,8 @@ from storefront.discogs import (
     Release,
     SearchResults,
 )
+from storefront.discogs.client import ANONYMOUS_LIMIT, API_BASE, AUTHENTICATED_LIMIT, RATE_WINDOW
+from storefront.discogs.limits import shared_limiter
 from storefront.enrichment.validation import TEXT_LIMITS, is_allowed_image
 from storefront.extensions import db
 
@@ -55,16 +58,25 @@ class DiscogsReleaseMissing(NotFound):
     code = "discogs_release_not_found"
 
 
+def user_agent() -> str:
+    """The descriptive User-Agent Discogs requires: DISCOGS_USER_AGENT, else the shop's name and URL."""
+    config = current_app.config
+    return (config.get("DISCOGS_USER_AGENT") or "").strip() or (
+        "{}-Storefront/1.0 +{}".format("".join(ch for ch in config["SHOP_NAME"] if ch.isalnum()) or "Shop",
+                                       config["PUBLIC_BASE_URL"]))
+
+
 def discogs_client() -> DiscogsClient:
-    """The app's shared Discogs client, built from DISCOGS_TOKEN / DISCOGS_USER_AGENT on first use."""
+    """The app's shared Discogs client, built from DISCOGS_TOKEN / DISCOGS_USER_AGENT on first use.
+    Its rate budget is the token's shared one (channel connectors with the same token draw on it too)."""
     client = current_app.extensions.get(EXTENSION_KEY)
     if client is None:
         config = current_app.config
-        agent = (config.get("DISCOGS_USER_AGENT") or "").strip() or (
-            "{}-Storefront/1.0 +{}".format("".join(ch for ch in config["SHOP_NAME"] if ch.isalnum()) or "Shop",
-                                           config["PUBLIC_BASE_URL"]))
+        token = (config.get("DISCOGS_TOKEN") or "").strip() or None
+        limiter = shared_limiter(token, API_BASE, AUTHENTICATED_LIMIT if token else ANONYMOUS_LIMIT, RATE_WINDOW,
+                                 clock=time.monotonic, sleep=time.sleep)
         try:
-            client = DiscogsClient((config.get("DISCOGS_TOKEN") or "").strip() or None, user_agent=agent,
+            client = DiscogsClient(token, user_agent=user_agent(), limiter=limiter,
                                    max_wait=WEB_MAX_WAIT_SECONDS, max_retries=2)
         except ValueError as exc:  # a malformed token or User-Agent: say so instead of failing the page
             raise DiscogsOff(f"Discogs search is off: {exc} (check STOREFRONT_DISCOGS_TOKEN and "

@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from storefront.catalog.models import ItemVariation, StockLevel
+from storefront.catalog.models import Item, ItemDetail, ItemVariation, StockLevel
+from storefront.discogs.sandbox import create_discogs_sandbox
+from storefront.ecs.sandbox.server import serve_in_thread
 from storefront.extensions import db
 from tests.support.factories import make_item
 
@@ -30,3 +32,52 @@ def shop(make_app):  # noqa: ANN001, ANN201
         stock(make_item(artist="Sold Out", title="Nothing Left", price=1000), 0)
         db.session.commit()
     return app
+
+
+DISCOGS_TOKEN = "sandbox-discogs-token-7f3a9c"  # distinctive, so the credential scans can find any leak
+
+
+class DiscogsSandbox:
+    """The Discogs Marketplace sandbox on a real socket: ``base_url``, its state and control calls."""
+
+    def __init__(self, server) -> None:  # noqa: ANN001
+        self.server = server
+        self.base_url = server.base_url
+        self.market = server.app.extensions["discogs_sandbox"]
+
+    def control(self, method: str, path: str, body=None):  # noqa: ANN001, ANN201
+        return self.server.json(method, path, body)
+
+    def listings(self, status: str | None = None) -> list[dict]:
+        with self.market.lock:
+            return [dict(row) for row in self.market.listings.values() if status is None or row["status"] == status]
+
+    def stats(self) -> dict:
+        return self.control("GET", "/_sandbox/stats")
+
+
+@pytest.fixture
+def discogs_sandbox():  # noqa: ANN201
+    """A fresh Discogs sandbox whose clock runs 60 times fast: 60 requests per 1-second window
+    (the app under test is set to the same window with ``CHANNEL_DISCOGS_RATE_WINDOW``)."""
+    server = serve_in_thread(create_discogs_sandbox(token=DISCOGS_TOKEN, limit=60, window=1.0))
+    try:
+        yield DiscogsSandbox(server)
+    finally:
+        server.shutdown()
+
+
+def discogs_connector_payload(sandbox: DiscogsSandbox, code: str = "discogs", **settings) -> dict:  # noqa: ANN003
+    return {"code": code, "name": "Discogs Marketplace", "channel_type": "discogs",
+            "settings": {"api_base": sandbox.base_url, **settings}, "credentials": {"token": DISCOGS_TOKEN}}
+
+
+def give_release_ids(first: int = 1001) -> int:
+    """Every record a Discogs release id (enrichment's match), as staff would before listing there."""
+    items = db.session.scalars(select(Item).where(Item.kind == "record").order_by(Item.id)).all()
+    for number, item in enumerate(items):
+        if item.detail is None:
+            item.detail = ItemDetail()
+        item.detail.discogs_release_id = first + number
+    db.session.commit()
+    return len(items)

@@ -27,19 +27,29 @@ class SandboxServer:
         self.host, self.port = server.server_address[0], server.server_port
         self.base_url = f"http://{self.host}:{self.port}"
         self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1},
-                                        name=f"ecs-sandbox-{self.port}", daemon=True)
+                                        name=f"{app.name}-{self.port}", daemon=True)
         self._thread.start()
 
     @property
     def sandbox(self) -> Sandbox:
         return self.app.extensions[EXTENSION_KEY]
 
+    def json(self, method: str, path: str, body: object = None) -> object:
+        """Call the sandbox's control API (tests): the decoded JSON answer, or None for 204."""
+        import requests  # noqa: PLC0415 (only tests call this)
+
+        response = requests.request(method, self.base_url + path, json=body, timeout=10)
+        response.raise_for_status()
+        return response.json() if response.content else None
+
     def shutdown(self) -> None:
         """Stop serving, stop webhook workers and write the state file (if any)."""
         self._server.shutdown()
         self._thread.join(timeout=5)
         self._server.server_close()
-        self.sandbox.close()
+        ecs_state = self.app.extensions.get(EXTENSION_KEY)  # other sandboxes (Discogs) have nothing to close
+        if ecs_state is not None:
+            ecs_state.close()
 
     def __enter__(self) -> SandboxServer:
         return self
