@@ -108,3 +108,28 @@ def test_an_ecs_price_change_reaches_both_channels_in_one_incremental_job_each(c
             ChannelConnector.code == "feed", ChannelListing.offer_key == row["external_id"]))
     assert feed_price == 5000
     assert discogs.market.listings[row["id"]]["price"] == 54.99  # 50.00 + 10 %, rounded to x.99
+
+
+def test_selling_one_of_two_copies_keeps_the_other_listing(channels):
+    """Copies are numbered by count: selling #1 of two leaves #1 for sale. The remaining copy keeps
+    its Discogs listing (no delete and re-create), and the next sync renames its external_id."""
+    app, ecs, discogs, _offers = channels
+    listed = discogs.listings("For Sale")
+    keys = Counter(variation_of(row["external_id"]) for row in listed)
+    variation = next(v for v, n in keys.items() if n == 2)
+    first = next(r for r in listed if r["external_id"] == f"{variation}#1")
+    second = next(r for r in listed if r["external_id"] == f"{variation}#2")
+    total = len(discogs.listings())
+    discogs.control("POST", "/_sandbox/buy", {"listing_ids": [first["id"]]})
+    with app.app_context():
+        assert poll_all()["discogs"] == 1
+        rows = {r.listing_id: (r.offer_key, r.status) for r in db.session.scalars(
+            select(ChannelListing).join(ChannelConnector).where(ChannelConnector.code == "discogs",
+                                                                ChannelListing.offer_key.like(f"{variation}#%")))}
+        assert rows == {str(first["id"]): (f"{variation}#2", "sold"), str(second["id"]): (f"{variation}#1", "listed")}
+        start_sync(_connector("discogs"), "incremental", run_now=True)
+        assert poll_all()["discogs"] == 0
+    assert len(discogs.listings()) == total  # nothing deleted and re-created
+    assert discogs.market.listings[second["id"]]["status"] == "For Sale"
+    assert discogs.market.listings[second["id"]]["external_id"] == f"{variation}#1"
+    assert _status(app, "feed", f"{variation}#2") == "withdrawn" and _status(app, "feed", f"{variation}#1") == "listed"

@@ -121,15 +121,51 @@ def record_sale(connector: ChannelConnector, sale: ChannelSale) -> str:
     row = _sale_row(connector, sale, variation)
     if variation is None:
         return f"unknown copy {sale.offer_key}: recorded for staff, nothing changed"
+    listing = _listing_sold(connector, sale)
+    if listing is not None and listing.status != "sold":
+        # Committed together with the ECS's new count: no sync in between may see the copy still in
+        # stock but its listing sold (it would list the copy again), or the count down but the listing
+        # still for sale (it would withdraw the wrong copy).
+        listing.status = "sold"
+        _keep_units_dense(connector, listing)
     if row.ecs_recorded_at is None:
         _record_in_ecs(connector, row, variation)
-    listing = db.session.scalar(select(ChannelListing).where(ChannelListing.connector_id == connector.id,
-                                                             ChannelListing.offer_key == sale.offer_key))
-    if listing is not None and listing.status != "sold":
-        listing.status = "sold"
-        db.session.commit()
+    db.session.commit()
     _delist_elsewhere(variation.id)
     return f"sold {sale.offer_key} on {connector.code} (order {sale.order_id})"
+
+
+def _listing_sold(connector: ChannelConnector, sale: ChannelSale) -> ChannelListing | None:
+    """The listing the sale was made on: by the channel's listing id first (after a sale the copy numbers
+    move, see _keep_units_dense, the listing does not), else by the copy's key."""
+    mine = select(ChannelListing).where(ChannelListing.connector_id == connector.id)
+    found = db.session.scalar(mine.where(ChannelListing.listing_id == sale.listing_id)) if sale.listing_id else None
+    return found or db.session.scalar(mine.where(ChannelListing.offer_key == sale.offer_key))
+
+
+def _unit(key: str) -> int:
+    tail = key.rsplit("#", 1)[-1]
+    return int(tail) if tail.isdigit() else 0
+
+
+def _keep_units_dense(connector: ChannelConnector, sold: ChannelListing) -> None:
+    """Copies are numbered 1…n by count, so after a sale the last number leaves stock. The sold row takes
+    that last number and the listing that had it takes the sold one's: the copies still for sale keep
+    their listings (no delete-and-recreate on the channel), and the next sync updates their key there."""
+    variation = variation_of(sold.offer_key)
+    listed = db.session.scalars(select(ChannelListing).where(
+        ChannelListing.connector_id == connector.id, ChannelListing.status == "listed",
+        ChannelListing.offer_key.like(f"{variation}#%"))).all()
+    last = max((row for row in listed if variation_of(row.offer_key) == variation),
+               key=lambda row: _unit(row.offer_key), default=None)
+    if last is None or _unit(last.offer_key) < _unit(sold.offer_key):
+        return
+    sold_key, last_key = sold.offer_key, last.offer_key
+    sold.offer_key = f"{sold_key}~"  # (the pair is unique per connector: swap through a free key)
+    db.session.flush()
+    last.offer_key, last.fingerprint = sold_key, ""
+    db.session.flush()
+    sold.offer_key = last_key
 
 
 def _delist_elsewhere(variation_id: int) -> None:

@@ -33,7 +33,15 @@ register_staff_nav("staff_channels.index", "Sales channels", order=45)
 INT_SETTINGS = frozenset({"location_id", "rate_limit"})
 SETTING_HINTS = {"format": "xml (or tsv)", "target_country": "US", "language": "en", "api_base": "https://api.discogs.com",
                  "base_url": "https://your-shop.myshopify.com", "rate_limit": "60"}
+FIELD_LABELS = {"api_base": "API root", "rate_limit": "Requests a minute (at most 60)",
+                "location": "Location (shown to buyers)", "base_url": "Shop URL", "location_id": "Location id",
+                "api_version": "API version", "target_country": "Target country"}
 TYPE_LABELS = {"discogs": "Discogs Marketplace", "shopify": "Shopify", "google_feed": "Google product feed"}
+
+
+@bp.context_processor
+def field_labels() -> dict[str, Any]:
+    return {"field_labels": FIELD_LABELS}
 
 
 def _require(permission: str) -> Any:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -28,18 +29,20 @@ def demo_cli(host: str, port: int, serve: bool) -> None:
     upgrade(directory=app.extensions["migrate"].directory)
     sandbox = start_sandbox(app)
     click.echo(f"• ECS sandbox: {sandbox.base_url} (demo catalog, state in instance/)")
+    from storefront.demo.channels import ensure_demo_channels, start_discogs_sandbox
     from storefront.demo.setup import prepare_demo
 
-    for line in prepare_demo(app):
-        click.echo(f"• {line}")
-    if not serve:
-        sandbox.shutdown()
-        return
-    click.echo(f"\n  The shop is open at http://{host}:{port}/  (Ctrl+C to stop)\n")
+    discogs = start_discogs_sandbox(app)
+    click.echo(f"• Discogs Marketplace sandbox: {discogs.base_url}/ (buy a copy there; the shop polls for it)")
     try:
-        # Not app.run(): Flask ignores that call inside a `flask` CLI command (FLASK_RUN_FROM_CLI).
-        run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
+        for line in chain(prepare_demo(app), ensure_demo_channels(discogs.base_url, background=serve)):
+            click.echo(f"• {line}")
+        if serve:
+            click.echo(f"\n  The shop is open at http://{host}:{port}/  (Ctrl+C to stop)\n")
+            # Not app.run(): Flask ignores that call inside a `flask` CLI command (FLASK_RUN_FROM_CLI).
+            run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
     finally:
+        discogs.shutdown()
         sandbox.shutdown()
 
 
@@ -60,6 +63,8 @@ def derive_demo_urls(cfg: dict[str, Any], port: int) -> None:
     for name, value in derived.items():
         if cfg[name] == SETTINGS[name][0]:
             cfg[name] = value
+    if cfg["CHANNEL_DISCOGS_RATE_WINDOW"] == SETTINGS["CHANNEL_DISCOGS_RATE_WINDOW"][0]:
+        cfg["CHANNEL_DISCOGS_RATE_WINDOW"] = 1.0  # the demo's Discogs sandbox runs 60 times fast
     if cfg["TAX_PERCENT"] == SETTINGS["TAX_PERCENT"][0]:  # the demo shop is in New York: sales tax on top
         cfg["TAX_PERCENT"], cfg["TAX_NAME"] = "8.875", "NY sales tax"
 

@@ -283,7 +283,7 @@ class DiscogsClient:
         except ValueError:
             left = None
         if left is not None and left <= 0:
-            log.warning("Discogs rate limit used up (%s of %s); pausing %.0fs",
+            log.info("Discogs rate limit used up (%s of %s); pausing %.0fs",
                         response.headers.get("X-Discogs-Ratelimit-Used"),
                         response.headers.get("X-Discogs-Ratelimit"), self.limiter.window)
             self.limiter.pause(self.limiter.window)
