@@ -105,15 +105,6 @@ def test_credentials_are_encrypted_at_rest_and_never_returned(shop, admin):
                    for row in audit_rows)
 
 
-def test_connectors_not_built_yet_are_refused_with_a_clear_422(shop, admin):
-    client = shop.test_client()
-    for channel_type, credentials in (("shopify", {"access_token": "t"}),):
-        response = client.post(API, json={"code": channel_type, "name": "n", "channel_type": channel_type,
-                                          "credentials": credentials}, headers=admin)
-        assert response.status_code == 422
-        assert "not available" in response.get_json()["errors"]["channel_type"][0]
-
-
 def test_a_malformed_channel_url_is_a_422_not_a_500(shop, admin):
     with shop.app_context():
         db.session.add(ChannelConnector(code="sh", name="Shopify", channel_type="shopify", settings={},

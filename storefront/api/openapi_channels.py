@@ -54,7 +54,7 @@ CHANNEL_TYPE_LIST = ", ".join(f"`{t}`" for t in CHANNEL_TYPES)
 
 # --- the tag: what this API is, its error shapes and the CHN code table -----------------------------
 
-_NOTES = {"CHN-050": "Channel webhook routes only (Shopify orders/create, not built yet), not this API.",
+_NOTES = {"CHN-050": "Webhook routes only (Shopify orders/create: POST /webhooks/shopify/{code}), not this API.",
           "CHN-080": "Reserved (one shop per install).",
           "CHN-070": "A listing gone from the channel; reported per product in a job's `failed_products`."}
 

@@ -16,6 +16,8 @@ per-product error summary and decide what a retry may fix.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -64,6 +66,22 @@ class ChannelError(Exception):
     @property
     def retryable(self) -> bool:
         return self.code in RETRYABLE_CODES
+
+
+ErrorTable = Sequence[tuple[type[Exception], str]]
+
+
+@contextmanager
+def errors_as_codes(table: ErrorTable) -> Iterator[None]:
+    """A client's exceptions as ChannelErrors: the first ``(exception type, CHN code)`` that matches
+    wins (list subclasses first); anything else propagates. The client's message (never a secret) is kept."""
+    try:
+        yield
+    except Exception as exc:
+        code = next((code for kind, code in table if isinstance(exc, kind)), None)
+        if code is None:
+            raise
+        raise ChannelError(code, str(exc)[:255]) from None
 
 
 @dataclass(frozen=True)

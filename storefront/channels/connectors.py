@@ -25,9 +25,7 @@ from storefront.db.timestamps import utcnow
 from storefront.discogs.client import API_BASE, api_base_of
 from storefront.extensions import db
 
-# The Shopify connector (its adapter and local sandbox) is not built yet: its settings and
-# credentials are defined, creating one is refused with a 422.
-AVAILABLE_TYPES = ("discogs", "google_feed")
+AVAILABLE_TYPES = ("discogs", "shopify", "google_feed")
 CODE = re.compile(r"^[a-z0-9][a-z0-9_-]{1,63}$")
 CREDENTIAL_FIELDS: dict[str, tuple[str, ...]] = {
     "discogs": ("token",),

@@ -11,11 +11,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from typing import Any, TypeVar
 
-from storefront.channels.adapters import ChannelError, ChannelSale, ListingRef, Offer, SalesPage
+from storefront.channels.adapters import (
+    ChannelError,
+    ChannelSale,
+    ErrorTable,
+    ListingRef,
+    Offer,
+    SalesPage,
+    errors_as_codes,
+)
 from storefront.core.money import exponent
 from storefront.discogs.errors import (
     DiscogsAuthError,
@@ -33,25 +41,14 @@ STATUS_OF = {"For Sale": "listed", "Draft": "draft", "Sold": "sold", "Expired": 
 INVENTORY_PAGE = 100
 
 
-@contextmanager
-def channel_errors() -> Iterator[None]:
+ERRORS: ErrorTable = [(DiscogsRateLimited, "CHN-020"), (DiscogsTimeout, "CHN-023"), (DiscogsUnavailable, "CHN-021"),
+                      (DiscogsAuthError, "CHN-005"), (DiscogsNotFound, "CHN-070"), (DiscogsInvalidRequest, "CHN-011"),
+                      (DiscogsError, "CHN-022")]
+
+
+def channel_errors() -> AbstractContextManager[None]:
     """Discogs errors as CHN codes (messages carry no credential: the client never puts one in)."""
-    try:
-        yield
-    except DiscogsRateLimited as exc:
-        raise ChannelError("CHN-020", str(exc)[:255]) from None
-    except DiscogsTimeout as exc:
-        raise ChannelError("CHN-023", str(exc)[:255]) from None
-    except DiscogsUnavailable as exc:
-        raise ChannelError("CHN-021", str(exc)[:255]) from None
-    except DiscogsAuthError as exc:
-        raise ChannelError("CHN-005", str(exc)[:255]) from None
-    except DiscogsNotFound as exc:
-        raise ChannelError("CHN-070", str(exc)[:255]) from None
-    except DiscogsInvalidRequest as exc:
-        raise ChannelError("CHN-011", str(exc)[:255]) from None
-    except DiscogsError as exc:
-        raise ChannelError("CHN-022", str(exc)[:255]) from None
+    return errors_as_codes(ERRORS)
 
 
 def _call(func: Callable[[], T]) -> T:

@@ -5,16 +5,21 @@ from __future__ import annotations
 import time
 
 from flask import current_app
+from sqlalchemy import select
 
 from storefront.channels import vault
 from storefront.channels.adapters import ChannelAdapter, ChannelError
 from storefront.channels.discogs_adapter import DiscogsAdapter
 from storefront.channels.feed_adapter import GoogleFeedAdapter
-from storefront.channels.models import ChannelConnector
+from storefront.channels.models import ChannelConnector, ChannelListing
+from storefront.channels.offers import variation_of
+from storefront.channels.shopify_adapter import ShopifyAdapter
 from storefront.discogs.client import api_base_of
 from storefront.discogs.limits import shared_limiter
 from storefront.discogs.marketplace import MarketplaceClient
 from storefront.enrichment.discogs import user_agent
+from storefront.extensions import db
+from storefront.shopify.client import DEFAULT_VERSION, ShopifyClient
 
 
 def feed_url(connector: ChannelConnector) -> str:
@@ -31,6 +36,8 @@ def adapter_for(connector: ChannelConnector) -> ChannelAdapter:
     credentials = vault.unseal(connector.credentials)  # unreadable credentials fail here, before any call
     if connector.channel_type == "discogs":
         return discogs_adapter(connector, credentials)
+    if connector.channel_type == "shopify":
+        return shopify_adapter(connector, credentials)
     raise ChannelError("CHN-003", f"The {connector.channel_type} connector is not available in this version yet.")
 
 
@@ -51,3 +58,27 @@ def discogs_adapter(connector: ChannelConnector, credentials: dict[str, str]) ->
     except ValueError as exc:
         raise ChannelError("CHN-011", f"The Discogs connector's settings are not usable: {exc}") from None
     return DiscogsAdapter(client, location=str(settings.get("location") or ""))
+
+
+def shopify_adapter(connector: ChannelConnector, credentials: dict[str, str]) -> ShopifyAdapter:
+    """A Shopify adapter on the connector's shop URL, location and access token."""
+    token = credentials.get("access_token")
+    if not token:
+        raise ChannelError("CHN-004")
+    settings = connector.settings or {}
+    if not settings.get("location_id"):
+        raise ChannelError("CHN-010", "The Shopify connector needs the location_id its stock is counted at.")
+    try:
+        client = ShopifyClient(str(settings.get("base_url") or ""), token,
+                               api_version=str(settings.get("api_version") or DEFAULT_VERSION))
+    except ValueError as exc:
+        raise ChannelError("CHN-011", f"The Shopify connector's settings are not usable: {exc}") from None
+
+    def known_product(variation: str) -> dict[str, object] | None:
+        """The ids of the product an earlier sync made for this record (all its copies share it)."""
+        rows = db.session.execute(select(ChannelListing.offer_key, ChannelListing.extra).where(
+            ChannelListing.connector_id == connector.id, ChannelListing.offer_key.like(f"{variation}#%"))).all()
+        return next((dict(extra) for key, extra in rows
+                     if variation_of(key) == variation and extra and extra.get("variant_id")), None)
+
+    return ShopifyAdapter(client, int(settings["location_id"]), known_product)

@@ -121,14 +121,14 @@ def record_sale(connector: ChannelConnector, sale: ChannelSale) -> str:
     row = _sale_row(connector, sale, variation)
     if variation is None:
         return f"unknown copy {sale.offer_key}: recorded for staff, nothing changed"
-    listing = _listing_sold(connector, sale)
-    if listing is not None and listing.status != "sold":
-        # Committed together with the ECS's new count: no sync in between may see the copy still in
-        # stock but its listing sold (it would list the copy again), or the count down but the listing
-        # still for sale (it would withdraw the wrong copy).
-        listing.status = "sold"
-        _keep_units_dense(connector, listing)
     if row.ecs_recorded_at is None:
+        listing = _listing_sold(connector, sale)
+        if listing is not None:
+            # Committed together with the ECS's new count (once per sale): no sync in between may see
+            # the copy still in stock but its listing sold (it would list it again), or the count down
+            # but the listing still for sale (it would withdraw the wrong copy).
+            listing.status = "sold"
+            _keep_units_dense(connector, listing)
         _record_in_ecs(connector, row, variation)
     db.session.commit()
     _delist_elsewhere(variation.id)
@@ -137,8 +137,10 @@ def record_sale(connector: ChannelConnector, sale: ChannelSale) -> str:
 
 def _listing_sold(connector: ChannelConnector, sale: ChannelSale) -> ChannelListing | None:
     """The listing the sale was made on: by the channel's listing id first (after a sale the copy numbers
-    move, see _keep_units_dense, the listing does not), else by the copy's key."""
-    mine = select(ChannelListing).where(ChannelListing.connector_id == connector.id)
+    move, see _keep_units_dense, the listing does not; on Shopify every copy of a record shares one),
+    else by the copy's key; never one already sold."""
+    mine = select(ChannelListing).where(ChannelListing.connector_id == connector.id,
+                                        ChannelListing.status != "sold").order_by(ChannelListing.offer_key.desc())
     found = db.session.scalar(mine.where(ChannelListing.listing_id == sale.listing_id)) if sale.listing_id else None
     return found or db.session.scalar(mine.where(ChannelListing.offer_key == sale.offer_key))
 

@@ -29,19 +29,27 @@ def demo_cli(host: str, port: int, serve: bool) -> None:
     upgrade(directory=app.extensions["migrate"].directory)
     sandbox = start_sandbox(app)
     click.echo(f"• ECS sandbox: {sandbox.base_url} (demo catalog, state in instance/)")
-    from storefront.demo.channels import ensure_demo_channels, start_discogs_sandbox
+    from storefront.demo.channels import (
+        ensure_demo_channels,
+        ensure_demo_shopify,
+        start_discogs_sandbox,
+        start_shopify_sandbox,
+    )
     from storefront.demo.setup import prepare_demo
 
-    discogs = start_discogs_sandbox(app)
+    discogs, shopify = start_discogs_sandbox(app), start_shopify_sandbox(app)
     click.echo(f"• Discogs Marketplace sandbox: {discogs.base_url}/ (buy a copy there; the shop polls for it)")
+    click.echo(f"• Shopify sandbox: {shopify.base_url} (POST /_sandbox/buy; orders/create comes to the shop)")
     try:
-        for line in chain(prepare_demo(app), ensure_demo_channels(discogs.base_url, background=serve)):
+        for line in chain(prepare_demo(app), ensure_demo_channels(discogs.base_url, background=serve),
+                          ensure_demo_shopify(shopify.base_url, background=serve)):
             click.echo(f"• {line}")
         if serve:
             click.echo(f"\n  The shop is open at http://{host}:{port}/  (Ctrl+C to stop)\n")
             # Not app.run(): Flask ignores that call inside a `flask` CLI command (FLASK_RUN_FROM_CLI).
             run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
     finally:
+        shopify.shutdown()
         discogs.shutdown()
         sandbox.shutdown()
 
