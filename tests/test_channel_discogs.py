@@ -250,3 +250,15 @@ def test_the_token_never_shows_in_answers_pages_logs_jobs_or_the_inbox(discogs_s
     logged = [record.getMessage() + (record.exc_text or "") for record in caplog.records]
     haystack = "\n".join(answers + stored + logged)
     assert DISCOGS_TOKEN not in haystack  # …and the token is in none of it
+
+
+def test_merch_is_not_offered_on_discogs_and_is_no_failure(discogs_shop):
+    app, sandbox = discogs_shop
+    with app.app_context():
+        stock(make_item(artist="", title="Groove Cellar tote bag", format="", price=1800), 3, grade="")
+        db.session.commit()
+        give_release_ids()  # even with an id, a tote bag is not a release
+        create_connector(discogs_connector_payload(sandbox), test=False)
+    job = _full_sync(app)
+    assert job.status == "completed" and job.failed_count == 0 and job.created_count == 4
+    assert all(row["price"] != 18.0 for row in sandbox.listings())

@@ -79,6 +79,11 @@ class DiscogsAdapter:
         self._username = str(me.get("username") or "")
         return {"username": self._username, "user_id": me.get("id"), "api": self.client.api_base}
 
+    @staticmethod
+    def accepts(offer: Offer) -> bool:
+        """Discogs sells music releases: a record with a format (LP, CD, …), not merch."""
+        return bool(offer.format)
+
     def listing_fields(self, offer: Offer) -> dict[str, Any]:
         """The Discogs listing for one copy; CHN-010 names what the copy lacks."""
         if not offer.discogs_release_id:

@@ -163,10 +163,17 @@ def _save_tally(job: ChannelSyncJob, tally: _Tally) -> None:
     job.heartbeat_at = utcnow()
 
 
-def _plan(job: ChannelSyncJob, connector: ChannelConnector) -> tuple[list[Offer], list[ChannelListing]]:
+def offers_for(adapter: ChannelAdapter, offers: Iterable[Offer]) -> list[Offer]:
+    """The offers the channel takes at all (Discogs lists music releases only, not the shop's tote bags)."""
+    accepts = getattr(adapter, "accepts", None)
+    return [offer for offer in offers if accepts is None or accepts(offer)]
+
+
+def _plan(job: ChannelSyncJob, connector: ChannelConnector,
+          adapter: ChannelAdapter) -> tuple[list[Offer], list[ChannelListing]]:
     """The offers to publish and the listings to withdraw for this job."""
     mapping = mappings.effective(connector.mappings)
-    offers = list(current_offers(mapping))
+    offers = offers_for(adapter, current_offers(mapping))
     listings = {row.offer_key: row for row in db.session.scalars(
         select(ChannelListing).where(ChannelListing.connector_id == connector.id))}
     wanted = {offer.key for offer in offers}
@@ -186,7 +193,7 @@ def _needs_publish(row: ChannelListing | None, offer: Offer) -> bool:
 
 def _work(job: ChannelSyncJob, connector: ChannelConnector, adapter: ChannelAdapter, tally: _Tally,
           progress: Progress | None) -> None:
-    offers, gone = _plan(job, connector)
+    offers, gone = _plan(job, connector, adapter)
     job.estimated_products = len(offers) + len(gone)
     batch = max(1, int(current_app.config["CHANNEL_SYNC_BATCH"]))
     for position, offer in enumerate(offers, 1):
@@ -292,7 +299,7 @@ def sync_variations(connector: ChannelConnector, variation_ids: Iterable[int]) -
     tally = _Tally()
     adapter = adapter_for(connector)
     ids = set(variation_ids)
-    offers = list(current_offers(mappings.effective(connector.mappings), variation_ids=ids))
+    offers = offers_for(adapter, current_offers(mappings.effective(connector.mappings), variation_ids=ids))
     wanted = {offer.key for offer in offers}
     for offer in offers:
         publish_offer(connector, adapter, offer, tally)

@@ -100,7 +100,8 @@ def ensure_demo_channels(discogs_base: str, *, background: bool) -> Iterator[str
 
 def _demo_release_ids() -> None:
     """Each demo record without one gets a sandbox release id (a real shop matches them in enrichment)."""
-    records = db.session.scalars(select(Item).where(Item.kind == "record", Item.is_deleted.is_(False))).all()
+    records = db.session.scalars(select(Item).where(Item.kind == "record", Item.is_deleted.is_(False),
+                                                    Item.format != "")).all()  # releases, not merch
     changed = False
     for item in records:
         detail = item.detail
