@@ -49,9 +49,24 @@ def demo_cli(host: str, port: int, serve: bool) -> None:
             # Not app.run(): Flask ignores that call inside a `flask` CLI command (FLASK_RUN_FROM_CLI).
             run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
     finally:
+        _finish_background_jobs(app)  # before the sandboxes go: a channel sync may still be talking to them
         shopify.shutdown()
         discogs.shutdown()
         sandbox.shutdown()
+
+
+def _finish_background_jobs(app: Flask, timeout: float = 60.0) -> None:
+    """Stop the timer and let the in-process jobs (the channels' first syncs) finish, at most ``timeout``."""
+    periodic = app.extensions.get("periodic_runner")
+    if periodic is not None:
+        periodic.stop()
+    runner = app.extensions.get("jobs_runner")
+    if runner is None:
+        return
+    try:
+        runner.wait(timeout=timeout)
+    except TimeoutError:
+        click.echo("• background jobs are still running; stopping anyway")
 
 
 def derive_demo_urls(cfg: dict[str, Any], port: int) -> None:
