@@ -148,9 +148,19 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(staff_photos_bp)
     app.register_blueprint(staff_lookups_bp)
     app.register_blueprint(staff_coupons_bp)
+    register_content(app)
     register_channels(app)
     register_api(app)
     register_webhook_handlers()
+
+
+def register_content(app: Flask) -> None:
+    """Content pages: /pages/<slug>, the header/footer navigation and the staff editor."""
+    from storefront.content import views as content_views
+    from storefront.content.staff_views import bp as staff_content_bp
+
+    content_views.init_app(app)
+    app.register_blueprint(staff_content_bp)
 
 
 def register_wantlist(app: Flask) -> None:

@@ -9,6 +9,7 @@ from storefront.audit import models as audit_models  # noqa: F401
 from storefront.cart import models as cart_models  # noqa: F401
 from storefront.catalog import models as catalog_models  # noqa: F401
 from storefront.channels import models as channels_models  # noqa: F401
+from storefront.content import models as content_models  # noqa: F401
 from storefront.coupons import models as coupons_models  # noqa: F401
 from storefront.inquiries import models as inquiries_models  # noqa: F401
 from storefront.notifications import models as notifications_models  # noqa: F401

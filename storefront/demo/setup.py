@@ -17,6 +17,7 @@ from storefront.catalog import revision as catalog_revision
 from storefront.catalog.models import Item, ItemDetail
 from storefront.coupons.models import Coupon
 from storefront.coupons.services import find_coupon
+from storefront.demo.content import ensure_demo_pages
 from storefront.extensions import db
 from storefront.shipping.models import ShippingMethod, ShippingZone
 from storefront.staff.services import ensure_staff
@@ -56,6 +57,7 @@ def prepare_demo(app: Flask) -> Iterator[str]:
     yield from ensure_demo_shipping()
     yield from ensure_demo_coupon()
     yield from ensure_demo_picks()
+    yield from ensure_demo_pages()
     creds = demo_credentials(Path(app.instance_path))
     yield from _demo_staff(creds["staff"])
     yield from _demo_customer(creds["customer"])
