@@ -95,7 +95,6 @@ def register_request_hooks(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from storefront.accounts import address_views as _address_views  # noqa: F401  (routes on accounts_bp)
     from storefront.accounts.views import bp as accounts_bp
-    from storefront.api import register_api
     from storefront.audit.staff_views import bp as audit_bp
     from storefront.cart import views as cart_views
     from storefront.catalog.media_views import bp as media_bp
@@ -150,8 +149,17 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(staff_coupons_bp)
     register_content(app)
     register_channels(app)
-    register_api(app)
+    register_apis(app)
     register_webhook_handlers()
+
+
+def register_apis(app: Flask) -> None:
+    """/api/v1 (the shop's own JSON API) and /api/v1/shop (the Shop API for headless front ends)."""
+    from storefront.api import register_api
+    from storefront.shopapi import register_shop_api
+
+    register_api(app)
+    register_shop_api(app)
 
 
 def register_content(app: Flask) -> None:

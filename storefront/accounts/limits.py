@@ -21,10 +21,11 @@ View = Callable[..., Any]
 
 
 def submitted_email() -> str:
-    """The ``email`` field of the form or JSON body, normalised ("" when absent)."""
+    """The ``email`` field of the form or JSON body (the Shop API's ``email_or_username``), normalised
+    ("" when absent)."""
     if request.is_json:
         payload = request.get_json(silent=True)
-        value = payload.get("email") if isinstance(payload, dict) else None
+        value = (payload.get("email") or payload.get("email_or_username")) if isinstance(payload, dict) else None
     else:
         value = request.form.get("email")
     return value.strip().lower() if isinstance(value, str) else ""

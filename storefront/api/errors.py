@@ -40,3 +40,21 @@ def error_response(status: int, message: str, *, code: str | None = None,
     for key, value in (headers or {}).items():
         response.headers[key] = value
     return response
+
+
+def shop_error_response(status: int, message: str, *, code: str | None = None,
+                        details: list[dict[str, str]] | dict[str, object] | None = None,
+                        headers: dict[str, str] | None = None) -> Response:
+    """The Shop API's (/api/v1/shop) own documented error shape:
+    ``{"error_code", "message", "status_code", "details"}`` (``details`` carries the request id)."""
+    extra: dict[str, object] = {"request_id": current_request_id()}
+    if isinstance(details, list):
+        extra["fields"] = details
+    elif details:
+        extra.update(details)
+    response = jsonify({"error_code": (code or STATUS_CODES.get(status, "error")).upper(), "message": message,
+                        "status_code": status, "details": extra})
+    response.status_code = status
+    for key, value in (headers or {}).items():
+        response.headers[key] = value
+    return response

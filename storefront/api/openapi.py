@@ -44,6 +44,8 @@ SECURITY: dict[str, list[dict[str, list[str]]]] = {
     "staff": [{"staffBearer": []}],
     "admin": [{"staffBearer": []}],
     "dlq": [{"staffBearer": [], "staffSignature": []}],
+    "shop_customer": [{"shopBearer": []}, {"shopCookie": []}],
+    "shop_optional": [{"shopBearer": []}, {"shopCookie": []}, {}],
 }
 AUTH_NOTES = {
     "customer": "Customer bearer token.",
@@ -52,6 +54,8 @@ AUTH_NOTES = {
     "admin": "Staff bearer token with the admin role (staff → 403).",
     "dlq": "Staff bearer token and an HMAC-signed request (X-Signature) or an allow-listed IP; "
            "the member also needs two-factor sign-in on, as on the DLQ pages (403 totp_required).",
+    "shop_customer": "The Shop API's JWT: `Authorization: Bearer <access_token>` or the `customer_token` cookie.",
+    "shop_optional": "The Shop API's JWT (bearer or cookie), or none to buy as a guest (then `email` is required).",
 }
 
 
@@ -208,9 +212,9 @@ def operation_object(op: Op, path_schemas: dict[str, Schema]) -> Schema:
 
 def area_modules() -> list[Any]:
     """The modules that hold the operation lists (imported lazily: they use the helpers above)."""
-    from storefront.api import openapi_channels, openapi_shop, openapi_staff, openapi_staff_catalog
+    from storefront.api import openapi_channels, openapi_shop, openapi_shopapi, openapi_staff, openapi_staff_catalog
 
-    return [openapi_shop, openapi_staff, openapi_staff_catalog, openapi_channels]
+    return [openapi_shop, openapi_staff, openapi_staff_catalog, openapi_channels, openapi_shopapi]
 
 
 def all_operations() -> list[Op]:
@@ -240,8 +244,8 @@ def build_document(app: Flask) -> dict[str, Any]:
             "description": (
                 "JSON only. Every response carries `X-Request-ID`; rate-limited routes carry "
                 "`X-RateLimit-Limit/Remaining/Reset`. Errors use the `Error` envelope, except the "
-                "channel-connector API (`/api/v1/staff/channel-connectors`), which answers its own "
-                "documented shapes (see the *Staff: sales channels* tag). "
+                "channel-connector API (`/api/v1/staff/channel-connectors`) and the Shop API "
+                "(`/api/v1/shop`), which answer their own documented shapes (see their tags). "
                 "List endpoints paginate with `page`/`limit` and return a `pagination` object. "
                 "GETs send a strong `ETag` and answer `If-None-Match` with 304."),
         },

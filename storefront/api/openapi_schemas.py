@@ -101,6 +101,16 @@ COMMON_SCHEMAS: dict[str, Schema] = {
 }
 
 SECURITY_SCHEMES: dict[str, Schema] = {
+    "shopBearer": {
+        "type": "http", "scheme": "bearer", "bearerFormat": "JWT",
+        "description": "The Shop API's `access_token` from POST /api/v1/shop/auth/login. A token minted by "
+                       "another shop is refused (401).",
+    },
+    "shopCookie": {
+        "type": "apiKey", "in": "cookie", "name": "customer_token",
+        "description": "The same JWT in the HttpOnly cookie the login sets; changes sent with it must come "
+                       "from this site (Origin/Referer), else 403.",
+    },
     "customerBearer": {
         "type": "http", "scheme": "bearer",
         "description": "A customer token from POST /api/v1/customer/login: `Authorization: Bearer <token>`. "
@@ -132,6 +142,7 @@ HEADERS: dict[str, Schema] = {
              "required": True, "schema": STR},
     "Location": {"description": "Where the created or started resource can be read.", "schema": STR},
     "WWW-Authenticate": {"description": "The authentication challenge.", "schema": STR},
+    "Set-Cookie": {"description": "A cookie the response sets (the Shop API's `customer_token`).", "schema": STR},
 }
 
 # Error statuses → (component name, description). Every non-2xx response points at Error.

@@ -73,8 +73,16 @@ def authenticate(token: str, kind: str) -> ApiToken | None:
 
     Records ``last_used_at`` (at most once a minute per token, committed on its own).
     """
+    return _usable(find_token(token), kind)
+
+
+def authenticate_id(token_id: int, kind: str) -> ApiToken | None:
+    """As :func:`authenticate`, for a token named by its id inside a signed wrapper (a JWT's jti)."""
+    return _usable(db.session.get(ApiToken, token_id) if 0 < token_id < 2**31 else None, kind)
+
+
+def _usable(row: ApiToken | None, kind: str) -> ApiToken | None:
     _check_kind(kind)
-    row = find_token(token)
     if row is None or row.kind != kind:
         return None
     now = utcnow()
@@ -88,7 +96,15 @@ def authenticate(token: str, kind: str) -> ApiToken | None:
 
 def revoke(token: str, *, commit: bool = True) -> bool:
     """Revoke one token; True when a usable token was revoked."""
-    row = find_token(token)
+    return _revoke(find_token(token), commit=commit)
+
+
+def revoke_id(token_id: int, *, commit: bool = True) -> bool:
+    """Revoke the token with this id; True when a usable token was revoked."""
+    return _revoke(db.session.get(ApiToken, token_id) if 0 < token_id < 2**31 else None, commit=commit)
+
+
+def _revoke(row: ApiToken | None, *, commit: bool) -> bool:
     if row is None or row.revoked_at is not None:
         return False
     row.revoked_at = utcnow()

@@ -85,6 +85,10 @@ class CartView:
         return bool(self.lines) and not self.problems
 
 
+class NotEnoughStock(ValidationError):
+    """More units than are left (or than one order may take): a ValidationError on ``quantity``."""
+
+
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -203,12 +207,12 @@ def add_item(cart: Cart, variation: ItemVariation, quantity: int) -> CartView:
     available, limit = _limit_for(variation, cart)
     wanted = current + quantity
     if available <= 0:
-        raise ValidationError.for_field("quantity", f"{variation.item.name} is sold out.")
+        raise NotEnoughStock.for_field("quantity", f"{variation.item.name} is sold out.")
     if wanted > limit:
         room = max(0, limit - current)
         reason = (f"only {available} in stock" if limit == available
                   else f"at most {current_app.config['CART_MAX_PER_ITEM']} per order")
-        raise ValidationError.for_field(
+        raise NotEnoughStock.for_field(
             "quantity", f"You can add {room} more of {variation.item.name} ({reason}).")
     _store(cart, key, wanted, variation.price_amount or 0)
     return view_cart(cart)
@@ -245,7 +249,7 @@ def set_quantity(cart: Cart, variation_id: int, quantity: int) -> CartView:
     variation = resolve_variation(variation_id=variation_id)
     available, limit = _limit_for(variation, cart)
     if quantity > limit:
-        raise ValidationError.for_field("quantity", f"At most {limit} of {variation.item.name} can be ordered "
+        raise NotEnoughStock.for_field("quantity", f"At most {limit} of {variation.item.name} can be ordered "
                                                     f"right now ({available} in stock).")
     _store(cart, key, quantity, variation.price_amount or 0)
     return view_cart(cart)

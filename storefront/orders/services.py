@@ -24,7 +24,7 @@ from storefront.orders.lifecycle import move
 from storefront.orders.models import ORDER_STATUSES, Order
 from storefront.orders.numbers import normalise_order_number
 from storefront.orders.quote import CheckoutDetails
-from storefront.web.pagination import PageRequest
+from storefront.web.pagination import PageRequest, Window
 from storefront.web.urls import public_url
 
 log = logging.getLogger("storefront.orders")
@@ -132,7 +132,7 @@ def order_from_status_token(token: str) -> Order:
     return lookup_order(data.get("n", ""), data.get("e", ""))
 
 
-def order_history(customer_id: int, page: PageRequest) -> tuple[list[Order], int]:
+def order_history(customer_id: int, page: PageRequest | Window) -> tuple[list[Order], int]:
     """A customer's own orders, newest first."""
     base = select(Order).where(Order.customer_id == customer_id)
     total = db.session.scalar(select(func.count()).select_from(base.subquery())) or 0

@@ -7,16 +7,26 @@ from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from storefront.api.errors import error_response
+from storefront.api.errors import error_response, shop_error_response
 from storefront.core.errors import DomainError
 
 API_PREFIX = "/api/"
+SHOP_API_PREFIX = "/api/v1/shop"
 
 _PAGE_TEMPLATES = {404: "errors/404.html", 429: "errors/429.html", 500: "errors/500.html"}
 
 
 def wants_api_error() -> bool:
     return request.path.startswith(API_PREFIX)
+
+
+def _api_error(status: int, message: str, *, code: str | None = None,
+               details: list[dict[str, str]] | None = None) -> Response:
+    """The envelope of the API the request went to: the Shop API has its own documented shape."""
+    path = request.path
+    if path == SHOP_API_PREFIX or path.startswith(SHOP_API_PREFIX + "/"):
+        return shop_error_response(status, message, code=code, details=details)
+    return error_response(status, message, code=code, details=details)
 
 
 def _html_error(status: int, title: str, message: str) -> tuple[str, int]:
@@ -38,7 +48,7 @@ def handle_http_exception(exc: HTTPException) -> Response | tuple[str, int]:
         message = exc.description or exc.name
     if wants_api_error():
         code = "csrf_failed" if isinstance(exc, CSRFError) else None
-        response = error_response(status, message, code=code)
+        response = _api_error(status, message, code=code)
         valid_methods = getattr(exc, "valid_methods", None)
         if status == 405 and valid_methods:
             response.headers["Allow"] = ", ".join(valid_methods)
@@ -48,8 +58,7 @@ def handle_http_exception(exc: HTTPException) -> Response | tuple[str, int]:
 
 def handle_domain_error(exc: DomainError) -> Response | tuple[str, int]:
     if wants_api_error():
-        return error_response(exc.http_status, exc.message, code=exc.code,
-                              details=[d.as_dict() for d in exc.details])
+        return _api_error(exc.http_status, exc.message, code=exc.code, details=[d.as_dict() for d in exc.details])
     return _html_error(exc.http_status, "Something needs attention", exc.message)
 
 
@@ -58,7 +67,7 @@ def handle_unexpected(exc: Exception) -> Response | tuple[str, int]:
         return handle_http_exception(exc)
     current_app.logger.exception("Unhandled error on %s %s", request.method, request.path)
     if wants_api_error():
-        return error_response(500, "Something went wrong on our side. The request id helps us find it.")
+        return _api_error(500, "Something went wrong on our side. The request id helps us find it.")
     return _html_error(500, InternalServerError.name,
                        "Something went wrong on our side. Please try again in a moment.")
 

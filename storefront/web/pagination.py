@@ -19,6 +19,14 @@ class PageRequest:
         return (self.page - 1) * self.limit
 
 
+@dataclass(frozen=True)
+class Window:
+    """Rows ``offset`` … ``offset + limit`` (APIs that page by skip/limit rather than page numbers)."""
+
+    offset: int
+    limit: int
+
+
 def _positive_int(args: Mapping[str, str], name: str, default: int,
                   errors: list[FieldError]) -> int:
     raw = args.get(name)
