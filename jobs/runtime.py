@@ -5,9 +5,13 @@ from __future__ import annotations
 import functools
 import threading
 from collections.abc import Callable
+from contextlib import nullcontext
 from typing import ParamSpec, TypeVar
 
 from flask import Flask, has_app_context
+
+from storefront.shops.context import use_shop
+from storefront.tasks.queue import SHOP_KWARG
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -28,13 +32,16 @@ def worker_app() -> Flask:
 
 
 def job(func: Callable[P, R]) -> Callable[P, R]:
-    """Mark a job entry point: it runs in the caller's app context or the worker's app."""
+    """Mark a job entry point: it runs in the caller's app context or the worker's app, in the
+    context of the shop that enqueued it (the ``_shop`` keyword the job seam adds)."""
 
     @functools.wraps(func)
     def run(*args: P.args, **kwargs: P.kwargs) -> R:
-        if has_app_context():
-            return func(*args, **kwargs)
-        with worker_app().app_context():
-            return func(*args, **kwargs)
+        shop = kwargs.pop(SHOP_KWARG, None)
+        with use_shop(str(shop)) if shop is not None else nullcontext():
+            if has_app_context():
+                return func(*args, **kwargs)
+            with worker_app().app_context():
+                return func(*args, **kwargs)
 
     return run

@@ -14,6 +14,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from storefront import extensions  # not `db` by name: it would shadow the storefront.db package
 from storefront.config import load_config
 from storefront.db import sqlite_tuning
+from storefront.shops import setup as shops
 from storefront.tasks.periodic import register_periodic
 from storefront.web import input_guard, requestid, security, uploads
 from storefront.web.flaskapp import StorefrontFlask
@@ -51,6 +52,7 @@ def register_config(app: Flask, config: Mapping[str, Any] | None) -> None:
     load_config(app, config)
     app.json.sort_keys = False  # type: ignore[attr-defined]
     requestid.configure_logging(app)
+    shops.wrap_wsgi(app)
     if app.config["PROXY_FIX_HOPS"]:
         hops = app.config["PROXY_FIX_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
@@ -61,6 +63,7 @@ def register_extensions(app: Flask) -> None:
 
     sqlite_tuning.install()
     extensions.db.init_app(app)
+    shops.init_app(app)
     from storefront.catalog.search import include_name, include_object
 
     # The full-text index (FTS5 table / GIN index) is built by the migration, not declared by a

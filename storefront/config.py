@@ -21,6 +21,12 @@ SETTINGS: dict[str, tuple[Any, str]] = {
     "ENV_NAME": ("production", "production | development | testing. Production (the default) refuses to start "
                                "on missing or demo secrets; `make run` sets development explicitly."),
     "SHOP_NAME": ("Groove Cellar Records", "Shop name shown in the header, emails and page titles."),
+    "SHOP_ACCENT_COLOUR": ("", "The shop's accent colour (#rrggbb) for links and buttons; blank = the theme's."),
+    "SHOP_LOGO_URL": ("", "URL of the shop's logo shown in the header; blank = the name in text."),
+    "PLATFORM_DATABASE_URL": ("", "Where the platform registry (shops, domains) lives; blank = instance/platform.db "
+                                  "on SQLite, the `platform` schema of DATABASE_URL on PostgreSQL."),
+    "PLATFORM_DOMAIN": ("", "Serve shops at <code>.<this domain> (e.g. shops.example.com); blank = no subdomains."),
+    "SHOP_REGISTRY_TTL_SECONDS": (5.0, "How long a process trusts its copy of the shop registry."),
     "SQLALCHEMY_DATABASE_URI": (None, "Database URL (env: DATABASE_URL). Default: SQLite in instance/."),
     "REDIS_URL": (None, "Redis URL (env: REDIS_URL). Unset = in-process jobs, in-memory rate limits."),
     "SECRET_KEY": (None, "Session/CSRF signing key (env: SECRET_KEY). "

@@ -12,14 +12,8 @@ from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
-# Stable constraint names so Alembic migrations behave the same on SQLite and PostgreSQL.
-NAMING_CONVENTION = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
+from storefront.db.naming import NAMING_CONVENTION
+from storefront.shops.databases import ShopSession
 
 
 class Base(DeclarativeBase):
@@ -30,7 +24,8 @@ def _rate_limit_key() -> str:
     return get_remote_address() or request.remote_addr or "unknown"
 
 
-db = SQLAlchemy(model_class=Base)
+# Sessions bind to the shop in context (storefront.shops.databases).
+db = SQLAlchemy(model_class=Base, session_options={"class_": ShopSession})
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()

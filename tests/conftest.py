@@ -21,4 +21,5 @@ pytest_plugins = [
     "tests.support.ecs",
     "tests.support.live_server",
     "tests.support.channels",
+    "tests.support.shops",
 ]

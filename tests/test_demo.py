@@ -19,6 +19,7 @@ from storefront.catalog.models import Item
 from storefront.ecs.sandbox.demo_catalog import generate_catalog
 from storefront.ecs.sandbox.demo_seller import seller_shape
 from storefront.extensions import db
+from storefront.shops.context import use_shop
 from storefront.sync.fields import CatalogContext, Mapper, detect
 from storefront.sync.mapping import parse_item
 from tests.support.live_server import free_port
@@ -49,8 +50,11 @@ def test_demo_sets_up_everything_and_keeps_data_across_restarts(tmp_path):
     assert again.exit_code == 0, again.output
     assert "catalog: incremental sync succeeded" in again.output
     assert re.search(r"staff login:\s+(\S+) / (\S+)", again.output).groups() == staff.groups()
-    with app.app_context():
+    with app.app_context(), use_shop("default"):
         assert db.session.scalar(select(func.count()).select_from(Item)) == listed_demo_items(40)
+    with app.app_context(), use_shop("basement"):  # the demo's second shop, in its own database
+        assert db.session.scalar(select(func.count()).select_from(Item)) == listed_demo_items(40)
+    assert "second shop:" in first.output and (tmp_path / "instance" / "shops" / "basement.db").exists()
 
     client = app.test_client()
     login = client.post("/api/v1/staff/login", json={"email": staff.group(1), "password": staff.group(2)})
@@ -78,13 +82,15 @@ def test_the_demo_command_really_serves_the_shop_and_keeps_data(tmp_path):
             assert health.status_code == 200 and health.json()["status"] == "ok", health.text
             catalog = BeautifulSoup(requests.get(f"{base}/catalog", timeout=10).text, "html.parser")
             assert len(catalog.select(".product-card")) == 24, run  # the synced demo catalog, first page
+            second = requests.get(f"{base}/vendors/basement/", timeout=10)
+            assert second.status_code == 200 and "Basement Tapes" in second.text, run
         finally:
             proc.send_signal(signal.SIGINT)  # Ctrl+C
             output = proc.communicate(timeout=30)[0]
         assert "The shop is open at" in output and "staff login:" in output, output
     embedded = tmp_path / "instance" / "storefront.db"  # the default database the demo used
     with create_app({"ENV_NAME": "development", "INSTANCE_PATH": str(tmp_path / "instance"),
-                     "SQLALCHEMY_DATABASE_URI": f"sqlite:///{embedded}"}).app_context():
+                     "SQLALCHEMY_DATABASE_URI": f"sqlite:///{embedded}"}).app_context(), use_shop("default"):
         assert db.session.scalar(select(func.count()).select_from(Item)) == listed_demo_items(30)
         db.engine.dispose()
 

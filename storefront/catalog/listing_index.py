@@ -27,6 +27,7 @@ from storefront.catalog.models import Genre, Item, ItemGenre, ItemVariation
 from storefront.catalog.query import GRADES, CatalogQuery
 from storefront.catalog.search import matching_ids, search_terms
 from storefront.extensions import db
+from storefront.shops.context import shop_extensions
 
 NO_PRICE = np.iinfo(np.int64).max  # sorts after every real price (NULLS LAST)
 GRADE_RANK = {grade: len(GRADES) - rank for rank, grade in enumerate(GRADES)}  # M 8 … P 1
@@ -247,12 +248,12 @@ _build_lock = threading.Lock()
 
 def catalog_index(revision: int, buckets: tuple[tuple[int, int | None], ...]) -> CatalogIndex:
     """The index of ``revision`` for this process, built on first use (one builder at a time)."""
-    current = current_app.extensions.get("catalog_listing_index")
+    current = shop_extensions(current_app).get("catalog_listing_index")
     if current is not None and current.revision == revision:
         return current  # type: ignore[no-any-return]
     with _build_lock:
-        current = current_app.extensions.get("catalog_listing_index")
+        current = shop_extensions(current_app).get("catalog_listing_index")
         if current is None or current.revision != revision:
             current = CatalogIndex(revision, buckets)
-            current_app.extensions["catalog_listing_index"] = current
+            shop_extensions(current_app)["catalog_listing_index"] = current
     return current  # type: ignore[no-any-return]

@@ -15,6 +15,7 @@ from flask import current_app
 from sqlalchemy import select, update
 
 from storefront.extensions import db
+from storefront.shops.context import shop_extensions
 from storefront.sync.models import SyncState
 
 _EXTENSION = "catalog_revision"
@@ -39,12 +40,12 @@ def current() -> int:
     ttl = float(current_app.config.get("CATALOG_REVISION_TTL_SECONDS") or 0)
     now = time.monotonic()
     if ttl > 0:
-        cached = current_app.extensions.get(_EXTENSION)
+        cached = shop_extensions(current_app).get(_EXTENSION)
         if cached is not None and cached[1] > now:
             return int(cached[0])
     value = int(db.session.scalar(select(SyncState.catalog_revision).where(SyncState.id == 1)) or 0)
     if ttl > 0:
-        current_app.extensions[_EXTENSION] = (value, now + ttl)
+        shop_extensions(current_app)[_EXTENSION] = (value, now + ttl)
     return value
 
 
@@ -64,4 +65,4 @@ def bump() -> None:
 
 def forget() -> None:
     """Drop this process's copy of the revision: the next :func:`current` reads the database."""
-    current_app.extensions.pop(_EXTENSION, None)
+    shop_extensions(current_app).pop(_EXTENSION, None)

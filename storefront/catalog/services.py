@@ -24,6 +24,7 @@ from storefront.catalog.media import Cover, covers
 from storefront.catalog.models import Genre, Item, ItemDetail, ItemGenre, ItemVariation
 from storefront.catalog.query import CatalogQuery
 from storefront.extensions import db
+from storefront.shops.context import shop_extensions
 
 LOW_STOCK = 3
 CARD_WIDTH = 320  # a card's cover: its src (the srcset offers every allowed width)
@@ -204,9 +205,10 @@ class ListingCache:
 
 def process_cache(name: str) -> ListingCache:
     """One of this process's LRU caches (``CATALOG_CACHE_SIZE`` entries), kept on the app by name."""
-    cache = current_app.extensions.get(name)
+    caches = shop_extensions(current_app)
+    cache = caches.get(name)
     if cache is None:
-        cache = current_app.extensions[name] = ListingCache(int(current_app.config.get("CATALOG_CACHE_SIZE", 256)))
+        cache = caches[name] = ListingCache(int(current_app.config.get("CATALOG_CACHE_SIZE", 256)))
     return cache  # type: ignore[no-any-return]
 
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 
 from storefront.extensions import db
+from storefront.shops.context import current_shop_code
 
 REFRESH_SECONDS = 300.0
 MIN_LENGTH = 4  # shorter terms are too ambiguous to correct
@@ -51,7 +52,7 @@ def _build() -> Vocabulary:
 
 
 def vocabulary() -> Vocabulary:
-    key = str(db.engine.url)
+    key = f"{db.engine.url}#{current_shop_code()}"
     with _LOCK:
         cached = _CACHE.get(key)
         if cached is not None and time.monotonic() - cached.built_at < REFRESH_SECONDS:

@@ -21,6 +21,7 @@ from storefront.channels.adapters import ChannelError
 from storefront.channels.models import ChannelConnector
 from storefront.channels.syncing import start_sync
 from storefront.extensions import db
+from storefront.shops.context import shop_extensions
 from storefront.tasks import enqueue
 
 log = logging.getLogger("storefront.channels")
@@ -31,13 +32,13 @@ PUSH_JOB_ID = "channel-push-changes"
 
 
 def _channels_present() -> bool:
-    cached = current_app.extensions.get(PRESENT_KEY)
+    cached = shop_extensions(current_app).get(PRESENT_KEY)
     now = time.monotonic()
     if cached is not None and cached[1] > now:
         return bool(cached[0])
     present = db.session.scalar(select(ChannelConnector.id).where(ChannelConnector.status != "disabled")
                                 .limit(1)) is not None
-    current_app.extensions[PRESENT_KEY] = (present, now + PRESENT_TTL)
+    shop_extensions(current_app)[PRESENT_KEY] = (present, now + PRESENT_TTL)
     return present
 
 

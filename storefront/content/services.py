@@ -21,6 +21,7 @@ from storefront.content.models import BODY_FORMATS, ContentPage
 from storefront.content.render import render_body
 from storefront.core.errors import FieldError, NotFound, ValidationError
 from storefront.extensions import db
+from storefront.shops.context import shop_extensions
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 MAX_BODY = 100_000
@@ -156,7 +157,7 @@ def navigation() -> tuple[NavEntry, ...]:
     """Published pages shown in the header or footer, in display order."""
     ttl = float(current_app.config.get("CATALOG_REVISION_TTL_SECONDS") or 0)
     now = time.monotonic()
-    cached = current_app.extensions.get(_NAV_CACHE)
+    cached = shop_extensions(current_app).get(_NAV_CACHE)
     if cached is not None and cached[1] > now:
         return cached[0]  # type: ignore[no-any-return]
     rows = db.session.execute(
@@ -166,9 +167,9 @@ def navigation() -> tuple[NavEntry, ...]:
         .order_by(ContentPage.display_order, ContentPage.title))
     entries = tuple(NavEntry(slug, title, bool(header), bool(footer)) for slug, title, header, footer in rows)
     if ttl > 0:
-        current_app.extensions[_NAV_CACHE] = (entries, now + ttl)
+        shop_extensions(current_app)[_NAV_CACHE] = (entries, now + ttl)
     return entries
 
 
 def forget_navigation() -> None:
-    current_app.extensions.pop(_NAV_CACHE, None)
+    shop_extensions(current_app).pop(_NAV_CACHE, None)

@@ -13,6 +13,7 @@ from flask_migrate import upgrade
 from werkzeug.serving import run_simple
 
 from storefront.config import SETTINGS
+from storefront.shops.context import DEFAULT_SHOP, reset_shop, set_shop
 
 
 @click.command("demo")
@@ -24,6 +25,14 @@ from storefront.config import SETTINGS
 def demo_cli(host: str, port: int, serve: bool) -> None:
     """Migrate, start the ECS sandbox with the demo catalog, sync it and serve the shop."""
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
+    shop_token = set_shop(DEFAULT_SHOP)  # the command's edge: the demo also hosts a second shop
+    try:
+        _demo(app, host, port, serve)
+    finally:
+        reset_shop(shop_token)
+
+
+def _demo(app: Flask, host: str, port: int, serve: bool) -> None:
     derive_demo_urls(app.config, port)
     click.echo("• database: upgrading schema")
     upgrade(directory=app.extensions["migrate"].directory)
@@ -36,13 +45,14 @@ def demo_cli(host: str, port: int, serve: bool) -> None:
         start_shopify_sandbox,
     )
     from storefront.demo.setup import prepare_demo
+    from storefront.demo.shops import ensure_second_shop
 
     discogs, shopify = start_discogs_sandbox(app), start_shopify_sandbox(app)
     click.echo(f"• Discogs Marketplace sandbox: {discogs.base_url}/ (buy a copy there; the shop polls for it)")
     click.echo(f"• Shopify sandbox: {shopify.base_url} (POST /_sandbox/buy; orders/create comes to the shop)")
     try:
         for line in chain(prepare_demo(app), ensure_demo_channels(discogs.base_url, background=serve),
-                          ensure_demo_shopify(shopify.base_url, background=serve)):
+                          ensure_demo_shopify(shopify.base_url, background=serve), ensure_second_shop(app)):
             click.echo(f"• {line}")
         if serve:
             click.echo(f"\n  The shop is open at http://{host}:{port}/  (Ctrl+C to stop)\n")

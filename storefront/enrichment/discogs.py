@@ -31,6 +31,7 @@ from storefront.discogs.client import ANONYMOUS_LIMIT, API_BASE, AUTHENTICATED_L
 from storefront.discogs.limits import shared_limiter
 from storefront.enrichment.validation import TEXT_LIMITS, is_allowed_image
 from storefront.extensions import db
+from storefront.shops.context import shop_extensions
 
 EXTENSION_KEY = "discogs_client"
 CRITERIA = ("q", "catno", "barcode", "artist", "title")
@@ -69,7 +70,7 @@ def user_agent() -> str:
 def discogs_client() -> DiscogsClient:
     """The app's shared Discogs client, built from DISCOGS_TOKEN / DISCOGS_USER_AGENT on first use.
     Its rate budget is the token's shared one (channel connectors with the same token draw on it too)."""
-    client = current_app.extensions.get(EXTENSION_KEY)
+    client = shop_extensions(current_app).get(EXTENSION_KEY)
     if client is None:
         config = current_app.config
         token = (config.get("DISCOGS_TOKEN") or "").strip() or None
@@ -81,7 +82,7 @@ def discogs_client() -> DiscogsClient:
         except ValueError as exc:  # a malformed token or User-Agent: say so instead of failing the page
             raise DiscogsOff(f"Discogs search is off: {exc} (check STOREFRONT_DISCOGS_TOKEN and "
                              "STOREFRONT_DISCOGS_USER_AGENT)") from None
-        current_app.extensions[EXTENSION_KEY] = client
+        shop_extensions(current_app)[EXTENSION_KEY] = client
     return client  # type: ignore[no-any-return]
 
 

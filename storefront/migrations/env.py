@@ -15,7 +15,10 @@ logger = logging.getLogger('alembic.env')
 
 
 def get_engine():
-    return current_app.extensions['migrate'].db.engine
+    # The engine of the shop in context (one SQLite file or PostgreSQL schema per shop).
+    from storefront.shops.databases import current_engine
+
+    return current_engine()
 
 
 def get_engine_url():

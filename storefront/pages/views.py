@@ -4,9 +4,10 @@ the page shared by anonymous visitors with each one's own CSRF token)."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
-from flask import Blueprint, render_template
+from flask import Blueprint, current_app, render_template
 from markupsafe import Markup
 from werkzeug.wrappers import Response
 
@@ -28,3 +29,14 @@ def home() -> Response:
         return lambda token: render_template("pages/home.html", blocks=blocks, csrf_token=token)
 
     return pagecache.cached_page("home", (date.today(),), prepare, shared_with="anonymous")
+
+
+@bp.get("/theme.css")
+def theme_css() -> Response:
+    """The shop's own accent colour (a many-shop deployment's shops each have theirs); the CSP allows
+    no inline styles, so it is a stylesheet of its own, cached by its ``v`` (the colour)."""
+    accent = str(current_app.config.get("SHOP_ACCENT_COLOUR") or "")
+    body = f":root {{ --accent: {accent}; }}\n" if re.fullmatch(r"#[0-9a-fA-F]{6}", accent) else ""
+    response = Response(body, mimetype="text/css")
+    response.headers["Cache-Control"] = "public, max-age=86400"
+    return response

@@ -1,2 +1,3 @@
-"""Shops on this deployment. One shop ("default") until many-shop hosting lands: its code is what
-tokens, cookies and caches are bound to, so they stay bound when more shops share a deployment."""
+"""Many shops on one deployment: the registry (platform store), the shop context every request,
+job and command runs in, the per-shop database routing, settings and caches. A fresh install is
+one shop, "default", exactly as before."""

@@ -16,10 +16,12 @@ import logging
 import threading
 import time
 import weakref
+from contextlib import nullcontext
 from dataclasses import dataclass
 
 from flask import Flask
 
+from storefront.shops.context import use_shop
 from storefront.tasks.queue import enqueue
 
 log = logging.getLogger("storefront.tasks.periodic")
@@ -84,7 +86,9 @@ class PeriodicRunner:
             self.next_at[job.name] = now + job.every_seconds
             try:
                 with self.app.app_context():
-                    enqueue(job.job, queue=job.queue, job_id=f"periodic-{job.name}", retries=0)
+                    for shop in _shops(self.app):  # every active shop gets its own run
+                        with use_shop(shop) if shop else nullcontext():
+                            enqueue(job.job, queue=job.queue, job_id=f"periodic-{job.name}", retries=0)
                 self.runs[job.name] += 1
                 started.append(job.name)
             except Exception:  # the timer must outlive one bad run
@@ -94,6 +98,13 @@ class PeriodicRunner:
     def _loop(self) -> None:
         while not self._stop.wait(self.tick):
             self.run_due()
+
+
+def _shops(app: Flask) -> list[str | None]:
+    """The shops a periodic job runs for: [None] (no context needed) on a one-shop deployment."""
+    from storefront.shops import registry
+
+    return list(registry.active_shop_codes(app)) if registry.snapshot(app).shops else [None]
 
 
 def register_periodic(app: Flask) -> None:

@@ -28,6 +28,8 @@ from rq import Queue, Retry
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 
+from storefront.shops.context import DEFAULT_SHOP, explicit_shop
+
 log = logging.getLogger("storefront.jobs")
 
 # In the order a worker takes them (``rq worker`` tries queues in the order it is given; the
@@ -37,6 +39,7 @@ JobRef = str | Callable[..., Any]
 _WAITING = {JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.DEFERRED}
 _PENDING = {*_WAITING, JobStatus.STARTED}
 _RUNNERS: weakref.WeakSet[_InProcessRunner] = weakref.WeakSet()
+SHOP_KWARG = "_shop"
 
 
 def redis_connection(app: Flask | None = None) -> Redis:
@@ -70,8 +73,13 @@ def job_is_pending(job_id: str, app: Flask | None = None, *, waiting_only: bool 
 
     With ``waiting_only`` a job RQ lists as started does not count: its worker may have died
     holding it (RQ notices only later), and a caller repairing lost work must not wait on it.
+    The id is the shop in context's (see :func:`shop_job_id`).
     """
     app = app or current_app._get_current_object()  # type: ignore[attr-defined]
+    return _pending(shop_job_id(job_id) or job_id, app, waiting_only=waiting_only)
+
+
+def _pending(job_id: str, app: Flask, *, waiting_only: bool = False) -> bool:
     mode = app.config["JOBS_MODE"]
     if mode == "thread":
         runner = app.extensions.get("jobs_runner")
@@ -103,25 +111,38 @@ def enqueue(func: JobRef, *args: Any, queue: str = "default",
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
     retries = app.config["JOBS_DEFAULT_RETRIES"] if retries is None else retries
     mode = app.config["JOBS_MODE"]
+    shop = explicit_shop()
+    # jobs.runtime.job runs it in that shop (on a one-shop deployment there is nothing to carry)
+    carry = shop is not None and (shop != DEFAULT_SHOP or app.extensions.get("shops_fail_closed", False))
+    kwargs = {SHOP_KWARG: shop} if carry else {}
+    job_id = shop_job_id(job_id)
     if mode == "rq":
-        return _enqueue_rq(app, func, args, queue, job_id, retries, job_timeout, retry_base_seconds)
+        return _enqueue_rq(app, func, args, queue, job_id, retries, job_timeout, retry_base_seconds, kwargs)
     runner = _InProcessRunner.for_app(app)
     if mode == "sync":
-        runner.run(func, args, job_id, retries, sleep=False)
+        runner.run(func, args, job_id, retries, sleep=False, kwargs=kwargs)
         return job_id
-    return runner.submit(func, args, job_id, retries, retry_base_seconds)
+    return runner.submit(func, args, job_id, retries, retry_base_seconds, kwargs)
+
+
+def shop_job_id(job_id: str | None) -> str | None:
+    """A deterministic job id is per shop: shop x's ``sync-catalog`` never blocks shop y's."""
+    shop = explicit_shop()
+    if job_id is None or shop is None or shop == DEFAULT_SHOP:
+        return job_id
+    return f"{shop}:{job_id}"
 
 
 def _enqueue_rq(app: Flask, func: JobRef, args: tuple[Any, ...], queue: str,
                 job_id: str | None, retries: int, job_timeout: int,
-                retry_base_seconds: float | None = None) -> str:
+                retry_base_seconds: float | None = None, kwargs: dict[str, Any] | None = None) -> str:
     conn = redis_connection(app)
-    if job_id and job_is_pending(job_id, app):
+    if job_id and _pending(job_id, app):
         return job_id
     retry = Retry(max=retries, interval=retry_intervals(app, retries, retry_base_seconds)) if retries else None
     job = Queue(queue, connection=conn).enqueue(
         func, *args, job_id=job_id, retry=retry, job_timeout=job_timeout,
-        result_ttl=3600, failure_ttl=7 * 24 * 3600)
+        result_ttl=3600, failure_ttl=7 * 24 * 3600, **(kwargs or {}))
     return job.id
 
 
@@ -144,13 +165,14 @@ class _InProcessRunner:
         return runner
 
     def submit(self, func: JobRef, args: tuple[Any, ...], job_id: str | None,
-               retries: int, retry_base_seconds: float | None = None) -> str | None:
+               retries: int, retry_base_seconds: float | None = None,
+               kwargs: dict[str, Any] | None = None) -> str | None:
         if job_id:
             with self.lock:
                 if job_id in self.pending:
                     return job_id
                 self.pending.add(job_id)
-        future = self.pool.submit(self.run, func, args, job_id, retries, True, retry_base_seconds)
+        future = self.pool.submit(self.run, func, args, job_id, retries, True, retry_base_seconds, kwargs)
         with self.lock:
             self.futures.add(future)
         future.add_done_callback(self._forget)
@@ -165,14 +187,15 @@ class _InProcessRunner:
             self.futures.discard(future)
 
     def run(self, func: JobRef, args: tuple[Any, ...], job_id: str | None,
-            retries: int, sleep: bool = True, retry_base_seconds: float | None = None) -> None:
+            retries: int, sleep: bool = True, retry_base_seconds: float | None = None,
+            kwargs: dict[str, Any] | None = None) -> None:
         delays = retry_intervals(self.app, retries, retry_base_seconds)
         func = resolve(func)
         try:
             with self.app.app_context():
                 for attempt in range(retries + 1):
                     try:
-                        func(*args)
+                        func(*args, **(kwargs or {}))
                         return
                     except Exception:
                         log.exception("job %s%s failed (attempt %d of %d)", func.__name__,

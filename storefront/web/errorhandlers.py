@@ -9,6 +9,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 
 from storefront.api.errors import error_response, shop_error_response
 from storefront.core.errors import DomainError
+from storefront.ecs.errors import ECSUnavailable
 
 API_PREFIX = "/api/"
 SHOP_API_PREFIX = "/api/v1/shop"
@@ -62,6 +63,17 @@ def handle_domain_error(exc: DomainError) -> Response | tuple[str, int]:
     return _html_error(exc.http_status, "Something needs attention", exc.message)
 
 
+def handle_ecs_unreachable(exc: ECSUnavailable) -> Response | tuple[str, int]:
+    """The commerce system did not answer (after its retries): 503, never a 500."""
+    current_app.logger.warning("ECS unreachable on %s %s: %s", request.method, request.path, exc)
+    message = "The shop's commerce system is not answering right now. Please try again in a minute."
+    if wants_api_error():
+        response = _api_error(503, message)
+        response.headers["Retry-After"] = "30"
+        return response
+    return _html_error(503, "Service unavailable", message)
+
+
 def handle_unexpected(exc: Exception) -> Response | tuple[str, int]:
     if isinstance(exc, HTTPException):  # pragma: no cover - routed to the handler above
         return handle_http_exception(exc)
@@ -75,4 +87,5 @@ def handle_unexpected(exc: Exception) -> Response | tuple[str, int]:
 def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(DomainError, handle_domain_error)
+    app.register_error_handler(ECSUnavailable, handle_ecs_unreachable)
     app.register_error_handler(Exception, handle_unexpected)

@@ -7,6 +7,10 @@
   opens or saves a session; it is now built once per secret key and its fallbacks.
 
 Behaviour is Flask's own in both cases; only the repeated work is gone.
+
+The session cookie is also bound to its shop (many shops on one deployment): another shop's
+cookie has another name and another signing salt, so it is neither sent as this shop's nor
+accepted if renamed.
 """
 
 from __future__ import annotations
@@ -18,6 +22,8 @@ from flask import Flask, Response
 from flask.sessions import SecureCookieSessionInterface
 from itsdangerous import URLSafeTimedSerializer
 
+from storefront.shops.context import DEFAULT_SHOP, current_shop_code
+from storefront.shops.settings import ShopConfig
 from storefront.web import assets
 
 
@@ -25,8 +31,18 @@ class SessionInterface(SecureCookieSessionInterface):
     def __init__(self) -> None:
         self._serializers: dict[tuple[Any, ...], URLSafeTimedSerializer | None] = {}
 
+    @property  # type: ignore[override]
+    def salt(self) -> str:
+        code = current_shop_code()
+        return "cookie-session" if code == DEFAULT_SHOP else f"cookie-session:{code}"
+
+    def get_cookie_name(self, app: Flask) -> str:
+        name = super().get_cookie_name(app)
+        code = current_shop_code()
+        return name if code == DEFAULT_SHOP else f"{name}_{code.replace('-', '_')}"
+
     def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
-        key = (app.secret_key, tuple(app.config["SECRET_KEY_FALLBACKS"] or ()))
+        key = (app.secret_key, tuple(app.config["SECRET_KEY_FALLBACKS"] or ()), self.salt)
         try:
             return self._serializers[key]
         except KeyError:
@@ -35,6 +51,8 @@ class SessionInterface(SecureCookieSessionInterface):
 
 
 class StorefrontFlask(Flask):
+    config_class = ShopConfig
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.session_interface = SessionInterface()  # one per app: apps may have different keys

@@ -19,11 +19,12 @@ SQUARE_CHECKOUT_ORIGINS = "https://square.link https://checkout.square.site http
 
 def content_security_policy(app: Flask) -> str:
     """No inline or eval'd script; the hosted checkout origin may receive form redirects."""
-    return _policy(app.config["ECS_BASE_URL"])
+    logo = str(app.config.get("SHOP_LOGO_URL") or "")
+    return _policy(app.config["ECS_BASE_URL"], _origin(logo) if logo.startswith("https://") else "")
 
 
-@lru_cache(maxsize=8)
-def _policy(ecs_base_url: str) -> str:
+@lru_cache(maxsize=64)
+def _policy(ecs_base_url: str, logo_origin: str = "") -> str:
     """Built from the ECS URL as it is when the request runs (``flask demo`` moves the sandbox's port
     after the app is created, and the payment redirect must still be allowed)."""
     checkout = f"{_origin(ecs_base_url)} {SQUARE_CHECKOUT_ORIGINS}".strip()
@@ -31,7 +32,7 @@ def _policy(ecs_base_url: str) -> str:
         "default-src 'self'",
         "script-src 'self'",
         "style-src 'self'",
-        "img-src 'self' data: https://i.discogs.com https://img.discogs.com",
+        f"img-src 'self' data: https://i.discogs.com https://img.discogs.com {logo_origin}".strip(),
         "connect-src 'self'",
         "font-src 'self'",
         "object-src 'none'",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -13,6 +14,7 @@ from storefront.core.money import format_money
 from storefront.web import assets
 
 HTMX_VERSION = "2.0.8"
+_HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 
 
 def url_if(endpoint: str, **values: object) -> str | None:
@@ -58,4 +60,7 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def shop_context() -> dict[str, object]:
-        return {"shop_name": current_app.config["SHOP_NAME"]}
+        accent = str(current_app.config.get("SHOP_ACCENT_COLOUR") or "")
+        return {"shop_name": current_app.config["SHOP_NAME"],
+                "shop_accent": accent if _HEX_COLOUR.fullmatch(accent) else "",
+                "shop_logo_url": str(current_app.config.get("SHOP_LOGO_URL") or "")}

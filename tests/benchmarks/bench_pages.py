@@ -129,21 +129,25 @@ def wrk_load(wrk: str, url: str, headers: dict[str, str], seconds: float, connec
                 data["p50_us"] / 1000, data["p95_us"] / 1000)
 
 
-def python_load(url: str, headers: dict[str, str], seconds: float, connections: int) -> Load:
-    """Fallback: ``connections`` threads with keep-alive sessions, for ``seconds`` (GIL-bound: a floor)."""
+def python_load(url: str | list[str], headers: dict[str, str], seconds: float, connections: int) -> Load:
+    """Fallback: ``connections`` threads with keep-alive sessions, for ``seconds`` (GIL-bound: a floor);
+    a list of URLs is taken in turn (each thread from its own starting point)."""
+    urls = [url] if isinstance(url, str) else url
     deadline = time.perf_counter() + seconds
     latencies: list[float] = []
     errors = [0]
     lock = threading.Lock()
 
-    def worker() -> None:
+    def worker(offset: int) -> None:
         mine: list[float] = []
         failed = 0
+        turn = offset
         with requests.Session() as http:
             http.trust_env = False
             while (started := time.perf_counter()) < deadline:
+                turn += 1
                 try:
-                    ok = http.get(url, headers=headers, timeout=10).status_code < 400
+                    ok = http.get(urls[turn % len(urls)], headers=headers, timeout=10).status_code < 400
                 except requests.RequestException:
                     ok = False
                 mine.append((time.perf_counter() - started) * 1000)
@@ -154,7 +158,7 @@ def python_load(url: str, headers: dict[str, str], seconds: float, connections: 
             errors[0] += failed
 
     begun = time.perf_counter()
-    threads = [threading.Thread(target=worker, daemon=True) for _ in range(connections)]
+    threads = [threading.Thread(target=worker, args=(n * 7,), daemon=True) for n in range(connections)]
     for t in threads:
         t.start()
     for t in threads:
@@ -305,13 +309,7 @@ def throughput(args: argparse.Namespace, workdir: Path, results: PageResults) ->
             Page(f"product page /catalog/{product_id}", f"/catalog/{product_id}", {}, _product_check(title)),
         ]
         hello = Page("bare Flask JSON hello-world", "/", {}, _hello_check)
-        settings = {
-            "SECRET_KEY": "bench-secret-" + "x" * 32, "STOREFRONT_ENV_NAME": "production",
-            "STOREFRONT_ECS_ACCESS_TOKEN": "bench-token", "STOREFRONT_ECS_WEBHOOK_SIGNATURE_KEYS": "bench-key",
-            "STOREFRONT_INSTANCE_PATH": str(workdir), "STOREFRONT_JOBS_MODE": "sync", "REDIS_URL": "",
-            "STOREFRONT_SESSION_COOKIE_SECURE": "false", "STOREFRONT_API_RATE_LIMIT": "1000000 per minute",
-        }
-        env = env_with(DATABASE_URL=url, **settings)
+        env = env_with(DATABASE_URL=url, **server_settings(workdir))
         generator = Generator(args, workdir)
         print(f"load generator: {generator.description}", flush=True)
         # Each worker takes at most its share of wrk's keep-alive connections (gunicorn's
@@ -367,6 +365,16 @@ def throughput(args: argparse.Namespace, workdir: Path, results: PageResults) ->
         "listing fragments are shared, and so are the HTMX partial and, for visitors not logged in, the "
         "listing and product pages (each visitor's CSRF token put in); no If-None-Match is sent, so no 304s",
     ]
+
+
+def server_settings(workdir: Path, **extra: str) -> dict[str, str]:
+    """The environment of the benchmarked gunicorn: production settings, no Redis, jobs inline."""
+    return {
+        "SECRET_KEY": "bench-secret-" + "x" * 32, "STOREFRONT_ENV_NAME": "production",
+        "STOREFRONT_ECS_ACCESS_TOKEN": "bench-token", "STOREFRONT_ECS_WEBHOOK_SIGNATURE_KEYS": "bench-key",
+        "STOREFRONT_INSTANCE_PATH": str(workdir), "STOREFRONT_JOBS_MODE": "sync", "REDIS_URL": "",
+        "STOREFRONT_SESSION_COOKIE_SECURE": "false", "STOREFRONT_API_RATE_LIMIT": "1000000 per minute", **extra,
+    }
 
 
 def _best_load(loads: list[Load]) -> Load:

@@ -10,7 +10,9 @@ Sections:
    in-process search p95, first-view weight;
 2. sync — ``bench_sync``: full catalog sync against the paging floor (10,000 and 100,000 items);
 3. webhooks — ``bench_webhooks``: webhook ack latency and worker throughput (2000 events, 20
-   senders); needs Redis (the database of ``--redis-url`` is flushed): skipped when unreachable.
+   senders); needs Redis (the database of ``--redis-url`` is flushed): skipped when unreachable;
+4. shops — ``bench_shops``: 50 shops × 2,000 items, the catalog page with requests spread over
+   every shop against hello-world, and the web processes' memory.
 
 ``--quick`` shrinks everything (2,000 / 10,000 items, 3 s of load per URL, 300 events) for a smoke
 run. Databases are temp SQLite files; with ``--database-url`` every section works in a scratch
@@ -33,11 +35,11 @@ from contextlib import nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
 
-from tests.benchmarks import bench_pages, bench_sync, bench_webhooks
+from tests.benchmarks import bench_pages, bench_shops, bench_sync, bench_webhooks
 from tests.benchmarks.common import ROOT, markdown_table
 from tests.benchmarks.seed import scratch_database
 
-SECTIONS = ("pages", "sync", "webhooks")
+SECTIONS = ("pages", "sync", "webhooks", "shops")
 SYNC_TARGET = 2.0  # full sync / paging floor (issue 3)
 
 
@@ -130,10 +132,19 @@ def webhooks_section(args: argparse.Namespace) -> str:
     ])
 
 
+def shops_section(args: argparse.Namespace) -> str:
+    argv = ["--shops", "5", "--items", "500", "--duration", "3"] if args.quick else []
+    if args.database_url:
+        argv += ["--database-url", args.database_url]
+    return "```\n" + bench_shops.main(argv) + "\n```\n\nTarget: ≥ 25 % of hello-world req/s while requests " \
+        "spread over every shop; the memory of each web process is reported (see the README's bound)."
+
+
 RUNNERS: dict[str, tuple[str, Callable[[argparse.Namespace], str]]] = {
     "pages": ("1. Catalog pages and search (bench_pages)", pages_section),
     "sync": ("2. Catalog sync (bench_sync)", sync_section),
     "webhooks": ("3. Webhooks (bench_webhooks)", webhooks_section),
+    "shops": ("4. Many shops (bench_shops)", shops_section),
 }
 
 

@@ -20,6 +20,7 @@ where they are used, e.g. ``from tests.support.accounts import make_staff, login
 * ``workers``       — real ``rq worker`` processes (burst, or long-running ones a test can kill).
 * ``jobs``          — job functions only the job tests enqueue (real RQ workers import them).
 * ``inquiries``     — the event-space inquiry form as a visitor fills it in.
+* ``shops``         — two shops on one deployment: the ``two_shops`` fixture, ``seed``, ``marker``.
 * ``browser``       — helpers for the Playwright journeys (their fixtures are in tests/browser/conftest.py).
 
 Test modules do not import each other: what two of them share lives here.

@@ -1,0 +1,120 @@
+"""``flask shops``: create, list, disable/enable shops, attach domains, and migrate every shop's
+schema (one command, a progress bar, resumable: a rerun only does what is left; one shop's
+failure is reported and stops nothing else). Any other command runs for one shop with
+``STOREFRONT_SHOP=<code> flask …``."""
+
+from __future__ import annotations
+
+import json
+
+import click
+from flask.cli import with_appcontext
+
+from storefront.core.errors import DomainError
+from storefront.shops import registry
+from storefront.shops.services import add_domain, create_shop, list_shops, migrate_all, set_status
+
+
+@click.group("shops")
+def shops_cli() -> None:
+    """Shops on this deployment (many shops, one code base)."""
+
+
+def _fail(exc: DomainError) -> None:
+    details = "; ".join(f"{d.field}: {d.message}" for d in exc.details)
+    raise click.ClickException(f"{exc.message}{' ' + details if details else ''}")
+
+
+@shops_cli.command("create")
+@click.argument("code")
+@click.option("--name", required=True, help="The shop's name (header, emails, page titles).")
+@click.option("--domain", "domains", multiple=True, help="A custom domain serving the shop (repeatable).")
+@click.option("--settings", "settings_json", default="{}", help="Per-shop settings as JSON, e.g. "
+              '\'{"SHOP_ACCENT_COLOUR": "#1d6fa5"}\'; secrets (ECS_ACCESS_TOKEN …) are stored encrypted.')
+@with_appcontext
+def create_command(code: str, name: str, domains: tuple[str, ...], settings_json: str) -> None:
+    """Create a shop: its schema (PostgreSQL) or database file (SQLite), migrated to the latest revision."""
+    try:
+        values = json.loads(settings_json)
+        if not isinstance(values, dict):
+            raise ValueError
+    except ValueError:
+        raise click.ClickException("--settings must be a JSON object") from None
+    secrets = {k: values.pop(k) for k in list(values) if k in registry.SECRET_SETTINGS}
+    try:
+        create_shop(code, name, values, secrets)
+        for host in domains:
+            add_domain(code.lower(), host)
+    except DomainError as exc:
+        _fail(exc)
+    click.echo(f"created shop {code.lower()} — served at /vendors/{code.lower()}/"
+               + "".join(f" and https://{h}/" for h in domains))
+
+
+@shops_cli.command("list")
+@with_appcontext
+def list_command() -> None:
+    """Every shop: code, status, schema revision, domains."""
+    click.echo(f"{'default':20} active    (main database)")
+    for shop in list_shops():
+        info = registry.get_shop(shop.code)
+        hosts = ", ".join(info.domains) if info else ""
+        problem = f"  LAST MIGRATION FAILED: {shop.migrate_error}" if shop.migrate_error else ""
+        click.echo(f"{shop.code:20} {shop.status:9} {shop.schema_revision or '-':14} {shop.name}"
+                   f"{'  [' + hosts + ']' if hosts else ''}{problem}")
+
+
+@shops_cli.command("disable")
+@click.argument("code")
+@with_appcontext
+def disable_command(code: str) -> None:
+    """Stop serving a shop (its pages and API answer 404; its data is kept)."""
+    try:
+        set_status(code, "disabled")
+    except DomainError as exc:
+        _fail(exc)
+    click.echo(f"disabled {code}")
+
+
+@shops_cli.command("enable")
+@click.argument("code")
+@with_appcontext
+def enable_command(code: str) -> None:
+    try:
+        set_status(code, "active")
+    except DomainError as exc:
+        _fail(exc)
+    click.echo(f"enabled {code}")
+
+
+@shops_cli.command("add-domain")
+@click.argument("code")
+@click.argument("host")
+@with_appcontext
+def add_domain_command(code: str, host: str) -> None:
+    """Serve a shop at a custom domain (point its DNS at this deployment)."""
+    try:
+        add_domain(code, host)
+    except DomainError as exc:
+        _fail(exc)
+    click.echo(f"{host} now serves {code}")
+
+
+@shops_cli.command("migrate")
+@click.option("--shop", "codes", multiple=True, help="Only these shops (repeatable); default: every active shop.")
+@with_appcontext
+def migrate_command(codes: tuple[str, ...]) -> None:
+    """Upgrade every shop's schema to the latest revision, one shop at a time."""
+    targets = list(codes) or registry.active_shop_codes()
+    failed = []
+    with click.progressbar(length=len(targets), label="migrating shops", show_pos=True,
+                           item_show_func=lambda r: r.code if r else "") as bar:
+        for result in migrate_all(targets):
+            if not result.ok:
+                failed.append(result)
+            bar.update(1, result)
+    click.echo(f"{len(targets) - len(failed)} of {len(targets)} shops at the latest revision")
+    for result in failed:
+        click.echo(f"FAILED {result.code}: {result.error}", err=True)
+    if failed:
+        raise SystemExit(1)
