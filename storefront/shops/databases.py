@@ -92,9 +92,14 @@ def install_search_path(app: Flask, engine: Engine) -> None:
         schema = _schema_in_context(app)
         if record.info.get("search_path") == schema:
             return
-        with dbapi_connection.cursor() as cursor:
-            cursor.execute(f'SET search_path TO "{schema}"')
-        dbapi_connection.commit()  # a SET inside a transaction that rolls back would be undone
+        # Outside any transaction (autocommit for this one statement): a SET inside a transaction
+        # that rolls back would be undone, and a COMMIT after it would cost a second round trip.
+        dbapi_connection.autocommit = True
+        try:
+            with dbapi_connection.cursor() as cursor:
+                cursor.execute(f'SET search_path TO "{schema}"')
+        finally:
+            dbapi_connection.autocommit = False
         record.info["search_path"] = schema
 
 
