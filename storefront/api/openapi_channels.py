@@ -55,7 +55,8 @@ CHANNEL_TYPE_LIST = ", ".join(f"`{t}`" for t in CHANNEL_TYPES)
 # --- the tag: what this API is, its error shapes and the CHN code table -----------------------------
 
 _NOTES = {"CHN-050": "Webhook routes only (Shopify orders/create: POST /webhooks/shopify/{code}), not this API.",
-          "CHN-080": "Reserved (one shop per install).",
+          "CHN-080": "Never answered: another shop's connectors, jobs and conflicts live in its own schema, so "
+                     "from this shop they do not exist (CHN-001/040/060, 404) and cannot be probed.",
           "CHN-070": "A listing gone from the channel; reported per product in a job's `failed_products`."}
 
 
