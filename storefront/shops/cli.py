@@ -118,3 +118,14 @@ def migrate_command(codes: tuple[str, ...]) -> None:
         click.echo(f"FAILED {result.code}: {result.error}", err=True)
     if failed:
         raise SystemExit(1)
+
+
+@shops_cli.command("admin")
+@click.argument("email")
+@with_appcontext
+def admin_command(email: str) -> None:
+    """Create a platform administrator (or give one a new password), shown once; they sign in at /platform."""
+    from storefront.shops.admin_views import ensure_admin
+
+    password = ensure_admin(email)
+    click.echo(f"platform admin {email.strip().lower()} / {password}  (sign in at /platform/login)")

@@ -47,3 +47,15 @@ class ShopDomain(PlatformBase):
     host: Mapped[str] = mapped_column(String(253), primary_key=True)
     shop_code: Mapped[str] = mapped_column(ForeignKey("shops.code", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class PlatformAdmin(PlatformBase):
+    """Someone who runs the deployment: creates shops, attaches domains. Belongs to no shop (and is
+    no shop's staff); signs in at /platform on the deployment's own address."""
+
+    __tablename__ = "platform_admins"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

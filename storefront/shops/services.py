@@ -4,6 +4,7 @@ without stopping the others, each shop's revision kept so a rerun only does what
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -46,6 +47,9 @@ def create_shop(code: str, name: str, settings: dict[str, Any] | None = None,
     unknown = set(settings or {}) - set(registry.PER_SHOP_SETTINGS) | set(secrets or {}) - set(registry.SECRET_SETTINGS)
     if unknown:
         errors.append(FieldError("settings", f"Not a per-shop setting: {', '.join(sorted(unknown))}."))
+    accent = str((settings or {}).get("SHOP_ACCENT_COLOUR") or "")
+    if accent and not re.fullmatch(r"#[0-9a-fA-F]{6}", accent):
+        errors.append(FieldError("accent", "Give the accent colour as #rrggbb."))
     if errors:
         raise ValidationError("Check the shop's details.", details=errors)
     with registry.platform_session() as session:
@@ -74,8 +78,6 @@ def set_status(code: str, status: str) -> None:
 
 
 def add_domain(code: str, host: str) -> None:
-    import re
-
     host = (host or "").strip().lower().rstrip(".")
     if not re.fullmatch(HOST_PATTERN, host):
         raise ValidationError.for_field("host", "Not a host name (e.g. records.example.com).")

@@ -14,6 +14,7 @@ from storefront.shops.context import set_shop, valid_code
 
 def init_app(app: Flask) -> None:
     from storefront.shops import databases, registry
+    from storefront.shops.admin_views import bp as platform_bp
     from storefront.shops.cli import shops_cli
 
     def own_settings(code: str) -> dict[str, Any]:
@@ -22,6 +23,7 @@ def init_app(app: Flask) -> None:
     app.config.shop_settings = own_settings  # type: ignore[attr-defined]
     databases.init_app(app)
     app.cli.add_command(shops_cli)
+    app.register_blueprint(platform_bp)
     cli_shop = os.environ.get("STOREFRONT_SHOP", "").strip().lower()
     if cli_shop:  # `STOREFRONT_SHOP=x flask …`: the command's edge
         if not valid_code(cli_shop):
