@@ -228,6 +228,9 @@ def test_jobs_run_in_the_shop_that_enqueued_them(two_shops, tmp_path):
     with app.app_context(), use_shop("south"):
         enqueue(recorder, str(tmp_path / "shop.txt"))
     assert (tmp_path / "shop.txt").read_text() == "south"
+    with app.app_context(), use_shop("default"):  # the default shop is named too: fail-closed needs it
+        enqueue(recorder, str(tmp_path / "default.txt"))
+    assert (tmp_path / "default.txt").read_text() == "default"
 
 
 def test_shops_cli_creates_lists_and_migrates_every_shop_reporting_a_failure(two_shops):

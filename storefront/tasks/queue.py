@@ -112,9 +112,9 @@ def enqueue(func: JobRef, *args: Any, queue: str = "default",
     retries = app.config["JOBS_DEFAULT_RETRIES"] if retries is None else retries
     mode = app.config["JOBS_MODE"]
     shop = explicit_shop()
-    # jobs.runtime.job runs it in that shop (on a one-shop deployment there is nothing to carry)
-    carry = shop is not None and (shop != DEFAULT_SHOP or app.extensions.get("shops_fail_closed", False))
-    kwargs = {SHOP_KWARG: shop} if carry else {}
+    # jobs.runtime.job runs it in that shop: whenever an edge named one, so a job queued before a
+    # second shop appeared still knows whose it is when it runs after (data access fails closed then)
+    kwargs = {SHOP_KWARG: shop} if shop is not None else {}
     job_id = shop_job_id(job_id)
     if mode == "rq":
         return _enqueue_rq(app, func, args, queue, job_id, retries, job_timeout, retry_base_seconds, kwargs)
