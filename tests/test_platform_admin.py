@@ -7,9 +7,9 @@ from sqlalchemy import func, select, text
 
 from storefront.extensions import db
 from storefront.shops import registry
-from storefront.shops.admin_views import ensure_admin
 from storefront.shops.context import use_shop
 from storefront.shops.models import Shop
+from storefront.shops.services import ensure_admin
 from tests.support.accounts import PASSWORD, make_staff
 from tests.support.pages import csrf_token, soup
 

@@ -42,7 +42,7 @@ class InsufficientInventory(DomainError):
     http_status = 400
 
 
-def _session_cart(session_id: str, *, create: bool) -> Cart | None:
+def session_cart(session_id: str, *, create: bool) -> Cart | None:
     if not SESSION_ID.fullmatch(session_id):
         raise ValidationError.for_field("session_id", "session_id must be 22–128 letters, digits, - or _ "
                                                       "(make it unguessable: it is the cart's only key)")
@@ -87,7 +87,7 @@ def _line_for(cart: Cart, product_id: int, variant: object) -> int:
 
 @bp.get("/cart/<session_id>")
 def shop_cart(session_id: str) -> Response:
-    return jsonify(cart_json(session_id, view_cart(_session_cart(session_id, create=False))))
+    return jsonify(cart_json(session_id, view_cart(session_cart(session_id, create=False))))
 
 
 @bp.post("/cart/<session_id>/items")
@@ -100,7 +100,7 @@ def shop_cart_add(session_id: str) -> tuple[Response, int]:
     if variant is not None and db.session.scalar(select(ItemVariation.item_id).where(
             ItemVariation.id == parse_id(variant, "variant_id"))) != product_id:
         raise ValidationError.for_field("variant_id", "variant_id is not a variant of that product.")
-    cart = _session_cart(session_id, create=True)
+    cart = session_cart(session_id, create=True)
     assert cart is not None
     try:
         added = add_to_cart(cart, variation_id=payload.get("variant_id"), item_id=product_id,
@@ -114,7 +114,7 @@ def shop_cart_add(session_id: str) -> tuple[Response, int]:
 def shop_cart_update(session_id: str, product_id: int) -> Response:
     """{quantity, variant_id?}: set the line's quantity (0 removes it); 400 beyond what is left."""
     payload = json_object()
-    cart = _session_cart(session_id, create=False)
+    cart = session_cart(session_id, create=False)
     if cart is None:
         raise NotFound("No cart with that session id.", code="cart_not_found")
     variation_id = _line_for(cart, product_id, payload.get("variant_id"))
@@ -127,7 +127,7 @@ def shop_cart_update(session_id: str, product_id: int) -> Response:
 
 @bp.delete("/cart/<session_id>/items/<int:product_id>")
 def shop_cart_remove(session_id: str, product_id: int) -> Response:
-    cart = _session_cart(session_id, create=False)
+    cart = session_cart(session_id, create=False)
     if cart is None:
         raise NotFound("No cart with that session id.", code="cart_not_found")
     variation_id = _line_for(cart, product_id, request.args.get("variant_id"))
@@ -136,7 +136,7 @@ def shop_cart_remove(session_id: str, product_id: int) -> Response:
 
 @bp.delete("/cart/<session_id>")
 def shop_cart_clear(session_id: str) -> Response:
-    cart = _session_cart(session_id, create=False)
+    cart = session_cart(session_id, create=False)
     if cart is not None:
         clear(cart)
     return jsonify(cart_json(session_id, view_cart(cart)))

@@ -22,7 +22,7 @@ from storefront.orders.serializers import order_json
 from storefront.orders.services import check_out_cart, order_history
 from storefront.shipping.services import shipping_enabled
 from storefront.shopapi.blueprint import bp, current_customer_id, customer_required
-from storefront.shopapi.cart import _session_cart
+from storefront.shopapi.cart import session_cart
 from storefront.shopapi.products import MAX_LIMIT, MAX_SKIP, decimal_amount, whole_arg
 from storefront.web.pagination import Window
 
@@ -65,7 +65,7 @@ def shop_create_order() -> tuple[Response, int]:
     """{session_id, shipping_address, billing_address?, email (guests), shipping_method_id?, coupon_code?}
     → 201 {order, payment_url}. The same cart and details again give the same order and link."""
     payload = _checked_payload()
-    cart = _session_cart(str(payload["session_id"]), create=False)
+    cart = session_cart(str(payload["session_id"]), create=False)
     if cart is None or not cart.lines:
         raise ValidationError.for_field("session_id", "That cart is empty.")
     customer_id = current_customer_id()

@@ -16,7 +16,7 @@ from flask import Blueprint, Response, abort, current_app, flash, redirect, rend
 from sqlalchemy import select
 
 from storefront.core.errors import DomainError
-from storefront.core.passwords import burn_verification, hash_password, verify_password
+from storefront.core.passwords import burn_verification, verify_password
 from storefront.extensions import limiter
 from storefront.shops import registry
 from storefront.shops.context import DEFAULT_SHOP, current_shop_code
@@ -51,20 +51,6 @@ def current_admin() -> PlatformAdmin | None:
     with registry.platform_session() as db:
         admin = db.get(PlatformAdmin, held.get("id"))
     return admin if admin is not None and secrets.compare_digest(_stamp(admin), str(held.get("stamp"))) else None
-
-
-def ensure_admin(email: str) -> str:
-    """Create (or reset) a platform admin; returns the new password (shown once)."""
-    email = email.strip().lower()
-    password = secrets.token_urlsafe(15)
-    with registry.platform_session() as db:
-        admin = db.scalar(select(PlatformAdmin).where(PlatformAdmin.email == email))
-        if admin is None:
-            db.add(PlatformAdmin(email=email, password_hash=hash_password(password)))
-        else:
-            admin.password_hash = hash_password(password)
-        db.commit()
-    return password
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -64,27 +64,28 @@ def list_command() -> None:
                    f"{'  [' + hosts + ']' if hosts else ''}{problem}")
 
 
+def _set_status(code: str, status: str) -> None:
+    try:
+        set_status(code, status)
+    except DomainError as exc:
+        _fail(exc)
+    click.echo(f"{code} is now {status}")
+
+
 @shops_cli.command("disable")
 @click.argument("code")
 @with_appcontext
 def disable_command(code: str) -> None:
     """Stop serving a shop (its pages and API answer 404; its data is kept)."""
-    try:
-        set_status(code, "disabled")
-    except DomainError as exc:
-        _fail(exc)
-    click.echo(f"disabled {code}")
+    _set_status(code, "disabled")
 
 
 @shops_cli.command("enable")
 @click.argument("code")
 @with_appcontext
 def enable_command(code: str) -> None:
-    try:
-        set_status(code, "active")
-    except DomainError as exc:
-        _fail(exc)
-    click.echo(f"enabled {code}")
+    """Serve a disabled shop again."""
+    _set_status(code, "active")
 
 
 @shops_cli.command("add-domain")
@@ -125,7 +126,7 @@ def migrate_command(codes: tuple[str, ...]) -> None:
 @with_appcontext
 def admin_command(email: str) -> None:
     """Create a platform administrator (or give one a new password), shown once; they sign in at /platform."""
-    from storefront.shops.admin_views import ensure_admin
+    from storefront.shops.services import ensure_admin
 
     password = ensure_admin(email)
     click.echo(f"platform admin {email.strip().lower()} / {password}  (sign in at /platform/login)")

@@ -5,6 +5,7 @@ without stopping the others, each shop's revision kept so a rerun only does what
 from __future__ import annotations
 
 import re
+import secrets
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -13,10 +14,11 @@ from flask import Flask, current_app
 from sqlalchemy import select
 
 from storefront.core.errors import Conflict, FieldError, NotFound, ValidationError
+from storefront.core.passwords import hash_password
 from storefront.shops import registry
 from storefront.shops.context import DEFAULT_SHOP, use_shop, valid_code
 from storefront.shops.databases import current_engine, schema_for
-from storefront.shops.models import Shop, ShopDomain
+from storefront.shops.models import PlatformAdmin, Shop, ShopDomain
 
 HOST_PATTERN = r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$"
 RESERVED = frozenset({"default", "www", "api", "admin", "platform", "static", "vendors"})
@@ -145,3 +147,17 @@ def _record(result: MigrationResult) -> None:
         if shop is not None:
             shop.schema_revision, shop.migrate_error = (result.revision or shop.schema_revision), result.error
             session.commit()
+
+
+def ensure_admin(email: str) -> str:
+    """Create (or reset) a platform admin; returns the new password (shown once)."""
+    email = email.strip().lower()
+    password = secrets.token_urlsafe(15)
+    with registry.platform_session() as db:
+        admin = db.scalar(select(PlatformAdmin).where(PlatformAdmin.email == email))
+        if admin is None:
+            db.add(PlatformAdmin(email=email, password_hash=hash_password(password)))
+        else:
+            admin.password_hash = hash_password(password)
+        db.commit()
+    return password
