@@ -77,6 +77,9 @@ SETTINGS: dict[str, tuple[Any, str]] = {
     "CATALOG_REVISION_TTL_SECONDS": (1.0, "How long a web process trusts its copy of the catalog revision (the key of "
                                           "cached listings and ETags): changes made by another process show within "
                                           "this time. 0 = read it on every request."),
+    "CATALOG_REVISION_LISTEN_SECONDS": (60.0, "PostgreSQL: each web process LISTENs for committed catalog changes "
+                                              "and drops its copy at once; while listening it trusts the copy up "
+                                              "to this long (a safety net). 0 = don't listen, poll as above."),
     "CART_MAX_PER_ITEM": (10, "Most units of one item a cart may hold."),
     "CHECKOUT_RESERVATION_MINUTES": (15, "How long an unpaid checkout holds its stock."),
     "ECS_DECREMENTS_STOCK_ON_PAYMENT": (True, "The ECS lowers stock itself when an order is paid (Square does "

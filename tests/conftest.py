@@ -3,7 +3,8 @@
 
 * ``tests.support.app``      — ``make_app``, ``app``, ``client``, ``runner``, ``app_ctx``, ``shared_database_url``:
   SQLite per test by default, the DATABASE_URL database (emptied between tests) when that is set.
-* ``tests.support.services`` — ``redis_url``: a real Redis (skips on a bare machine, fails in CI).
+* ``tests.support.services`` — ``redis_url``: a real Redis; ``scratch_postgres``: a new PostgreSQL
+  database of its own (both skip on a bare machine, fail in CI).
 * ``tests.support.ecs``      — ``sandbox_server`` / ``sandbox``: the bundled ECS sandbox over real HTTP.
 * ``tests.support.live_server`` — ``live_shop``: the storefront on a real socket, synced from the sandbox.
 

@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import create_engine, inspect, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import inspect
 
 from storefront import create_app
 from storefront.catalog.search import include_name, include_object
 from storefront.extensions import db
-from tests.support.services import postgres_problem, postgres_url, service_missing
 
 
 def upgrade_and_compare(database_url: str, tmp_path) -> None:
@@ -38,21 +34,8 @@ def test_upgrade_on_sqlite_builds_the_whole_schema(tmp_path):
 
 
 @pytest.mark.postgres
-def test_upgrade_on_postgresql_builds_the_whole_schema(tmp_path):
-    url = make_url(postgres_url())
-    problem = postgres_problem(url.render_as_string(hide_password=False))
-    if problem:
-        service_missing("PostgreSQL", problem)
-    name = f"storefront_migrate_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        upgrade_and_compare(url.set(database=name).render_as_string(hide_password=False), tmp_path)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+def test_upgrade_on_postgresql_builds_the_whole_schema(tmp_path, scratch_postgres):
+    upgrade_and_compare(scratch_postgres, tmp_path)
 
 
 def test_upgrading_an_older_sqlite_install_switches_the_search_insert_trigger(tmp_path):

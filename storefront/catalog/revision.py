@@ -3,7 +3,9 @@
 Whatever changes what shoppers see in the catalog (a sync, a stock change, a staff edit of an item
 or a genre) calls :func:`bump` in its own transaction. Listing snapshots, rendered fragments and
 pages of an older revision are then never served, and browsers' ETags stop matching. The counter
-is the ``SyncState.catalog_revision`` column, so every process sees a change.
+is the ``SyncState.catalog_revision`` column, so every process sees a change: on PostgreSQL the
+moment it commits (:mod:`storefront.catalog.revision_feed`), elsewhere within
+``CATALOG_REVISION_TTL_SECONDS``.
 """
 
 from __future__ import annotations
@@ -11,11 +13,12 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from flask import current_app
+from flask import Flask, current_app, has_request_context
 from sqlalchemy import select, update
 
+from storefront.catalog import revision_feed
 from storefront.extensions import db
-from storefront.shops.context import shop_extensions
+from storefront.shops.context import current_shop_code, shop_extensions
 from storefront.sync.models import SyncState
 
 _EXTENSION = "catalog_revision"
@@ -32,28 +35,49 @@ def register_change_listener(listener: Callable[[], None]) -> None:
 def current() -> int:
     """The catalog's change counter (0 before the first sync).
 
-    A web process trusts the value it read for ``CATALOG_REVISION_TTL_SECONDS`` (it keys the
-    cached listings and the pages' ETags, so it is read on every catalog request): a change made
-    by another process (a worker, another web process) shows within that time, one made in this
-    process at once (:func:`bump` forgets the copy).
+    A web process keeps the value it read (it keys the cached listings and the pages' ETags, so it
+    is asked for on every catalog request): on PostgreSQL until the change feed reports a change of
+    this shop (``CATALOG_REVISION_LISTEN_SECONDS`` at most), otherwise — or while the feed is down —
+    for ``CATALOG_REVISION_TTL_SECONDS``. A change made in this process shows at once (:func:`bump`
+    forgets the copy).
     """
-    ttl = float(current_app.config.get("CATALOG_REVISION_TTL_SECONDS") or 0)
-    now = time.monotonic()
-    if ttl > 0:
-        cached = shop_extensions(current_app).get(_EXTENSION)
-        if cached is not None and cached[1] > now:
-            return int(cached[0])
-    value = int(db.session.scalar(select(SyncState.catalog_revision).where(SyncState.id == 1)) or 0)
-    if ttl > 0:
-        shop_extensions(current_app)[_EXTENSION] = (value, now + ttl)
+    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
+    ttl = float(app.config.get("CATALOG_REVISION_TTL_SECONDS") or 0)
+    if ttl <= 0:
+        return _read()
+    # Only web processes listen: a job's work-horse process lives for one job.
+    feed = revision_feed.feed_for(app, app.extensions["sqlalchemy"].engine) if has_request_context() else None
+    stamp = feed.stamp(current_shop_code()) if feed is not None else None  # before reading: a notice
+    now = time.monotonic()                                                  # during the read is not lost
+    cached = shop_extensions(app).get(_EXTENSION)
+    if cached is not None:
+        value, read_at, read_under = cached
+        if stamp is None and now < read_at + ttl:
+            return int(value)
+        listen = float(app.config.get("CATALOG_REVISION_LISTEN_SECONDS") or 0)
+        if stamp is not None and read_under == stamp and now < read_at + max(ttl, listen):
+            return int(value)
+    value = _read()
+    shop_extensions(app)[_EXTENSION] = (value, now, stamp)
     return value
 
 
-def bump() -> None:
-    """Mark the catalog changed (stock, prices, enrichment …) so cached listings and ETags renew. No commit."""
+def _read() -> int:
+    return int(db.session.scalar(select(SyncState.catalog_revision).where(SyncState.id == 1)) or 0)
+
+
+def bump(*, call_listeners: bool = True) -> None:
+    """Mark the catalog changed (stock, prices, enrichment …) so cached listings and ETags renew. No commit.
+
+    ``call_listeners=False``: a change to what every page shows but to no record (the content pages
+    in the navigation) — the caches renew, the change listeners (sales channels) are not called.
+    """
     forget()
-    for listener in _listeners:
-        listener()
+    if call_listeners:
+        for listener in _listeners:
+            listener()
+    if db.session.get_bind().dialect.name == "postgresql":
+        revision_feed.notify(db.session, current_shop_code())
     if db.session.scalar(select(SyncState.id).where(SyncState.id == 1)) is None:
         db.session.add(SyncState(id=1, catalog_revision=1))
         db.session.flush()

@@ -1,15 +1,15 @@
 """Content pages: validate and save what staff wrote, find published pages, build the navigation.
 
 Staff helpers (``create_page``, ``update_page``, ``delete_page``) change the session only; the staff
-views write the audit entry and commit. The header/footer navigation is read once per
-``CATALOG_REVISION_TTL_SECONDS`` per process (a change made in this process shows at once, one made
-elsewhere within that time), as the catalog revision is.
+views write the audit entry and commit. Every change bumps the catalog revision (without calling
+its listeners: no sales channel cares), and the header/footer navigation is read again only when
+that revision moves — no query of its own on every page, however many shops a process serves; a
+change shows at once in this process, elsewhere within ``CATALOG_REVISION_TTL_SECONDS``.
 """
 
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -17,6 +17,7 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import select
 
+from storefront.catalog import revision as catalog_revision
 from storefront.content.models import BODY_FORMATS, ContentPage
 from storefront.content.render import render_body
 from storefront.core.errors import FieldError, NotFound, ValidationError
@@ -103,7 +104,7 @@ def create_page(values: Mapping[str, Any]) -> ContentPage:
     page = ContentPage(**clean, body_html=render_body(clean["body"], clean["body_format"]))
     db.session.add(page)
     db.session.flush()
-    forget_navigation()
+    _pages_changed()
     return page
 
 
@@ -116,14 +117,14 @@ def update_page(page: ContentPage, values: Mapping[str, Any]) -> list[str]:
     if {"body", "body_format"} & set(changed):
         page.body_html = render_body(page.body, page.body_format)
     db.session.flush()
-    forget_navigation()
+    _pages_changed()
     return changed
 
 
 def delete_page(page: ContentPage) -> None:
     db.session.delete(page)
     db.session.flush()
-    forget_navigation()
+    _pages_changed()
 
 
 def preview_html(values: Mapping[str, Any]) -> str:
@@ -155,21 +156,20 @@ def published_page(slug: str) -> ContentPage:
 
 def navigation() -> tuple[NavEntry, ...]:
     """Published pages shown in the header or footer, in display order."""
-    ttl = float(current_app.config.get("CATALOG_REVISION_TTL_SECONDS") or 0)
-    now = time.monotonic()
+    revision = catalog_revision.current()  # read first: the entries below are at least that new
     cached = shop_extensions(current_app).get(_NAV_CACHE)
-    if cached is not None and cached[1] > now:
-        return cached[0]  # type: ignore[no-any-return]
+    if cached is not None and cached[0] == revision:
+        return cached[1]  # type: ignore[no-any-return]
     rows = db.session.execute(
         select(ContentPage.slug, ContentPage.title, ContentPage.show_in_header, ContentPage.show_in_footer)
         .where(ContentPage.published.is_(True),
                (ContentPage.show_in_header.is_(True)) | (ContentPage.show_in_footer.is_(True)))
         .order_by(ContentPage.display_order, ContentPage.title))
     entries = tuple(NavEntry(slug, title, bool(header), bool(footer)) for slug, title, header, footer in rows)
-    if ttl > 0:
-        shop_extensions(current_app)[_NAV_CACHE] = (entries, now + ttl)
+    shop_extensions(current_app)[_NAV_CACHE] = (revision, entries)
     return entries
 
 
-def forget_navigation() -> None:
-    shop_extensions(current_app).pop(_NAV_CACHE, None)
+def _pages_changed() -> None:
+    """After a change to the pages (in the caller's transaction): caches renew here and elsewhere."""
+    catalog_revision.bump(call_listeners=False)

@@ -20,6 +20,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from storefront import create_app
+from storefront.catalog import revision_feed
 from storefront.extensions import db, limiter
 from storefront.tasks.periodic import stop_all as stop_periodic_runners
 from storefront.tasks.queue import shutdown_in_process_runners
@@ -98,6 +99,7 @@ def make_app(tmp_path: Path, shared_database_url: str | None) -> Iterator[Any]:
 
     yield factory
     for app in apps:
+        revision_feed.stop(app)
         runner = app.extensions.get("jobs_runner")
         if runner:
             runner.wait(timeout=30)

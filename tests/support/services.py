@@ -8,9 +8,12 @@ a missing service is a failure.
 from __future__ import annotations
 
 import os
+import uuid
+from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from storefront.config import normalise_database_url
 
@@ -70,3 +73,23 @@ def redis_url() -> str:
     conn.flushdb()
     conn.close()
     return url
+
+
+@pytest.fixture
+def scratch_postgres() -> Iterator[str]:
+    """The URL of a new, empty PostgreSQL database of its own (dropped afterwards): for tests that
+    build a schema their own way or need a database no other test touches."""
+    url = make_url(postgres_url())
+    problem = postgres_problem(url.render_as_string(hide_password=False))
+    if problem:
+        service_missing("PostgreSQL", problem)
+    name = f"storefront_scratch_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
