@@ -334,8 +334,8 @@ def throughput(args: argparse.Namespace, workdir: Path, results: PageResults) ->
             weights = [("home page", first_view(base + "/")),
                        ("catalog page", first_view(base + "/catalog")),
                        ("product page", first_view(f"{base}/catalog/{product_id}"))]
-        measured = [(page, _best_load(samples[page.label])) for page in pages]
-        hello_load = _best_load(samples[hello.label])
+        measured = [(page, best_load(samples[page.label])) for page in pages]
+        hello_load = best_load(samples[hello.label])
 
     ms = lambda v: "—" if v is None else f"{v:.1f}"  # noqa: E731
     for page, load in [*measured, (hello, hello_load)]:
@@ -377,7 +377,7 @@ def server_settings(workdir: Path, **extra: str) -> dict[str, str]:
     }
 
 
-def _best_load(loads: list[Load]) -> Load:
+def best_load(loads: list[Load]) -> Load:
     """The round with the most req/s (its latencies come with it)."""
     return max(loads, key=lambda load: load.rps)
 
