@@ -127,3 +127,21 @@ def test_only_postgresql_listens_and_only_when_asked_to(make_app):
     assert (in_request(app, lambda: revision_feed.feed_for(app, db.engine)) is not None) is on_postgres
     off = make_app(CATALOG_REVISION_TTL_SECONDS=1, CATALOG_REVISION_LISTEN_SECONDS=0)
     assert in_request(off, lambda: revision_feed.feed_for(off, db.engine)) is None
+
+
+def test_a_change_rolled_back_in_this_process_leaves_no_copy_behind(make_app):
+    """The bumping transaction sees its own change, but a process that keeps its copy for a minute
+    must not keep one that rolls back (it would send no notice to correct it)."""
+    app = make_app(CATALOG_REVISION_TTL_SECONDS=60, CATALOG_REVISION_LISTEN_SECONDS=60)
+    with app.test_request_context("/catalog"):
+        catalog_revision.bump()
+        db.session.commit()
+        first = catalog_revision.current()
+        catalog_revision.bump()
+        assert catalog_revision.current() == first + 1
+        db.session.rollback()
+        assert catalog_revision.current() == first
+        catalog_revision.bump()
+        db.session.commit()
+        assert catalog_revision.current() == first + 1
+        db.session.remove()

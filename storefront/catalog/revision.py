@@ -14,7 +14,8 @@ import time
 from collections.abc import Callable
 
 from flask import Flask, current_app, has_request_context
-from sqlalchemy import select, update
+from sqlalchemy import event, select, update
+from sqlalchemy.orm import Session, SessionTransaction
 
 from storefront.catalog import revision_feed
 from storefront.extensions import db
@@ -22,6 +23,7 @@ from storefront.shops.context import current_shop_code, shop_extensions
 from storefront.sync.models import SyncState
 
 _EXTENSION = "catalog_revision"
+_PENDING = "catalog_revision_bumped"  # session.info: this transaction bumped and has not ended
 _listeners: list[Callable[[], None]] = []
 
 
@@ -43,7 +45,8 @@ def current() -> int:
     """
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
     ttl = float(app.config.get("CATALOG_REVISION_TTL_SECONDS") or 0)
-    if ttl <= 0:
+    if ttl <= 0 or db.session.info.get(_PENDING):
+        # A value this transaction bumped is not kept: it may yet roll back (and send no notice).
         return _read()
     # Only web processes listen: a job's work-horse process lives for one job.
     feed = revision_feed.feed_for(app, app.extensions["sqlalchemy"].engine) if has_request_context() else None
@@ -73,6 +76,7 @@ def bump(*, call_listeners: bool = True) -> None:
     in the navigation) — the caches renew, the change listeners (sales channels) are not called.
     """
     forget()
+    db.session.info[_PENDING] = True
     if call_listeners:
         for listener in _listeners:
             listener()
@@ -85,6 +89,13 @@ def bump(*, call_listeners: bool = True) -> None:
     # One UPDATE … + 1 rather than read-modify-write: two processes bumping at once both count.
     db.session.execute(update(SyncState).where(SyncState.id == 1)
                        .values(catalog_revision=SyncState.catalog_revision + 1))
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _transaction_ended(session: Session, transaction: SessionTransaction) -> None:
+    """Committed or rolled back, the bump is settled: reads may be kept again."""
+    if transaction.parent is None:
+        session.info.pop(_PENDING, None)
 
 
 def forget() -> None:
