@@ -84,6 +84,8 @@ def test_the_demo_command_really_serves_the_shop_and_keeps_data(tmp_path):
             assert len(catalog.select(".product-card")) == 24, run  # the synced demo catalog, first page
             second = requests.get(f"{base}/vendors/basement/", timeout=10)
             assert second.status_code == 200 and "Basement Tapes" in second.text, run
+            if run == "first":
+                stock_change_reaches_both_shops(f"http://127.0.0.1:{sandbox}", tmp_path / "instance")
         finally:
             proc.send_signal(signal.SIGINT)  # Ctrl+C
             output = proc.communicate(timeout=30)[0]
@@ -93,6 +95,27 @@ def test_the_demo_command_really_serves_the_shop_and_keeps_data(tmp_path):
                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{embedded}"}).app_context(), use_shop("default"):
         assert db.session.scalar(select(func.count()).select_from(Item)) == listed_demo_items(30)
         db.engine.dispose()
+
+
+def stock_change_reaches_both_shops(sandbox: str, instance: Path) -> None:
+    """A count changed in the sandbox reaches each shop's own database through its own webhook URL."""
+    import sqlite3
+
+    query = ("SELECT v.ecs_id, s.quantity FROM item_variations v JOIN stock_levels s ON s.variation_id = v.id "
+             f"WHERE s.location_id = '{LOCATION}' AND NOT v.is_deleted ORDER BY v.ecs_id")
+    databases = {"default": instance / "storefront.db", "basement": instance / "shops" / "basement.db"}
+
+    def counts(shop: str) -> dict[str, int]:
+        with sqlite3.connect(databases[shop]) as conn:
+            return dict(conn.execute(query).fetchall())
+
+    variation, quantity = next(iter(counts("basement").items()))
+    changed = requests.post(f"{sandbox}/_sandbox/inventory/{variation}", json={"quantity": quantity + 7}, timeout=10)
+    assert changed.status_code == 200, changed.text
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and {counts(shop)[variation] for shop in databases} != {quantity + 7}:
+        time.sleep(0.2)
+    assert {shop: counts(shop)[variation] for shop in databases} == {shop: quantity + 7 for shop in databases}
 
 
 def listed_demo_items(items: int, seed: int = 7) -> int:

@@ -52,7 +52,7 @@ def _demo(app: Flask, host: str, port: int, serve: bool) -> None:
     click.echo(f"• Shopify sandbox: {shopify.base_url} (POST /_sandbox/buy; orders/create comes to the shop)")
     try:
         for line in chain(prepare_demo(app), ensure_demo_channels(discogs.base_url, background=serve),
-                          ensure_demo_shopify(shopify.base_url, background=serve), ensure_second_shop(app)):
+                          ensure_demo_shopify(shopify.base_url, background=serve), ensure_second_shop(app, sandbox)):
             click.echo(f"• {line}")
         if serve:
             click.echo(f"\n  The shop is open at http://{host}:{port}/  (Ctrl+C to stop)\n")

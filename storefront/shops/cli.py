@@ -1,6 +1,6 @@
-"""``flask shops``: create, list, disable/enable shops, attach domains, and migrate every shop's
-schema (one command, a progress bar, resumable: a rerun only does what is left; one shop's
-failure is reported and stops nothing else). Any other command runs for one shop with
+"""``flask shops``: create, list, change (``set``), disable/enable shops, attach domains, and migrate
+every shop's schema (one command, a progress bar, resumable: a rerun only does what is left; one
+shop's failure is reported and stops nothing else). Any other command runs for one shop with
 ``STOREFRONT_SHOP=<code> flask …``."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from flask.cli import with_appcontext
 
 from storefront.core.errors import DomainError
 from storefront.shops import registry
-from storefront.shops.services import add_domain, create_shop, list_shops, migrate_all, set_status
+from storefront.shops.services import add_domain, create_shop, list_shops, migrate_all, set_status, update_shop
 
 
 @click.group("shops")
@@ -34,13 +34,7 @@ def _fail(exc: DomainError) -> None:
 @with_appcontext
 def create_command(code: str, name: str, domains: tuple[str, ...], settings_json: str) -> None:
     """Create a shop: its schema (PostgreSQL) or database file (SQLite), migrated to the latest revision."""
-    try:
-        values = json.loads(settings_json)
-        if not isinstance(values, dict):
-            raise ValueError
-    except ValueError:
-        raise click.ClickException("--settings must be a JSON object") from None
-    secrets = {k: values.pop(k) for k in list(values) if k in registry.SECRET_SETTINGS}
+    values, secrets = _settings_option(settings_json)
     try:
         create_shop(code, name, values, secrets)
         for host in domains:
@@ -49,6 +43,34 @@ def create_command(code: str, name: str, domains: tuple[str, ...], settings_json
         _fail(exc)
     click.echo(f"created shop {code.lower()} — served at /vendors/{code.lower()}/"
                + "".join(f" and https://{h}/" for h in domains))
+
+
+def _settings_option(settings_json: str) -> tuple[dict, dict]:
+    """--settings: the plain settings and the secret ones (sealed when stored), apart."""
+    try:
+        values = json.loads(settings_json)
+        if not isinstance(values, dict):
+            raise ValueError
+    except ValueError:
+        raise click.ClickException("--settings must be a JSON object") from None
+    return values, {k: values.pop(k) for k in list(values) if k in registry.SECRET_SETTINGS}
+
+
+@shops_cli.command("set")
+@click.argument("code")
+@click.option("--name", default=None, help="A new name.")
+@click.option("--settings", "settings_json", default="{}", help="Settings to change, as JSON (as for create).")
+@click.option("--unset", multiple=True, help="A setting to drop (the deployment's value applies again; repeatable).")
+@with_appcontext
+def set_command(code: str, name: str | None, settings_json: str, unset: tuple[str, ...]) -> None:
+    """Change a shop's name or settings — e.g. rotate its ECS token or webhook keys. Prints what
+    changed, never a value; other processes pick it up within SHOP_REGISTRY_TTL_SECONDS."""
+    values, secrets = _settings_option(settings_json)
+    try:
+        changed = update_shop(code, name=name, settings=values, secrets=secrets, unset=unset)
+    except DomainError as exc:
+        _fail(exc)
+    click.echo(f"{code}: {'changed ' + ', '.join(changed) if changed else 'nothing changed'}")
 
 
 @shops_cli.command("list")

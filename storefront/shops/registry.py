@@ -134,7 +134,7 @@ def _settings(app: Flask, shop: Shop) -> dict[str, Any]:
     values = {"SHOP_NAME": shop.name, **{k: v for k, v in (shop.settings or {}).items() if k in PER_SHOP_SETTINGS}}
     if shop.secrets:
         with app.app_context():
-            values.update({k: v for k, v in unseal(shop.secrets).items() if k in SECRET_SETTINGS})
+            values.update(unseal_secrets(shop.secrets))
     return values
 
 
@@ -158,6 +158,10 @@ def active_shop_codes(app: Flask | None = None) -> list[str]:
 
 def seal_secrets(values: dict[str, Any]) -> str:
     return seal({k: v for k, v in values.items() if k in SECRET_SETTINGS and v not in (None, "", [])})
+
+
+def unseal_secrets(sealed: str | None) -> dict[str, Any]:
+    return {k: v for k, v in unseal(sealed).items() if k in SECRET_SETTINGS} if sealed else {}
 
 
 def settings_for(code: str, app: Flask) -> dict[str, Any]:

@@ -44,14 +44,7 @@ def create_shop(code: str, name: str, settings: dict[str, Any] | None = None,
     if not valid_code(code) or code in RESERVED:
         errors.append(FieldError("code", "Use 1–32 lower-case letters, digits and inner hyphens "
                                          "(not a reserved word)."))
-    if not (name or "").strip() or len(name) > 120:
-        errors.append(FieldError("name", "Give the shop a name of up to 120 characters."))
-    unknown = set(settings or {}) - set(registry.PER_SHOP_SETTINGS) | set(secrets or {}) - set(registry.SECRET_SETTINGS)
-    if unknown:
-        errors.append(FieldError("settings", f"Not a per-shop setting: {', '.join(sorted(unknown))}."))
-    accent = str((settings or {}).get("SHOP_ACCENT_COLOUR") or "")
-    if accent and not re.fullmatch(r"#[0-9a-fA-F]{6}", accent):
-        errors.append(FieldError("accent", "Give the accent colour as #rrggbb."))
+    errors += _name_errors(name) + _settings_errors(settings or {}, secrets or {})
     if errors:
         raise ValidationError("Check the shop's details.", details=errors)
     with registry.platform_session() as session:
@@ -65,6 +58,50 @@ def create_shop(code: str, name: str, settings: dict[str, Any] | None = None,
     if migrate:
         _record(MigrationResult(code, True, migrate_shop(code)))
     return shop
+
+
+def _name_errors(name: str) -> list[FieldError]:
+    if not (name or "").strip() or len(name) > 120:
+        return [FieldError("name", "Give the shop a name of up to 120 characters.")]
+    return []
+
+
+def _settings_errors(settings: dict[str, Any], secrets: dict[str, Any],
+                     unset: tuple[str, ...] = ()) -> list[FieldError]:
+    unknown = (set(settings) - set(registry.PER_SHOP_SETTINGS) | set(secrets) - set(registry.SECRET_SETTINGS)
+               | set(unset) - set(registry.PER_SHOP_SETTINGS) - set(registry.SECRET_SETTINGS))
+    errors = [FieldError("settings", f"Not a per-shop setting: {', '.join(sorted(unknown))}.")] if unknown else []
+    accent = str(settings.get("SHOP_ACCENT_COLOUR") or "")
+    if accent and not re.fullmatch(r"#[0-9a-fA-F]{6}", accent):
+        errors.append(FieldError("accent", "Give the accent colour as #rrggbb."))
+    return errors
+
+
+def update_shop(code: str, *, name: str | None = None, settings: dict[str, Any] | None = None,
+                secrets: dict[str, Any] | None = None, unset: tuple[str, ...] = ()) -> list[str]:
+    """Change a shop's name and its own settings (secrets re-sealed; ``unset``: back to the
+    deployment's value). Returns the names of what changed — never a value. Nothing changes on an error."""
+    if code == DEFAULT_SHOP:
+        raise ValidationError.for_field("code", "The default shop's settings are the deployment's "
+                                                "(environment or instance/config.py).")
+    errors = (_name_errors(name) if name is not None else []) + _settings_errors(settings or {}, secrets or {}, unset)
+    if errors:
+        raise ValidationError("Check the shop's details.", details=errors)
+    with registry.platform_session() as session:
+        shop = session.get(Shop, code)
+        if shop is None:
+            raise NotFound(f"No shop {code!r}.")
+        changed = ["SHOP_NAME"] if name is not None and name.strip() != shop.name else []
+        shop.name = name.strip() if name is not None else shop.name
+        plain, held = dict(shop.settings or {}), registry.unseal_secrets(shop.secrets)
+        for values, new in ((plain, settings or {}), (held, secrets or {})):
+            changed += [key for key, value in new.items() if values.get(key) != value]
+            values.update(new)
+            changed += [key for key in unset if values.pop(key, None) is not None]
+        shop.settings, shop.secrets = plain, registry.seal_secrets(held)
+        session.commit()
+    registry.forget()
+    return sorted(set(changed))
 
 
 def set_status(code: str, status: str) -> None:
