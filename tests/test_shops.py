@@ -10,6 +10,7 @@ import re
 import pytest
 from flask import Flask
 from sqlalchemy import func, inspect, select, text
+from sqlalchemy.exc import ProgrammingError
 
 from storefront.accounts.models import Customer
 from storefront.ecs.signature import sign
@@ -17,6 +18,7 @@ from storefront.extensions import db
 from storefront.shopapi import tokens
 from storefront.shops import registry
 from storefront.shops.context import NoShopContext, current_shop_code, use_shop
+from storefront.shops.databases import role_for
 from storefront.shops.services import add_domain, create_shop, list_shops, set_status
 from storefront.tasks.queue import enqueue
 from tests.support.accounts import PASSWORD
@@ -88,6 +90,45 @@ def test_raw_sql_in_one_shops_context_reads_only_its_own_schema(two_shops):
             assert conn.execute(text("SELECT email FROM customers")).scalars().all() == ["buyer@south.example"]
         raw = db.session.connection().exec_driver_sql("SELECT string_agg(name, ',') FROM customers").scalar()
         assert marker("north") not in raw
+        # Even SQL naming the other shop's schema outright: the connection acts as south's own role.
+        assert db.session.connection().exec_driver_sql("SELECT current_user").scalar().endswith("_shop_south")
+        for statement in ("SELECT email FROM shop_north.customers", "DELETE FROM shop_north.orders",
+                          "COPY shop_north.customers TO STDOUT"):
+            with pytest.raises(ProgrammingError, match="permission denied"):
+                db.session.connection().exec_driver_sql(statement).all()
+            db.session.rollback()
+    with app.app_context(), use_shop("north"):
+        assert db.session.scalar(text("SELECT count(*) FROM customers")) == 1  # north's rows untouched
+
+
+@pytest.mark.postgres
+def test_a_shop_made_before_shop_roles_runs_on_its_path_and_gets_its_role_at_the_next_migrate(two_shops, make_app):
+    app = two_shops
+    if "postgresql" not in app.config["SQLALCHEMY_DATABASE_URI"]:
+        pytest.skip("PostgreSQL roles: set DATABASE_URL to a PostgreSQL database")
+    seed(app, "north")
+    with app.app_context(), use_shop("default"):
+        role = role_for(str(db.engine.url.database), "north")
+        with db.engine.begin() as conn:  # as an older release left it: everything owned by the login, no role
+            for statement in ("REASSIGN OWNED BY {} TO CURRENT_USER", "DROP OWNED BY {}", "DROP ROLE {}"):
+                conn.exec_driver_sql(statement.format(f'"{role}"'))
+        db.engine.dispose()
+    later = make_app(SHOP_REGISTRY_TTL_SECONDS=0, CATALOG_REVISION_TTL_SECONDS=0)  # a process started since
+    page = later.test_client().get("/vendors/north/catalog")
+    assert page.status_code == 200 and marker("north") in page.get_data(as_text=True)
+
+    result = later.test_cli_runner().invoke(args=["shops", "migrate", "--shop", "north"])
+    assert result.exit_code == 0, result.output
+    with later.app_context(), use_shop("north"):
+        assert db.session.scalar(text("SELECT current_user")) == role
+        owners = db.session.scalars(text("SELECT DISTINCT tableowner FROM pg_tables "
+                                         "WHERE schemaname = 'shop_north'")).all()
+        assert owners == [role]
+        assert db.session.scalar(text("SELECT count(*) FROM customers")) == 1
+        with pytest.raises(ProgrammingError, match="permission denied"):
+            db.session.execute(text("SELECT * FROM shop_south.customers"))
+        db.session.rollback()
+    assert marker("north") in later.test_client().get("/vendors/north/catalog").get_data(as_text=True)
 
 
 def route_values(north: dict) -> dict[str, object]:

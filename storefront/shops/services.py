@@ -17,7 +17,7 @@ from storefront.core.errors import Conflict, FieldError, NotFound, ValidationErr
 from storefront.core.passwords import hash_password
 from storefront.shops import registry
 from storefront.shops.context import DEFAULT_SHOP, use_shop, valid_code
-from storefront.shops.databases import current_engine, schema_for
+from storefront.shops.databases import current_engine, ensure_role, schema_for
 from storefront.shops.models import PlatformAdmin, Shop, ShopDomain
 
 HOST_PATTERN = r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$"
@@ -150,8 +150,9 @@ def migrate_shop(code: str) -> str:
         db.session.remove()
         engine = current_engine()
         if engine.dialect.name == "postgresql" and code != DEFAULT_SHOP:
-            with engine.begin() as conn:
+            with use_shop(DEFAULT_SHOP), engine.begin() as conn:  # as the deployment's login
                 conn.exec_driver_sql(f'CREATE SCHEMA IF NOT EXISTS "{schema_for(code)}"')
+                ensure_role(app, conn, code)  # its role owns the schema: the migration runs as it
         # Alembic itself (not Flask-Migrate's wrapper, which exits the process on an error).
         migrate = app.extensions["migrate"]
         command.upgrade(migrate.migrate.get_config(migrate.directory), "head")

@@ -181,3 +181,17 @@ def scratch_database(server_url: str, prefix: str = "sf_bench") -> Iterator[str]
     finally:
         with psycopg.connect(conninfo, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        _drop_roles_of(admin, name)
+
+
+def _drop_roles_of(admin: Any, database: str) -> None:
+    """Shop roles (many-shops benchmark) outlive their database: drop them too."""
+    from sqlalchemy import create_engine
+
+    from storefront.shops.databases import drop_shop_roles
+
+    engine = create_engine(admin.set(drivername="postgresql+psycopg"), isolation_level="AUTOCOMMIT")
+    try:
+        drop_shop_roles(engine, dropped_database=database)
+    finally:
+        engine.dispose()

@@ -22,6 +22,7 @@ from flask.testing import FlaskClient
 from storefront import create_app
 from storefront.catalog import revision_feed
 from storefront.extensions import db, limiter
+from storefront.shops.context import DEFAULT_SHOP, use_shop
 from storefront.tasks.periodic import stop_all as stop_periodic_runners
 from storefront.tasks.queue import shutdown_in_process_runners
 from tests.support.services import database_url_from_env, postgres_problem, service_missing
@@ -104,7 +105,7 @@ def make_app(tmp_path: Path, shared_database_url: str | None) -> Iterator[Any]:
         if runner:
             runner.wait(timeout=30)
             runner.pool.shutdown(wait=True)
-        with app.app_context():
+        with app.app_context(), use_shop(DEFAULT_SHOP):  # the shared database's tables: the default shop's
             db.session.remove()
             if shared_database_url:
                 empty_all_tables()

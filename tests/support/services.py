@@ -16,6 +16,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from storefront.config import normalise_database_url
+from storefront.shops.databases import drop_shop_roles
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 DEFAULT_TEST_REDIS = "redis://127.0.0.1:6379/15"
@@ -92,4 +93,5 @@ def scratch_postgres() -> Iterator[str]:
     finally:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        drop_shop_roles(admin, dropped_database=name)  # roles outlive the database
         admin.dispose()

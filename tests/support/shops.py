@@ -24,6 +24,7 @@ from storefront.inquiries.models import EventInquiry
 from storefront.orders.models import Order
 from storefront.shops import registry
 from storefront.shops.context import use_shop
+from storefront.shops.databases import drop_shop_roles
 from storefront.shops.services import create_shop
 from storefront.staff.models import StaffMember
 from storefront.sync.models import SyncRun
@@ -51,6 +52,8 @@ def drop_shops(app: Flask) -> None:
             for schema in schemas:  # one transaction each: dropping many at once needs too many locks
                 with engine.begin() as conn:
                     conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+            engine.dispose()  # no pooled connection keeps acting as a role about to go
+            drop_shop_roles(engine)
         platform = app.extensions.pop("platform_engine", None)
         if platform is not None:
             platform.dispose()
