@@ -26,6 +26,7 @@ from storefront.shops.context import DEFAULT_SHOP, use_shop
 from storefront.tasks.periodic import stop_all as stop_periodic_runners
 from storefront.tasks.queue import shutdown_in_process_runners
 from tests.support.services import database_url_from_env, postgres_problem, service_missing
+from tests.support.shops import drop_shops
 
 
 def base_config(database_url: str, **extra: Any) -> dict[str, Any]:
@@ -67,7 +68,8 @@ def shared_database_url() -> Iterator[str | None]:
     if problem:
         service_missing("DATABASE_URL database", problem)
     app = create_app(base_config(url))
-    with app.app_context():
+    drop_shops(app)  # a run that died half-way may have left shops behind (their data access fails closed)
+    with app.app_context(), use_shop(DEFAULT_SHOP):
         db.drop_all()
         db.create_all()
     yield url
