@@ -72,14 +72,14 @@ def cached_page(kind: str, key_parts: tuple[Any, ...], prepare: Prepare, *, shar
     def etag() -> str:
         return _etag(kind, revision, *key_parts, _visitor_state(wishlist_item) if visitor else None)
 
-    tag = etag()
-    if not session.get("_flashes") and request.if_none_match.contains_weak(tag):
+    tag = etag() if request.if_none_match else None  # a first visit has nothing to compare
+    if tag and not session.get("_flashes") and request.if_none_match.contains_weak(tag):
         return _cache_headers(Response(status=304), tag)  # flashed messages still waiting force a render
     body = _body(kind, revision, key_parts, prepare, shared_with, wishlist_item)
     if isinstance(body, BaseResponse):
         return body
-    if visitor and session.modified:  # rendering started a session (CSRF token): tag the copy that was sent
-        tag = etag()
+    if tag is None or (visitor and session.modified):  # rendering may have started a session (CSRF
+        tag = etag()                                    # token): tag the copy that was sent
     return _cache_headers(Response(body), tag)
 
 

@@ -9,11 +9,11 @@
   queries, Core, ``COPY`` and raw SQL all see that shop's tables and nothing else. Without a shop
   context on a many-shop deployment the path names a schema that does not exist: fail closed.
   Each other shop also has a **database role** of its own (``sf_<database hash>_shop_x``, no
-  login) that owns its tables (and alone may use its schema); the connection takes that role (``SET ROLE``) with the path, so
-  even SQL that names another shop's schema outright (``SELECT … FROM shop_y.customers``) is
-  refused by PostgreSQL. The default shop runs as the deployment's own login. A shop whose role
-  does not exist yet (created before roles, not migrated since; or a login without CREATEROLE)
-  runs on the path alone, with a warning.
+  login) that owns its tables (and alone may use its schema); the connection takes that role
+  (``SET ROLE``) with the path, so even SQL that names another shop's schema outright
+  (``SELECT … FROM shop_y.customers``) is refused by PostgreSQL. The default shop runs as the
+  deployment's own login. A shop whose role does not exist yet (created before roles, not
+  migrated since; or a login without CREATEROLE) runs on the path alone, with a warning.
 """
 
 from __future__ import annotations
