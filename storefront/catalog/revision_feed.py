@@ -39,6 +39,7 @@ class RevisionFeed:
         self.pid = os.getpid()
         self._notices: dict[str, int] = {}
         self._epoch = 0
+        self._listened = False
         self._listening = threading.Event()
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._run, name="catalog-revision-feed", daemon=True)
@@ -62,13 +63,13 @@ class RevisionFeed:
         while not self._stopping.is_set():
             try:
                 self._listen()
-                backoff = 1.0
             except Exception:  # noqa: BLE001 — any failure: poll meanwhile, reconnect later
                 log.warning("catalog change feed lost its connection; polling until it is back", exc_info=True)
             finally:
                 self._listening.clear()
+            backoff = 1.0 if self._listened else min(backoff * 2, 30.0)  # a connection that worked: retry soon
+            self._listened = False
             self._stopping.wait(backoff)
-            backoff = min(backoff * 2, 30.0)
 
     def _listen(self) -> None:
         import psycopg
@@ -77,6 +78,7 @@ class RevisionFeed:
             conn.execute(f"LISTEN {CHANNEL}")
             self._epoch += 1  # copies read before this moment may have missed a notice
             self._listening.set()
+            self._listened = True
             while not self._stopping.is_set():
                 for notice in conn.notifies(timeout=1.0):
                     self._notices[notice.payload] = self._notices.get(notice.payload, 0) + 1
